@@ -1,0 +1,98 @@
+import { tf } from './tf';
+import { CamlabError } from './errors';
+import { registerWasmGradientKernels } from './kernels/wasm-gradients';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/** The package that provides each backend, loaded only when that backend is tried. */
+const BACKEND_PACKAGE: Record<BackendName, string> = {
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs',
+};
+
+let chosen: Promise<BackendName> | undefined;
+let chosenName: BackendName | undefined;
+
+/**
+ * Chooses the TensorFlow.js backend once and resolves to its name: `tensorflow` (tfjs-node) when it
+ * is installed, else `wasm`, else `cpu`. `CAMLAB_BACKEND` or the argument forces one.
+ * Every camlab function awaits it, so calling it yourself is only needed before using `tf` directly.
+ *
+ * @example const backend = await ready(); // 'wasm' on a machine without tfjs-node
+ */
+export function ready(backend?: BackendName): Promise<BackendName> {
+  const forced = backend ?? parseForced(process.env.CAMLAB_BACKEND);
+  if (chosen && forced && chosenName && forced !== chosenName) {
+    throw new CamlabError(
+      `The '${chosenName}' backend is already in use; a process can use only one. ` +
+        `Set CAMLAB_BACKEND=${forced} before the first camlab call instead.`,
+    );
+  }
+  chosen ??= choose(forced).then((name) => (chosenName = name));
+  // A failed choice (e.g. a forced backend that is missing) may be retried with another.
+  chosen.catch(() => (chosen = undefined));
+  return chosen;
+}
+
+/** The backend in use, or undefined before `ready()` has resolved. */
+export function currentBackend(): BackendName | undefined {
+  return chosenName;
+}
+
+function parseForced(value: string | undefined): BackendName | undefined {
+  if (value === undefined || value === '') return undefined;
+  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
+  throw new CamlabError(`CAMLAB_BACKEND='${value}' is not a backend; use one of: ${BACKENDS.join(', ')}.`);
+}
+
+async function choose(forced: BackendName | undefined): Promise<BackendName> {
+  if (forced) {
+    const problem = await activate(forced);
+    if (problem) {
+      throw new CamlabError(
+        `The '${forced}' backend was asked for but cannot be used: ${problem}. ` +
+          (forced === 'tensorflow'
+            ? `Install it with 'npm install @tensorflow/tfjs-node' (it downloads libtensorflow), or unset CAMLAB_BACKEND.`
+            : `Unset CAMLAB_BACKEND to let camlab choose.`),
+      );
+    }
+    announce(forced, 'asked for');
+    return forced;
+  }
+  const skipped: string[] = [];
+  for (const name of BACKENDS) {
+    const problem = await activate(name);
+    if (!problem) {
+      announce(name, skipped.length ? skipped.join('; ') : 'fastest available');
+      return name;
+    }
+    skipped.push(`${name}: ${problem}`);
+  }
+  throw new CamlabError(`No TensorFlow.js backend could start (${skipped.join('; ')}).`);
+}
+
+/** Loads and selects one backend; returns why it cannot be used, or undefined when it is active. */
+async function activate(name: BackendName): Promise<string | undefined> {
+  try {
+    // The package registers its backend with the shared tfjs-core when it is first required.
+    require(BACKEND_PACKAGE[name]);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND'
+      ? `${BACKEND_PACKAGE[name]} is not installed`
+      : `${BACKEND_PACKAGE[name]} failed to load (${(error as Error).message.split('\n')[0]})`;
+  }
+  try {
+    if (!(await tf.setBackend(name))) return 'it failed to initialise';
+  } catch (error) {
+    return `it failed to initialise (${(error as Error).message})`;
+  }
+  if (name === 'wasm') registerWasmGradientKernels();
+  return undefined;
+}
+
+function announce(name: BackendName, why: string): void {
+  if (process.env.CAMLAB_QUIET) return;
+  console.error(`camlab: TensorFlow.js backend '${name}' (${why})`);
+}

@@ -1,0 +1,158 @@
+// Convolution gradients for the WASM backend, expressed through WASM's fast forward Conv2D kernel.
+// WASM has no Conv2DBackpropFilter at all (so training and Grad-CAM through conv + BatchNorm fail),
+// and its Conv2DBackpropInput is slow; both are convolutions in disguise (see ../shared FACTS).
+import { tf } from '../tf';
+
+type DataId = tf.TensorInfo['dataId'];
+/** The part of the WASM backend the kernels use (its class is not exported as a type we can import cheaply). */
+interface Backend {
+  readSync(dataId: DataId): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: DataId): boolean;
+  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
+}
+type Attrs = Record<string, unknown>;
+type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
+
+let registered = false;
+
+/** Registers the gradient kernels once; safe to call again. */
+export function registerWasmGradientKernels(): void {
+  if (registered) return;
+  const nativeBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+      const attrs = args.attrs as Attrs;
+      const info = convInfo(attrs.inputShape as number[], filter.shape, attrs);
+      if (!isStrideOneNhwc(info, attrs) || !nativeBackpropInput) {
+        if (!nativeBackpropInput) throw new Error('Conv2DBackpropInput: no native WASM kernel to fall back to');
+        return nativeBackpropInput.kernelFunc(args);
+      }
+      return inputGradient(dy, filter, info, args.backend as Backend);
+    },
+  });
+  if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
+    tf.registerKernel({
+      kernelName: 'Conv2DBackpropFilter',
+      backendName: 'wasm',
+      kernelFunc: (args) => {
+        const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+        const attrs = args.attrs as Attrs;
+        const info = convInfo(x.shape, attrs.filterShape as number[], attrs);
+        return isStrideOneNhwc(info, attrs)
+          ? filterGradient(x, dy, info, args.backend as Backend)
+          : filterGradientDirect(x, dy, info, args.backend as Backend);
+      },
+    });
+  }
+  registered = true;
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: Attrs): Conv2DInfo {
+  const dataFormat = (attrs.dataFormat as 'NHWC' | 'NCHW' | undefined) ?? 'NHWC';
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as number | [number, number],
+    1,
+    attrs.pad as 'valid' | 'same' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    tf.backend_util.convertConv2DDataFormat(dataFormat),
+  );
+}
+
+function isStrideOneNhwc(info: Conv2DInfo, attrs: Attrs): boolean {
+  const nhwc = ((attrs.dataFormat as string | undefined) ?? 'NHWC') === 'NHWC';
+  return nhwc && info.strideHeight === 1 && info.strideWidth === 1;
+}
+
+/** Runs another WASM kernel by name, as the backend's own kernels do. */
+function run(name: string, backend: Backend, inputs: Record<string, tf.TensorInfo>, attrs: Attrs): tf.TensorInfo {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`WASM kernel '${name}' is missing`);
+  return kernel.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
+}
+
+function release(backend: Backend, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) backend.disposeData(info.dataId);
+}
+
+/**
+ * dx = conv(dy, w'), with w'[p, q, o, c] = w[kh-1-p, kw-1-q, c, o] and the padding mirrored:
+ * each output pixel's gradient collects the filter taps that touched it.
+ */
+function inputGradient(dy: tf.TensorInfo, filter: tf.TensorInfo, info: Conv2DInfo, backend: Backend): tf.TensorInfo {
+  const { top, bottom, left, right } = info.padInfo;
+  const kh = info.filterHeight;
+  const kw = info.filterWidth;
+  const flipped = run('Reverse', backend, { x: filter }, { dims: [0, 1] });
+  const swapped = run('Transpose', backend, { x: flipped }, { perm: [0, 1, 3, 2] });
+  const pad: ExplicitPadding = [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]];
+  const dx = run('Conv2D', backend, { x: dy, filter: swapped }, convAttrs(pad));
+  release(backend, flipped, swapped);
+  return dx;
+}
+
+/**
+ * dw[p, q, c, o] = Σ_b,i,j x[b, i+p, j+q, c] · dy[b, i, j, o]: a convolution of x (channels as batch,
+ * batch as channels) with dy (batch as input channels), then the axes put back.
+ */
+function filterGradient(x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv2DInfo, backend: Backend): tf.TensorInfo {
+  const { top, bottom, left, right } = info.padInfo;
+  const xByChannel = run('Transpose', backend, { x }, { perm: [3, 1, 2, 0] });
+  const dyAsFilter = run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
+  const pad: ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const byChannel = run('Conv2D', backend, { x: xByChannel, filter: dyAsFilter }, convAttrs(pad));
+  const dw = run('Transpose', backend, { x: byChannel }, { perm: [1, 2, 0, 3] });
+  release(backend, xByChannel, dyAsFilter, byChannel);
+  return dw;
+}
+
+function convAttrs(pad: ExplicitPadding): Attrs {
+  return { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
+}
+
+/** Strided or NCHW convolutions: the definition, summed directly (rare in camlab's models). */
+function filterGradientDirect(x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv2DInfo, backend: Backend): tf.TensorInfo {
+  const xs = backend.readSync(x.dataId) as Float32Array;
+  const dys = backend.readSync(dy.dataId) as Float32Array;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { top, left } = info.padInfo;
+  const channelsLast = info.dataFormat === 'channelsLast';
+  const xIndex = (b: number, r: number, c: number, ch: number) =>
+    channelsLast
+      ? ((b * inHeight + r) * inWidth + c) * inChannels + ch
+      : ((b * inChannels + ch) * inHeight + r) * inWidth + c;
+  const dyIndex = (b: number, r: number, c: number, o: number) =>
+    channelsLast
+      ? ((b * outHeight + r) * outWidth + c) * outChannels + o
+      : ((b * outChannels + o) * outHeight + r) * outWidth + c;
+  const dw = new Float32Array(kh * kw * inChannels * outChannels);
+  for (let p = 0; p < kh; p++) {
+    for (let q = 0; q < kw; q++) {
+      for (let b = 0; b < batchSize; b++) {
+        for (let i = 0; i < outHeight; i++) {
+          const r = i * sh + p - top;
+          if (r < 0 || r >= inHeight) continue;
+          for (let j = 0; j < outWidth; j++) {
+            const c = j * sw + q - left;
+            if (c < 0 || c >= inWidth) continue;
+            for (let ch = 0; ch < inChannels; ch++) {
+              const xv = xs[xIndex(b, r, c, ch)];
+              if (xv === 0) continue;
+              const base = ((p * kw + q) * inChannels + ch) * outChannels;
+              for (let o = 0; o < outChannels; o++) dw[base + o] += xv * dys[dyIndex(b, i, j, o)];
+            }
+          }
+        }
+      }
+    }
+  }
+  return backend.makeOutput([kh, kw, inChannels, outChannels], 'float32', undefined, dw);
+}
