@@ -1,3 +1,20 @@
+// camlab: image → model → maps → localization → plots.
 export { tf } from './tf';
 export { ready, currentBackend, BACKENDS, type BackendName } from './backend';
 export { CamlabError } from './errors';
+
+export { loadImage, DEFAULT_MAX_MEGAPIXELS, type LoadImageOptions } from './image/load';
+export { toModelInput, modelInputSize, type Fit, type InputSize } from './image/model-input';
+export { colorAt, colormapAnchors, COLORMAPS, type ColormapName, type Rgb } from './image/colormap';
+export { overlayPng, overlayRgba, type OverlayOptions } from './image/overlay';
+export { normalizeHeatmap, type Heatmap } from './image/heatmap';
+export { resizeHeatmap } from './image/resize';
+
+export { loadModel } from './model/load';
+export { saveModel } from './model/save';
+export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo, type HeadActivation } from './model/inspect';
+
+export { classActivationMap, type CamOptions } from './cam/cam';
+export type { CamResult, ClassTargets } from './cam/types';
+
+export { boundingBox, iou, type Box } from './localize/box';

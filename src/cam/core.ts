@@ -1,0 +1,36 @@
+// The part every method shares: activations and per-channel weights → maps → upsampled, scaled heat maps.
+// Methods differ only in how they make the weights.
+import { tf } from '../tf';
+import { normalizeHeatmap, type Heatmap } from '../image/heatmap';
+import { resizeHeatmap } from '../image/resize';
+
+/**
+ * Σ_k weights[k, j] · activations[:, :, k] for each column j: [h, w, K] × [K, n] → [n, h, w].
+ * Call inside tf.tidy.
+ */
+export function weightedSum(activations: tf.Tensor3D, weights: tf.Tensor2D): tf.Tensor3D {
+  const [h, w, k] = activations.shape;
+  const maps = tf.matMul(tf.reshape(activations, [h * w, k]), weights);
+  return tf.reshape(tf.transpose(maps), [weights.shape[1], h, w]);
+}
+
+export interface MapPair {
+  raw: Heatmap;
+  heatmap: Heatmap;
+}
+
+/**
+ * Downloads maps [n, h, w] and turns each into its raw form and a heat map at the image's size,
+ * bilinearly upsampled and min–max scaled. `relu` keeps only evidence for the class (gradient methods).
+ * Disposes `maps`.
+ */
+export async function toHeatmaps(maps: tf.Tensor3D, size: { width: number; height: number }, options: { relu?: boolean } = {}): Promise<MapPair[]> {
+  const [n, h, w] = maps.shape;
+  const values = await maps.data<'float32'>();
+  maps.dispose();
+  return Array.from({ length: n }, (_, i) => {
+    const raw: Heatmap = { width: w, height: h, data: values.slice(i * h * w, (i + 1) * h * w) };
+    const kept = options.relu ? { ...raw, data: raw.data.map((v) => Math.max(0, v)) } : raw;
+    return { raw, heatmap: normalizeHeatmap(resizeHeatmap(kept, size.width, size.height)) };
+  });
+}

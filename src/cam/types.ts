@@ -1,0 +1,26 @@
+import type { Heatmap } from '../image/heatmap';
+
+/** Which classes to explain; without either option, each image's most probable class. */
+export interface ClassTargets {
+  /** Explain these classes (for every image). */
+  classIndex?: number | number[];
+  /** Explain each image's k most probable classes. */
+  topK?: number;
+}
+
+/** One map: one image × one class. */
+export interface CamResult {
+  /** Position of the image in the batch (0 for a single image). */
+  imageIndex: number;
+  classIndex: number;
+  /** The model's output for the class: a probability for softmax and sigmoid heads. */
+  score: number;
+  /** The class score before the output activation. */
+  logit: number;
+  /** The map at the input image's size, min–max scaled to 0..1 (all zeros for a constant map). */
+  heatmap: Heatmap;
+  /** The map at the feature layer's size, unscaled: Σ_k w_k^c f_k for CAM. */
+  raw: Heatmap;
+  /** The layer whose activations made the map. */
+  layer: string;
+}

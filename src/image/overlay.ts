@@ -1,0 +1,46 @@
+import { Jimp } from 'jimp';
+import { tf } from '../tf';
+import { CamlabError } from '../errors';
+import { colorAt, type ColormapName } from './colormap';
+import type { Heatmap } from './heatmap';
+import { resizeHeatmap } from './resize';
+import { assertImage3D } from './validate';
+
+export interface OverlayOptions {
+  colormap?: ColormapName;
+  /** Opacity of the heat map over the image, 0..1 (default 0.5). */
+  alpha?: number;
+}
+
+/**
+ * The image with the heat map blended over it, as PNG bytes. The map (values 0..1) is resized to
+ * the image when their sizes differ.
+ *
+ * @example await writeFile('cam.png', await overlayPng(image, results[0].heatmap));
+ */
+export async function overlayPng(image: tf.Tensor3D, heatmap: Heatmap, options: OverlayOptions = {}): Promise<Uint8Array> {
+  const rgba = await overlayRgba(image, heatmap, options);
+  const picture = Jimp.fromBitmap({ width: image.shape[1], height: image.shape[0], data: Buffer.from(rgba.buffer) });
+  return new Uint8Array(await picture.getBuffer('image/png'));
+}
+
+/** The blended pixels as RGBA bytes (what `overlayPng` encodes). */
+export async function overlayRgba(image: tf.Tensor3D, heatmap: Heatmap, options: OverlayOptions = {}): Promise<Uint8Array> {
+  assertImage3D(image);
+  const alpha = options.alpha ?? 0.5;
+  if (!(alpha >= 0 && alpha <= 1)) throw new CamlabError(`Overlay alpha must be between 0 and 1, got ${alpha}.`);
+  const colormap = options.colormap ?? 'jet';
+  const [height, width] = image.shape;
+  const map = resizeHeatmap(heatmap, width, height);
+  const pixels = await image.data();
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    const color = colorAt(colormap, map.data[i]);
+    for (let c = 0; c < 3; c++) {
+      const value = (1 - alpha) * pixels[i * 3 + c] + alpha * color[c];
+      rgba[i * 4 + c] = Math.round(Math.min(255, Math.max(0, value)));
+    }
+    rgba[i * 4 + 3] = 255;
+  }
+  return rgba;
+}

@@ -1,0 +1,126 @@
+// Reading and writing tfjs layers models on disk (tfjs's own file:// handler lives in tfjs-node,
+// which may not be installed).
+import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { tf } from '../tf';
+import { CamlabError } from '../errors';
+
+interface WeightsGroup {
+  paths: string[];
+  weights: tf.io.WeightsManifestEntry[];
+}
+
+interface ModelJson {
+  modelTopology?: object;
+  weightsManifest?: WeightsGroup[];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  trainingConfig?: tf.io.TrainingConfig;
+  userDefinedMetadata?: { [key: string]: {} };
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, int16: 2, complex64: 8 };
+
+/** Resolves a folder to its model.json and checks that the file exists. */
+export async function resolveModelJson(path: string): Promise<string> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new CamlabError(`No model at '${path}': the path does not exist (relative paths start at ${process.cwd()}).`);
+  if (!info.isDirectory()) return resolve(path);
+  const json = join(path, 'model.json');
+  if (!(await stat(json).catch(() => undefined))) {
+    throw new CamlabError(`The folder '${path}' has no model.json; point loadModel at a TensorFlow.js layers model folder or its model.json.`);
+  }
+  return resolve(json);
+}
+
+/** An IOHandler that reads model.json and its weight files from disk, checking their sizes. */
+export function fileSystemLoader(modelJsonPath: string): tf.io.IOHandler {
+  return {
+    load: async (): Promise<tf.io.ModelArtifacts> => {
+      const json = await readModelJson(modelJsonPath);
+      const groups = json.weightsManifest ?? [];
+      const weightSpecs = groups.flatMap((group) => group.weights);
+      const chunks: Uint8Array[] = [];
+      for (const path of groups.flatMap((group) => group.paths)) {
+        chunks.push(await readWeightFile(join(dirname(modelJsonPath), path), path));
+      }
+      const weightData = concat(chunks);
+      const expected = weightSpecs.reduce((sum, spec) => sum + weightBytes(spec), 0);
+      if (weightData.byteLength !== expected) {
+        throw new CamlabError(
+          `The weight files of '${modelJsonPath}' hold ${weightData.byteLength} bytes but its manifest describes ${expected}: ` +
+            `a file is truncated or belongs to another model. Copy the model folder again.`,
+        );
+      }
+      return {
+        modelTopology: json.modelTopology,
+        weightSpecs,
+        weightData: weightData.buffer as ArrayBuffer,
+        format: json.format,
+        generatedBy: json.generatedBy,
+        convertedBy: json.convertedBy,
+        trainingConfig: json.trainingConfig,
+        userDefinedMetadata: json.userDefinedMetadata,
+      };
+    },
+  };
+}
+
+/** An IOHandler that writes model.json and weights.bin into a folder. */
+export function fileSystemSaver(folder: string): tf.io.IOHandler {
+  return {
+    save: async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
+      await mkdir(folder, { recursive: true });
+      const weights = artifacts.weightData ? new Uint8Array(tf.io.concatenateArrayBuffers([artifacts.weightData].flat())) : new Uint8Array();
+      const json: ModelJson = {
+        modelTopology: artifacts.modelTopology as object,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+      };
+      await writeFile(join(folder, 'weights.bin'), weights);
+      await writeFile(join(folder, 'model.json'), JSON.stringify(json));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON({ ...artifacts, weightData: weights.buffer as ArrayBuffer }) };
+    },
+  };
+}
+
+async function readModelJson(path: string): Promise<ModelJson> {
+  let parsed: ModelJson;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
+  } catch (error) {
+    throw new CamlabError(`'${path}' is not a readable model.json (${(error as Error).message}).`);
+  }
+  if (!parsed.modelTopology) {
+    throw new CamlabError(`'${path}' has no modelTopology: it is not a TensorFlow.js layers model (graph models are not supported).`);
+  }
+  return parsed;
+}
+
+async function readWeightFile(path: string, name: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch {
+    throw new CamlabError(`The weight file '${name}' listed in the model's manifest is missing (looked for '${path}').`);
+  }
+}
+
+function weightBytes(spec: tf.io.WeightsManifestEntry): number {
+  const count = spec.shape.reduce((a, b) => a * b, 1);
+  const dtype = spec.quantization?.dtype ?? spec.dtype;
+  return count * (DTYPE_BYTES[dtype] ?? 4);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

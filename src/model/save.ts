@@ -1,0 +1,7 @@
+import { tf } from '../tf';
+import { fileSystemSaver } from './files';
+
+/** Writes a layers model as model.json + weights.bin into a folder (created if needed). */
+export async function saveModel(model: tf.LayersModel, folder: string): Promise<void> {
+  await model.save(fileSystemSaver(folder));
+}

@@ -1,0 +1,52 @@
+// Small models with seeded random weights, built the way users build theirs.
+import { tf } from '../../src';
+
+const init = (seed: number) => tf.initializers.glorotNormal({ seed });
+
+/** Sequential: conv → pool → conv ('features') → GAP ('gap') → Dense softmax ('predictions'). */
+export function sequentialGapCnn(numClasses = 5, size = 32, channels = 3): tf.Sequential {
+  return tf.sequential({
+    name: 'tiny_gap_cnn',
+    layers: [
+      tf.layers.conv2d({ inputShape: [size, size, channels], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1), name: 'conv1' }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: 'pool1' }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2), name: 'features' }),
+      tf.layers.globalAveragePooling2d({ name: 'gap' }),
+      tf.layers.dense({ units: numClasses, activation: 'softmax', kernelInitializer: init(3), biasInitializer: tf.initializers.randomNormal({ seed: 4 }), name: 'predictions' }),
+    ],
+  });
+}
+
+/** Functional: a nested Sequential backbone → GAP → Dropout → Dense (linear) → Activation softmax. */
+export function functionalNestedGapCnn(numClasses = 4, size = 24): tf.LayersModel {
+  const backbone = tf.sequential({
+    name: 'backbone',
+    layers: [
+      tf.layers.conv2d({ inputShape: [size, size, 3], filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(5), name: 'block1' }),
+      tf.layers.conv2d({ filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(6), name: 'block2_features' }),
+    ],
+  });
+  const input = tf.input({ shape: [size, size, 3], name: 'image' });
+  const features = backbone.apply(input) as tf.SymbolicTensor;
+  const pooled = tf.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(features) as tf.SymbolicTensor;
+  const dropped = tf.layers.dropout({ rate: 0.5, name: 'dropout' }).apply(pooled) as tf.SymbolicTensor;
+  const logits = tf.layers.dense({ units: numClasses, kernelInitializer: init(7), biasInitializer: tf.initializers.randomNormal({ seed: 8 }), name: 'logits' }).apply(dropped) as tf.SymbolicTensor;
+  const output = tf.layers.activation({ activation: 'softmax', name: 'probabilities' }).apply(logits) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: output, name: 'nested_gap_cnn' });
+}
+
+/** VGG-style: conv → Flatten → Dense. No GAP, so no CAM. */
+export function flattenCnn(): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: init(9), name: 'conv' }),
+      tf.layers.flatten({ name: 'flatten' }),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(10), name: 'fc' }),
+    ],
+  });
+}
+
+/** A batch of seeded images 0..255. */
+export function randomImages(n: number, size: number, seed = 11): tf.Tensor4D {
+  return tf.tidy(() => tf.mul(tf.randomUniform([n, size, size, 3], 0, 1, 'float32', seed), 255) as tf.Tensor4D);
+}
