@@ -10,7 +10,8 @@ export { overlayPng, overlayRgba, type OverlayOptions } from './image/overlay';
 export { normalizeHeatmap, type Heatmap } from './image/heatmap';
 export { resizeHeatmap } from './image/resize';
 
-export { loadModel } from './model/load';
+export { loadModel, loadDefaultModel, DEFAULT_MODEL_PATH } from './model/load';
+export { modelLabels, modelMetadata, type ModelMetadata } from './model/metadata';
 export { saveModel } from './model/save';
 export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo, type HeadActivation } from './model/inspect';
 
@@ -18,3 +19,8 @@ export { classActivationMap, type CamOptions } from './cam/cam';
 export type { CamResult, ClassTargets } from './cam/types';
 
 export { boundingBox, iou, type Box } from './localize/box';
+
+export { digitsCanvas, CANVAS_SIZE, type Sample, type CanvasOptions } from './data/canvas';
+export type { Split } from './data/digits';
+export { evaluateLocalization, bestThreshold, type LocalizationReport, type ThresholdScore, type LabelledImage } from './metrics/localization';
+export { formatLocalizationReport } from './metrics/report';

@@ -39,12 +39,20 @@ async function decode(src: string | Uint8Array): Promise<Decoded> {
   const bytes = typeof src === 'string' ? await readImageFile(src) : src;
   if (bytes.length === 0) throw new CamlabError(`${describe(src)} is empty (0 bytes): there is no image to decode.`);
   try {
-    return await Jimp.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return await Jimp.read(ownBuffer(bytes));
   } catch (error) {
     throw new CamlabError(
       `${describe(src)} could not be decoded as an image (${(error as Error).message}); camlab reads ${IMAGE_FORMATS}.`,
     );
   }
+}
+
+/** Some of jimp's decoders read a Buffer's whole ArrayBuffer, so a view into a larger one is copied. */
+function ownBuffer(bytes: Uint8Array): Buffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return Buffer.from(bytes.buffer, 0, bytes.byteLength);
+  const copy = Buffer.alloc(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
 }
 
 async function readImageFile(path: string): Promise<Uint8Array> {

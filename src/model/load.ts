@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { fileSystemLoader, resolveModelJson } from './files';
+import { attachMetadata } from './metadata';
 
 /**
  * Loads a TensorFlow.js layers model from a model.json path, its folder, or an http(s) URL.
@@ -21,10 +23,24 @@ export async function loadModel(src: string): Promise<tf.LayersModel> {
   }
   const path = src.replace(/^file:\/\//, '');
   const json = await resolveModelJson(path);
+  let model: tf.LayersModel;
   try {
-    return await tf.loadLayersModel(fileSystemLoader(json));
+    model = await tf.loadLayersModel(fileSystemLoader(json));
   } catch (error) {
     if (error instanceof CamlabError) throw error;
     throw new CamlabError(`'${json}' could not be turned into a model: ${(error as Error).message}`);
   }
+  await attachMetadata(model, json);
+  return model;
+}
+
+/** The folder of the embedded digits GAP-CNN that ships with camlab. */
+export const DEFAULT_MODEL_PATH = join(__dirname, '..', '..', 'data', 'models', 'digits-gap-cnn');
+
+/**
+ * Loads the embedded GAP-CNN, trained by camlab on handwritten digits placed on 64×64 canvases
+ * (see data/models/digits-gap-cnn/README.md). Its labels are '0'…'9'.
+ */
+export function loadDefaultModel(): Promise<tf.LayersModel> {
+  return loadModel(DEFAULT_MODEL_PATH);
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the system side of camlab: Debian's Jupyter (nbconvert, ipykernel) and Chromium for the
+# browser tests. As root on Debian it installs them; elsewhere it prints the commands and fails.
+set -euo pipefail
+PACKAGES=(jupyter-nbconvert python3-ipykernel jupyter-client python3-nbclient jupyter-notebook chromium)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "camlab setup: installing ${missing[*]} from Debian"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "camlab setup: these Debian packages are missing: ${missing[*]}" >&2
+    echo "  install them with: sudo apt-get install ${missing[*]}" >&2
+    echo "  or, with pip: pip install nbconvert ipykernel jupyter_client notebook (and a Chromium for browser tests)" >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,26 @@
+import { tf } from '../tf';
+import { digitsCanvas, renderCanvases } from '../data/canvas';
+import type { Split } from '../data/digits';
+import { evaluateLocalization, type LocalizationReport } from './localization';
+
+export const THRESHOLDS = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
+export const PAPER_THRESHOLD = 0.2;
+
+/** The mean size of the true boxes on training canvases: the centre baseline's box. */
+export function meanTrainingBox(count = 2000): { width: number; height: number } {
+  const canvases = renderCanvases({ split: 'train', count, seed: 424242 });
+  return {
+    width: canvases.reduce((s, c) => s + c.box.width, 0) / count,
+    height: canvases.reduce((s, c) => s + c.box.height, 0) / count,
+  };
+}
+
+/** Localization report of a digits model on canvases of one split. */
+export async function evaluateDigits(model: tf.LayersModel, options: { split: Split; count: number; seed: number }): Promise<LocalizationReport> {
+  const samples = digitsCanvas(options);
+  try {
+    return await evaluateLocalization(model, samples, { thresholds: THRESHOLDS, baselineBox: meanTrainingBox() });
+  } finally {
+    tf.dispose(samples.map((s) => s.image));
+  }
+}
