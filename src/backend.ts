@@ -23,12 +23,17 @@ let chosenName: BackendName | undefined;
  * @example const backend = await ready(); // 'wasm' on a machine without tfjs-node
  */
 export function ready(backend?: BackendName): Promise<BackendName> {
-  const forced = backend ?? parseForced(process.env.CAMLAB_BACKEND);
+  let forced: BackendName | undefined;
+  try {
+    forced = backend ?? parseForced(process.env.CAMLAB_BACKEND);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   if (chosen && forced && chosenName && forced !== chosenName) {
-    throw new CamlabError(
+    return Promise.reject(new CamlabError(
       `The '${chosenName}' backend is already in use; a process can use only one. ` +
         `Set CAMLAB_BACKEND=${forced} before the first camlab call instead.`,
-    );
+    ));
   }
   chosen ??= choose(forced).then((name) => (chosenName = name));
   // A failed choice (e.g. a forced backend that is missing) may be retried with another.

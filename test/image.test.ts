@@ -55,7 +55,7 @@ test('loadImage reads JPEG, BMP, GIF and TIFF files from paths', async () => {
     const fromView = await loadImage(padded.subarray(8, 8 + bytes.length));
     assert.deepEqual(Array.from(fromView.dataSync()), Array.from(image.dataSync()), `${ext} from a view`);
     fromView.dispose();
-    const values = image.dataSync();
+    const values = Array.from(image.dataSync());
     // BMP and TIFF are lossless; JPEG and GIF (256 colours) come within a few levels on average.
     const error = values.reduce((sum, v, i) => sum + Math.abs(v - opaque[Math.floor(i / 3) * 4 + (i % 3)]), 0) / values.length;
     assert.ok(error <= (ext === 'bmp' || ext === 'tiff' ? 0 : 20), `${ext}: mean absolute error ${error}`);

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+const SCRIPT = `require('./src').ready().then((b) => { console.log('chose', b); }, (e) => { console.log('error', e.message); process.exit(3); })`;
+
+/** ready() in a fresh process, since a process can pick its backend only once. */
+async function readyWith(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', '-e', SCRIPT], { cwd: ROOT, env: { ...process.env, CAMLAB_QUIET: '', ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function tfjsNodeInstalled(): boolean {
+  try {
+    require.resolve('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('without a preference camlab takes tfjs-node when installed, else WASM, and says why', async () => {
+  const { code, stdout, stderr } = await readyWith({ CAMLAB_BACKEND: '' });
+  assert.equal(code, 0);
+  if (tfjsNodeInstalled()) {
+    assert.match(stdout, /chose tensorflow/);
+  } else {
+    assert.match(stdout, /chose wasm/);
+    assert.match(stderr, /backend 'wasm' \(tensorflow: @tensorflow\/tfjs-node is not installed\)/);
+  }
+});
+
+test('CAMLAB_BACKEND forces a backend', async () => {
+  const { code, stdout, stderr } = await readyWith({ CAMLAB_BACKEND: 'cpu' });
+  assert.equal(code, 0);
+  assert.match(stdout, /chose cpu/);
+  assert.match(stderr, /backend 'cpu' \(asked for\)/);
+});
+
+test('a forced backend that is not installed, or a misspelt one, is a clear error', async () => {
+  if (!tfjsNodeInstalled()) {
+    const missing = await readyWith({ CAMLAB_BACKEND: 'tensorflow' });
+    assert.equal(missing.code, 3);
+    assert.match(missing.stdout, /'tensorflow' backend was asked for but cannot be used: @tensorflow\/tfjs-node is not installed.*npm install @tensorflow\/tfjs-node/);
+  }
+  const wrong = await readyWith({ CAMLAB_BACKEND: 'gpu' });
+  assert.equal(wrong.code, 3);
+  assert.match(wrong.stdout, /CAMLAB_BACKEND='gpu' is not a backend; use one of: tensorflow, wasm, cpu/);
+});
