@@ -70,27 +70,48 @@ function quietPython(): NodeJS.ProcessEnv {
   return { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1', PYTHONWARNINGS: 'ignore', CAMLAB_QUIET: '1' };
 }
 
+export interface ExecutedNotebook {
+  notebook: Notebook;
+  /** Where the executed copy was written. */
+  path: string;
+  /** "cell N: …" for each cell that failed (N counts from 1, markdown cells included). */
+  errors: string[];
+}
+
 /**
  * Executes a notebook with the tslab kernel (cells run in the notebook's folder) and writes the
- * executed copy into `outputDir`; `html` also exports it as HTML there. Returns the executed notebook.
+ * executed copy into `outputDir`; `html` also exports it as HTML there.
  */
-export async function executeNotebook(path: string, outputDir: string, options: { cellTimeout?: number; html?: boolean } = {}): Promise<Notebook> {
-  const args = ['-m', 'nbconvert', '--to', 'notebook', '--execute', `--ExecutePreprocessor.timeout=${options.cellTimeout ?? 300}`, '--ExecutePreprocessor.kernel_name=tslab', '--allow-errors', '--output-dir', outputDir, path];
-  await run(JUPYTER_PYTHON, args, { env: quietPython(), cwd: dirname(path), maxBuffer: 64 * 1024 * 1024 }).catch((error: Error & { stderr?: string }) => {
-    throw new Error(`executing ${basename(path)} failed:\n${(error.stderr ?? error.message).split('\n').filter((l) => !/Debugger|frozen|PYDEVD/.test(l)).slice(-30).join('\n')}`);
-  });
+export async function executeNotebook(path: string, outputDir: string, options: { cellTimeout?: number; html?: boolean } = {}): Promise<ExecutedNotebook> {
   const executed = join(outputDir, basename(path));
+  const script = join(ROOT, 'scripts', 'execute_notebook.py');
+  const { stdout } = await run(JUPYTER_PYTHON, [script, path, executed, 'tslab', String(options.cellTimeout ?? 300)], {
+    env: quietPython(),
+    cwd: dirname(path),
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((error: Error & { stderr?: string }) => {
+    const detail = (error.stderr ?? error.message).split('\n').filter((l) => !/Debugger|frozen|PYDEVD/.test(l)).slice(-30).join('\n');
+    throw new Error(`executing ${basename(path)} failed:\n${detail}`);
+  });
+  const failed = JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as number[];
   if (options.html) {
     await run(JUPYTER_PYTHON, ['-m', 'nbconvert', '--to', 'html', '--output-dir', outputDir, executed], { env: quietPython() });
   }
-  return JSON.parse(await readFile(executed, 'utf8')) as Notebook;
+  const notebook = JSON.parse(await readFile(executed, 'utf8')) as Notebook;
+  const errors = [...new Set([...failed, ...errorOutputCells(notebook)])].sort((x, y) => x - y).map((i) => `cell ${i + 1}: ${describeFailure(notebook.cells[i])}`);
+  return { notebook, path: executed, errors };
 }
 
-/** The error outputs of an executed notebook, as "cell N: name: message". */
-export function notebookErrors(notebook: Notebook): string[] {
-  return notebook.cells.flatMap((cell, i) =>
-    (cell.outputs ?? []).filter((o) => o.output_type === 'error').map((o) => `cell ${i + 1}: ${o.ename}: ${o.evalue}`),
-  );
+function errorOutputCells(notebook: Notebook): number[] {
+  return notebook.cells.flatMap((cell, i) => ((cell.outputs ?? []).some((o) => o.output_type === 'error') ? [i] : []));
+}
+
+/** The first line of what the cell said about its failure. */
+function describeFailure(cell: NotebookCell): string {
+  const error = (cell.outputs ?? []).find((o) => o.output_type === 'error');
+  if (error) return `${error.ename}: ${error.evalue}`;
+  const stderr = (cell.outputs ?? []).filter((o) => o.name === 'stderr').map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? '')).join('');
+  return stderr.split('\n').find((line) => /error/i.test(line))?.trim() ?? stderr.split('\n')[0] ?? 'failed';
 }
 
 /** The text a cell printed (stdout streams and text/plain results). */
