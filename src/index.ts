@@ -24,3 +24,9 @@ export { digitsCanvas, CANVAS_SIZE, type Sample, type CanvasOptions } from './da
 export type { Split } from './data/digits';
 export { evaluateLocalization, bestThreshold, type LocalizationReport, type ThresholdScore, type LabelledImage } from './metrics/localization';
 export { formatLocalizationReport } from './metrics/report';
+
+export type { Figure, Trace, Layout } from './plot/figure';
+export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
+export { figurePng } from './plot/png';
+export { figureHtml, plotlyLoaderScript } from './plot/html';
+export { show } from './plot/show';

@@ -1,0 +1,130 @@
+// Plotly figures as plain data: what camlab's builders return, `show()` draws and the PNG renderer paints.
+// Only the parts of Plotly's schema camlab uses are typed.
+
+export interface TextSpec {
+  text: string;
+  font?: { size?: number; color?: string };
+}
+
+export interface ImageTrace {
+  type: 'image';
+  /** A data: URI of a PNG. */
+  source: string;
+  x0?: number;
+  y0?: number;
+  dx?: number;
+  dy?: number;
+  xaxis?: string;
+  yaxis?: string;
+  hoverinfo?: 'skip' | 'none';
+  name?: string;
+}
+
+export interface HeatmapTrace {
+  type: 'heatmap';
+  /** Rows from the top of the image down. */
+  z: number[][];
+  x0: number;
+  dx: number;
+  y0: number;
+  dy: number;
+  zmin: number;
+  zmax: number;
+  /** [[position 0..1, 'rgb(r,g,b)'], …] */
+  colorscale: [number, string][];
+  opacity: number;
+  showscale: boolean;
+  colorbar?: { title?: TextSpec; len?: number; thickness?: number; x?: number; y?: number; yanchor?: string };
+  hovertemplate?: string;
+  xaxis?: string;
+  yaxis?: string;
+  name?: string;
+}
+
+export interface BarTrace {
+  type: 'bar';
+  x: string[];
+  y: number[];
+  marker?: { color?: string | string[] };
+  text?: string[];
+  textposition?: 'outside' | 'auto' | 'none';
+  hovertemplate?: string;
+  xaxis?: string;
+  yaxis?: string;
+}
+
+export type Trace = ImageTrace | HeatmapTrace | BarTrace;
+
+export interface Axis {
+  domain?: [number, number];
+  range?: [number, number];
+  title?: TextSpec;
+  showgrid?: boolean;
+  zeroline?: boolean;
+  showticklabels?: boolean;
+  ticks?: '' | 'outside';
+  scaleanchor?: string;
+  constrain?: 'domain' | 'range';
+  anchor?: string;
+  type?: 'category' | 'linear';
+  tickformat?: string;
+  fixedrange?: boolean;
+}
+
+export interface Shape {
+  type: 'rect';
+  xref: string;
+  yref: string;
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  line: { color: string; width: number; dash?: 'solid' | 'dash' };
+  name?: string;
+}
+
+export interface Annotation {
+  text: string;
+  x: number;
+  y: number;
+  xref: string;
+  yref: string;
+  showarrow: false;
+  xanchor?: 'left' | 'center' | 'right';
+  yanchor?: 'top' | 'middle' | 'bottom';
+  font?: { size?: number; color?: string };
+  bgcolor?: string;
+}
+
+export interface Layout {
+  title: TextSpec;
+  width: number;
+  height: number;
+  margin: { l: number; r: number; t: number; b: number };
+  shapes?: Shape[];
+  annotations?: Annotation[];
+  showlegend?: boolean;
+  plot_bgcolor?: string;
+  paper_bgcolor?: string;
+  hovermode?: 'closest' | false;
+  [axis: `xaxis${string}` | `yaxis${string}`]: Axis | undefined;
+}
+
+/** A Plotly figure: pass it to `show()`, or to Plotly.newPlot where JavaScript runs. */
+export interface Figure {
+  data: Trace[];
+  layout: Layout;
+}
+
+/**
+ * Escapes text for Plotly's labels, which accept a little HTML (<b>, <br>, <a>): a class name such as
+ * `<img src=x onerror=alert(1)>` must show as those characters and run nothing.
+ */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+/** Reverses escapeText, for painting the same text into a PNG. */
+export function unescapeText(text: string): string {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+}

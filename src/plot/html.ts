@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { escapeText, unescapeText, type Figure } from './figure';
+
+const PLOTLY_BUNDLE = 'plotly.js-cartesian-dist-min/plotly-cartesian.min.js';
+let plotlyLoader: string | undefined;
+
+/**
+ * A script that defines plotly.js once per page from the bundle in node_modules (no CDN). It is sent
+ * gzipped (1.5 MB → 0.67 MB of base64) and unpacked by the browser, and it runs with `define`,
+ * `module` and `exports` hidden so that require.js pages (the classic Notebook) still get `window.Plotly`.
+ */
+export function plotlyLoaderScript(): string {
+  if (!plotlyLoader) {
+    const gz = gzipSync(readFileSync(require.resolve(PLOTLY_BUNDLE)), { level: 6 }).toString('base64');
+    plotlyLoader = `<script>(function () {
+  if (window.Plotly || window.__camlabPlotly || typeof DecompressionStream === 'undefined') return;
+  var bytes = Uint8Array.from(atob('${gz}'), function (c) { return c.charCodeAt(0); });
+  window.__camlabPlotly = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (source) {
+    new Function('define', 'module', 'exports', source).call(window);
+    return window.Plotly;
+  });
+})();</script>`;
+  }
+  return plotlyLoader;
+}
+
+let counter = 0;
+
+/**
+ * The figure as one HTML fragment: the PNG as an <img> (what a viewer without JavaScript shows) and a
+ * script that draws the interactive plot over it once plotly.js is on the page, then hides the PNG.
+ */
+export function figureHtml(figure: Figure, png: Uint8Array, options: { includePlotly: boolean }): string {
+  const id = `camlab-figure-${process.pid.toString(36)}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+  const title = escapeHtml(unescapeText(figure.layout.title.text));
+  const { width, height } = figure.layout;
+  const image = `<img class="camlab-static" alt="${title}" width="${width}" height="${height}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}">`;
+  const draw = `<script>(function () {
+  var root = document.getElementById('${id}');
+  var ready = window.Plotly ? Promise.resolve(window.Plotly) : window.__camlabPlotly;
+  if (!root || !ready) return;
+  var figure = ${scriptJson(figure)};
+  ready.then(function (Plotly) {
+    var live = root.querySelector('.camlab-live');
+    live.style.display = 'block';
+    return Plotly.newPlot(live, figure.data, figure.layout, { displaylogo: false, responsive: false }).then(function () {
+      root.querySelector('.camlab-static').style.display = 'none';
+    });
+  }).catch(function (error) {
+    console.warn('camlab: the interactive figure could not be drawn; the static image stays', error);
+  });
+})();</script>`;
+  return `${options.includePlotly ? plotlyLoaderScript() : ''}<div class="camlab-figure" id="${id}">${image}<div class="camlab-live" style="display:none;width:${width}px;height:${height}px"></div></div>${draw}`;
+}
+
+export function escapeHtml(text: string): string {
+  return escapeText(text);
+}
+
+/** JSON that is safe inside a <script> element: no '</script>', '<!--' or line separators survive. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}

@@ -1,0 +1,247 @@
+// Paints a camlab figure into a PNG with jimp: the same picture as the interactive plot, for viewers
+// that run no JavaScript. It understands exactly the traces, axes, shapes and texts camlab's builders make.
+import { HorizontalAlign, Jimp, loadFont, ResizeStrategy } from 'jimp';
+import type { Annotation, Axis, BarTrace, Figure, HeatmapTrace, ImageTrace, Layout, Shape } from './figure';
+import { unescapeText } from './figure';
+
+type Picture = InstanceType<typeof Jimp>;
+type Font = Awaited<ReturnType<typeof loadFont>>;
+type Rgb = [number, number, number];
+
+interface Fonts {
+  title: Font;
+  label: Font;
+  tick: Font;
+}
+
+let fonts: Promise<Fonts> | undefined;
+function loadFonts(): Promise<Fonts> {
+  // jimp's bundled bitmap fonts; 'jimp/fonts' is an exports-only subpath, so it is required at run time.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const paths = require('jimp/fonts') as Record<'SANS_10_BLACK' | 'SANS_12_BLACK' | 'SANS_16_BLACK', string>;
+  fonts ??= Promise.all([loadFont(paths.SANS_16_BLACK), loadFont(paths.SANS_12_BLACK), loadFont(paths.SANS_10_BLACK)]).then(([title, label, tick]) => ({ title, label, tick }));
+  return fonts;
+}
+
+/** A plot area on the canvas and the data ranges it shows. */
+interface Area {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+  xRange: [number, number];
+  yRange: [number, number];
+}
+
+/** The figure as PNG bytes, at the layout's width and height. */
+export async function figurePng(figure: Figure): Promise<Uint8Array> {
+  const { layout } = figure;
+  const canvas = new Jimp({ width: layout.width, height: layout.height, color: 0xffffffff });
+  const font = await loadFonts();
+  const areas = new Map<string, Area>();
+  for (const suffix of axisSuffixes(layout)) areas.set(suffix, plotArea(layout, suffix, figure));
+  for (const trace of figure.data) {
+    const area = areas.get(suffixOf(trace.xaxis))!;
+    if (trace.type === 'image') await paintImage(canvas, trace, area);
+    else if (trace.type === 'heatmap') paintHeatmap(canvas, trace, area);
+    else paintBars(canvas, trace, area, font);
+  }
+  for (const shape of layout.shapes ?? []) paintRect(canvas, shape, areas.get(suffixOf(shape.xref))!);
+  for (const note of layout.annotations ?? []) paintAnnotation(canvas, note, layout, areas, font);
+  for (const [suffix, area] of areas) paintAxes(canvas, layout[`xaxis${suffix}`]!, layout[`yaxis${suffix}`]!, area, font, figure);
+  const scale = figure.data.find((t): t is HeatmapTrace => t.type === 'heatmap' && t.showscale);
+  if (scale) paintColorbar(canvas, scale, layout, areas.get(suffixOf(scale.xaxis))!, font);
+  const title = unescapeText(layout.title.text);
+  canvas.print({ font: font.title, x: 0, y: 12, text: { text: title, alignmentX: HorizontalAlign.CENTER }, maxWidth: layout.width });
+  return new Uint8Array(await canvas.getBuffer('image/png'));
+}
+
+function axisSuffixes(layout: Layout): string[] {
+  return Object.keys(layout).filter((k) => /^xaxis\d*$/.test(k)).map((k) => k.slice(5));
+}
+
+function suffixOf(ref: string | undefined): string {
+  return (ref ?? 'x').replace(/^[xy](axis)?/, '');
+}
+
+/** The axis pair's domain in pixels, shrunk to keep square pixels where the y axis is anchored to x. */
+function plotArea(layout: Layout, suffix: string, figure: Figure): Area {
+  const xaxis = layout[`xaxis${suffix}`]!;
+  const yaxis = layout[`yaxis${suffix}`]!;
+  const innerW = layout.width - layout.margin.l - layout.margin.r;
+  const innerH = layout.height - layout.margin.t - layout.margin.b;
+  const [dx0, dx1] = xaxis.domain ?? [0, 1];
+  const [dy0, dy1] = yaxis.domain ?? [0, 1];
+  let left = layout.margin.l + dx0 * innerW;
+  let top = layout.margin.t + (1 - dy1) * innerH;
+  let width = (dx1 - dx0) * innerW;
+  let height = (dy1 - dy0) * innerH;
+  const xRange = xaxis.range ?? [0, 1];
+  const yRange = yaxis.range ?? [0, Math.max(1, ...figure.data.flatMap((t) => (t.type === 'bar' ? t.y : [])))];
+  if (yaxis.scaleanchor) {
+    const unit = Math.min(width / Math.abs(xRange[1] - xRange[0]), height / Math.abs(yRange[1] - yRange[0]));
+    const [w, h] = [unit * Math.abs(xRange[1] - xRange[0]), unit * Math.abs(yRange[1] - yRange[0])];
+    left += (width - w) / 2;
+    top += height - h; // Plotly keeps a constrained plot at the top of its domain's bottom edge… close enough: align to bottom of the title gap
+    top -= (height - h) / 2;
+    [width, height] = [w, h];
+  }
+  return { left: Math.round(left), top: Math.round(top), width: Math.round(width), height: Math.round(height), xRange, yRange };
+}
+
+function toPixel(area: Area, x: number, y: number): [number, number] {
+  const px = area.left + ((x - area.xRange[0]) / (area.xRange[1] - area.xRange[0])) * area.width;
+  const py = area.top + ((y - area.yRange[1]) / (area.yRange[0] - area.yRange[1])) * area.height;
+  return [px, py];
+}
+
+async function paintImage(canvas: Picture, trace: ImageTrace, area: Area): Promise<void> {
+  const picture = await Jimp.read(Buffer.from(trace.source.replace(/^data:image\/png;base64,/, ''), 'base64'));
+  const [x0, y0] = toPixel(area, (trace.x0 ?? 0) - 0.5, (trace.y0 ?? 0) - 0.5);
+  const [x1, y1] = toPixel(area, (trace.x0 ?? 0) - 0.5 + picture.bitmap.width * (trace.dx ?? 1), (trace.y0 ?? 0) - 0.5 + picture.bitmap.height * (trace.dy ?? 1));
+  picture.resize({ w: Math.max(1, Math.round(x1 - x0)), h: Math.max(1, Math.round(y1 - y0)), mode: ResizeStrategy.NEAREST_NEIGHBOR });
+  canvas.composite(picture, Math.round(x0), Math.round(y0));
+}
+
+/** Each canvas pixel takes the colour of the heat map cell under it, blended with the trace's opacity. */
+function paintHeatmap(canvas: Picture, trace: HeatmapTrace, area: Area): void {
+  const rows = trace.z.length;
+  const cols = trace.z[0]?.length ?? 0;
+  const [left, top] = toPixel(area, trace.x0 - trace.dx / 2, trace.y0 - trace.dy / 2);
+  const [right, bottom] = toPixel(area, trace.x0 - trace.dx / 2 + cols * trace.dx, trace.y0 - trace.dy / 2 + rows * trace.dy);
+  const data = canvas.bitmap.data;
+  for (let py = Math.max(0, Math.round(top)); py < Math.min(canvas.bitmap.height, Math.round(bottom)); py++) {
+    const r = Math.min(rows - 1, Math.floor(((py + 0.5 - top) / (bottom - top)) * rows));
+    for (let px = Math.max(0, Math.round(left)); px < Math.min(canvas.bitmap.width, Math.round(right)); px++) {
+      const c = Math.min(cols - 1, Math.floor(((px + 0.5 - left) / (right - left)) * cols));
+      const t = (trace.z[r][c] - trace.zmin) / (trace.zmax - trace.zmin || 1);
+      const color = scaleColor(trace.colorscale, t);
+      const i = (py * canvas.bitmap.width + px) * 4;
+      for (let k = 0; k < 3; k++) data[i + k] = Math.round((1 - trace.opacity) * data[i + k] + trace.opacity * color[k]);
+    }
+  }
+}
+
+export function scaleColor(scale: [number, string][], value: number): Rgb {
+  const t = Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
+  let i = 0;
+  while (i < scale.length - 2 && t > scale[i + 1][0]) i++;
+  const [p0, c0] = scale[i];
+  const [p1, c1] = scale[i + 1] ?? scale[i];
+  const f = p1 > p0 ? (t - p0) / (p1 - p0) : 0;
+  const [a, b] = [parseRgb(c0), parseRgb(c1)];
+  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as Rgb;
+}
+
+function parseRgb(color: string): Rgb {
+  const rgb = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(color);
+  if (rgb) return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
+  const hex = /^#([0-9a-f]{6})$/i.exec(color);
+  if (hex) return [0, 2, 4].map((k) => parseInt(hex[1].slice(k, k + 2), 16)) as Rgb;
+  return [0, 0, 0];
+}
+
+function paintBars(canvas: Picture, trace: BarTrace, area: Area, font: Fonts): void {
+  const n = trace.x.length;
+  const slot = area.width / n;
+  trace.y.forEach((value, i) => {
+    const color = parseRgb(Array.isArray(trace.marker?.color) ? trace.marker!.color[i] : trace.marker?.color ?? '#1f77b4');
+    const [, top] = toPixel({ ...area, xRange: [0, 1] }, 0, value);
+    const left = area.left + slot * (i + 0.1);
+    fillRect(canvas, left, top, slot * 0.8, area.top + area.height - top, color);
+    canvas.print({ font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(area.top + area.height + 4), text: { text: unescapeText(trace.x[i]), alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
+    if (trace.text) canvas.print({ font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(top - 14), text: { text: trace.text[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
+  });
+}
+
+function fillRect(canvas: Picture, x: number, y: number, w: number, h: number, color: Rgb): void {
+  const data = canvas.bitmap.data;
+  for (let py = Math.max(0, Math.round(y)); py < Math.min(canvas.bitmap.height, Math.round(y + h)); py++) {
+    for (let px = Math.max(0, Math.round(x)); px < Math.min(canvas.bitmap.width, Math.round(x + w)); px++) {
+      const i = (py * canvas.bitmap.width + px) * 4;
+      [data[i], data[i + 1], data[i + 2]] = color;
+    }
+  }
+}
+
+function paintRect(canvas: Picture, shape: Shape, area: Area): void {
+  const [x0, y0] = toPixel(area, shape.x0, shape.y0);
+  const [x1, y1] = toPixel(area, shape.x1, shape.y1);
+  const color = parseRgb(shape.line.color);
+  const w = shape.line.width;
+  const [l, r, t, b] = [Math.min(x0, x1), Math.max(x0, x1), Math.min(y0, y1), Math.max(y0, y1)];
+  const dashed = shape.line.dash === 'dash';
+  const segment = (x: number, y: number, len: number, horizontal: boolean) => {
+    for (let s = 0; s < len; s += dashed ? 8 : len) {
+      const part = dashed ? Math.min(5, len - s) : len;
+      if (horizontal) fillRect(canvas, x + s, y - w / 2, part, w, color);
+      else fillRect(canvas, x - w / 2, y + s, w, part, color);
+    }
+  };
+  segment(l, t, r - l, true);
+  segment(l, b, r - l, true);
+  segment(l, t, b - t, false);
+  segment(r, t, b - t, false);
+}
+
+function paintAnnotation(canvas: Picture, note: Annotation, layout: Layout, areas: Map<string, Area>, font: Fonts): void {
+  let [x, y]: [number, number] = [0, 0];
+  if (note.xref === 'paper') {
+    x = layout.margin.l + note.x * (layout.width - layout.margin.l - layout.margin.r);
+    y = layout.margin.t + (1 - note.y) * (layout.height - layout.margin.t - layout.margin.b);
+    const area = [...areas.values()].find((a) => Math.abs(a.left + a.width / 2 - x) < a.width / 2 + 1 && a.top >= y - a.height);
+    if (area) y = Math.min(y, area.top);
+  } else {
+    [x, y] = toPixel(areas.get(suffixOf(note.xref))!, note.x, note.y);
+  }
+  const text = unescapeText(note.text);
+  const f = (note.font?.size ?? 12) <= 11 ? font.tick : font.label;
+  const width = 400;
+  const left = note.xanchor === 'center' ? x - width / 2 : note.xanchor === 'right' ? x - width : x;
+  const top = note.yanchor === 'bottom' ? y - 16 : y;
+  if (note.bgcolor) fillRect(canvas, x, top, Math.min(width, text.length * 6 + 4), 14, [255, 255, 255]);
+  canvas.print({ font: f, x: Math.round(left), y: Math.round(top), text: { text, alignmentX: note.xanchor === 'center' ? HorizontalAlign.CENTER : note.xanchor === 'right' ? HorizontalAlign.RIGHT : HorizontalAlign.LEFT }, maxWidth: width });
+}
+
+/** Frame, a few tick labels and the axis titles (the y title written horizontally above the axis). */
+function paintAxes(canvas: Picture, xaxis: Axis, yaxis: Axis, area: Area, font: Fonts, figure: Figure): void {
+  const grey: Rgb = [90, 90, 90];
+  fillRect(canvas, area.left - 1, area.top + area.height, area.width + 1, 1, grey);
+  fillRect(canvas, area.left - 1, area.top, 1, area.height + 1, grey);
+  const isBar = figure.data.some((t) => t.type === 'bar');
+  if (xaxis.showticklabels !== false && !isBar) {
+    for (const value of ticks(xaxis.range ?? [0, 1])) {
+      const [px] = toPixel(area, value, area.yRange[0]);
+      canvas.print({ font: font.tick, x: Math.round(px - 20), y: area.top + area.height + 3, text: { text: String(value), alignmentX: HorizontalAlign.CENTER }, maxWidth: 40 });
+    }
+  }
+  if (yaxis.showticklabels !== false) {
+    for (const value of ticks(yaxis.range ?? [0, 1])) {
+      const [, py] = toPixel(area, area.xRange[0], value);
+      canvas.print({ font: font.tick, x: area.left - 44, y: Math.round(py - 6), text: { text: isBar ? value.toFixed(1) : String(value), alignmentX: HorizontalAlign.RIGHT }, maxWidth: 40 });
+    }
+  }
+  if (xaxis.title) canvas.print({ font: font.label, x: area.left, y: area.top + area.height + 18, text: { text: unescapeText(xaxis.title.text), alignmentX: HorizontalAlign.CENTER }, maxWidth: area.width });
+  if (yaxis.title) canvas.print({ font: font.label, x: Math.max(0, area.left - 48), y: Math.max(0, area.top - 16), text: unescapeText(yaxis.title.text) });
+}
+
+function ticks(range: [number, number]): number[] {
+  const [lo, hi] = [Math.min(...range), Math.max(...range)];
+  const span = hi - lo;
+  const step = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500].map((s) => s * (span < 2 ? 0.1 : 1)).find((s) => span / s <= 5) ?? span / 4;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Math.round(v * 100) / 100);
+  return out;
+}
+
+/** Plotly puts the colour bar just right of the plotting area (paper x = 1.02), centred on the first panel's rows. */
+function paintColorbar(canvas: Picture, trace: HeatmapTrace, layout: Layout, area: Area, font: Fonts): void {
+  const left = Math.round(layout.margin.l + 1.02 * (layout.width - layout.margin.l - layout.margin.r));
+  const height = Math.round(area.height * 0.9);
+  const top = area.top + Math.round((area.height - height) / 2);
+  for (let y = 0; y < height; y++) fillRect(canvas, left, top + y, 14, 1, scaleColor(trace.colorscale, 1 - y / (height - 1)));
+  for (const [value, y] of [[trace.zmax, top], [(trace.zmin + trace.zmax) / 2, top + height / 2], [trace.zmin, top + height]] as const) {
+    canvas.print({ font: font.tick, x: left + 18, y: Math.round(y - 6), text: String(Math.round(value * 100) / 100) });
+  }
+  if (trace.colorbar?.title) canvas.print({ font: font.tick, x: left - 4, y: Math.max(0, top - 16), text: unescapeText(trace.colorbar.title.text) });
+}
