@@ -2,7 +2,7 @@
 // kernel so that it starts this checkout's tslab, execute a notebook headless.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -94,12 +94,24 @@ export async function executeNotebook(path: string, outputDir: string, options: 
     throw new Error(`executing ${basename(path)} failed:\n${detail}`);
   });
   const failed = JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as number[];
-  if (options.html) {
-    await run(JUPYTER_PYTHON, ['-m', 'nbconvert', '--to', 'html', '--output-dir', outputDir, executed], { env: quietPython() });
-  }
+  if (options.html) await exportHtml(executed, outputDir);
   const notebook = JSON.parse(await readFile(executed, 'utf8')) as Notebook;
   const errors = [...new Set([...failed, ...errorOutputCells(notebook)])].sort((x, y) => x - y).map((i) => `cell ${i + 1}: ${describeFailure(notebook.cells[i])}`);
   return { notebook, path: executed, errors };
+}
+
+/**
+ * Exports an executed notebook as a page that works from any folder or web server: camlab's template
+ * (the lab look, no MathJax) and require.js copied beside it, as the classic Notebook has it on its pages.
+ */
+export async function exportHtml(notebookPath: string, outputDir: string): Promise<string> {
+  await copyFile(require.resolve('requirejs/require.js'), join(outputDir, 'require.js'));
+  await run(
+    JUPYTER_PYTHON,
+    ['-m', 'nbconvert', '--to', 'html', '--template', 'camlab', `--TemplateExporter.extra_template_basedirs=${join(ROOT, 'scripts', 'nbconvert')}`, '--HTMLExporter.require_js_url=require.js', '--output-dir', outputDir, notebookPath],
+    { env: quietPython() },
+  );
+  return join(outputDir, basename(notebookPath).replace(/\.ipynb$/, '.html'));
 }
 
 function errorOutputCells(notebook: Notebook): number[] {

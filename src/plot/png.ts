@@ -221,7 +221,7 @@ function paintAxes(canvas: Picture, xaxis: Axis, yaxis: Axis, area: Area, font: 
       canvas.print({ font: font.tick, x: area.left - 44, y: Math.round(py - 6), text: { text: isBar ? value.toFixed(1) : String(value), alignmentX: HorizontalAlign.RIGHT }, maxWidth: 40 });
     }
   }
-  if (xaxis.title) canvas.print({ font: font.label, x: area.left, y: area.top + area.height + 18, text: { text: unescapeText(xaxis.title.text), alignmentX: HorizontalAlign.CENTER }, maxWidth: area.width });
+  if (xaxis.title) canvas.print({ font: font.label, x: area.left, y: area.top + area.height + (isBar ? 36 : 18), text: { text: unescapeText(xaxis.title.text), alignmentX: HorizontalAlign.CENTER }, maxWidth: area.width });
   if (yaxis.title) canvas.print({ font: font.label, x: Math.max(0, area.left - 48), y: Math.max(0, area.top - 16), text: unescapeText(yaxis.title.text) });
 }
 
