@@ -13,6 +13,9 @@ export { resizeHeatmap } from './image/resize';
 export { loadModel, loadDefaultModel, DEFAULT_MODEL_PATH } from './model/load';
 export { modelLabels, modelMetadata, type ModelMetadata } from './model/metadata';
 export { saveModel } from './model/save';
+export { layerActivations } from './model/activations';
+export { resnet50 } from './model/resnet50';
+export type { ResNet50Options } from './model/architectures/resnet50';
 export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo, type HeadActivation } from './model/inspect';
 
 export { classActivationMap, type CamOptions } from './cam/cam';
@@ -26,7 +29,7 @@ export { evaluateLocalization, bestThreshold, type LocalizationReport, type Thre
 export { formatLocalizationReport } from './metrics/report';
 
 export type { Figure, Trace, Layout } from './plot/figure';
-export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
+export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
 export { figurePng } from './plot/png';
 export { figureHtml, plotlyLoaderScript } from './plot/html';
 export { show } from './plot/show';

@@ -53,7 +53,19 @@ export interface BarTrace {
   yaxis?: string;
 }
 
-export type Trace = ImageTrace | HeatmapTrace | BarTrace;
+export interface ScatterTrace {
+  type: 'scatter';
+  mode: 'lines+markers' | 'lines';
+  name: string;
+  x: number[];
+  y: number[];
+  line?: { color?: string; dash?: 'solid' | 'dash' };
+  hovertemplate?: string;
+  xaxis?: string;
+  yaxis?: string;
+}
+
+export type Trace = ImageTrace | HeatmapTrace | BarTrace | ScatterTrace;
 
 export interface Axis {
   domain?: [number, number];
@@ -104,6 +116,7 @@ export interface Layout {
   shapes?: Shape[];
   annotations?: Annotation[];
   showlegend?: boolean;
+  legend?: { x?: number; y?: number; xanchor?: 'left' | 'right'; yanchor?: 'top' | 'bottom' };
   plot_bgcolor?: string;
   paper_bgcolor?: string;
   hovermode?: 'closest' | false;

@@ -139,6 +139,46 @@ export function probabilitiesFigure(scores: ArrayLike<number>, labels?: string[]
   };
 }
 
+export interface Series {
+  name: string;
+  y: number[];
+  dash?: boolean;
+}
+
+const SERIES_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
+
+/**
+ * Lines of values against a common x, with a legend: accuracy against threshold, for example.
+ *
+ * @example show(curveFigure(thresholds, [{ name: 'GT-known', y: accuracy }], { title: '…', xTitle: 'threshold', yTitle: 'accuracy' }));
+ */
+export function curveFigure(x: number[], series: Series[], options: { title: string; xTitle: string; yTitle: string; yRange?: [number, number] }): Figure {
+  for (const s of series) if (s.y.length !== x.length) throw new CamlabError(`Series '${s.name}' has ${s.y.length} values for ${x.length} x positions.`);
+  const ys = series.flatMap((s) => s.y);
+  return {
+    data: series.map((s, i) => ({
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: escapeText(s.name),
+      x,
+      y: s.y,
+      line: { color: SERIES_COLORS[i % SERIES_COLORS.length], dash: s.dash ? 'dash' : 'solid' },
+      hovertemplate: `${escapeText(s.name)}<br>%{x}: %{y:.3f}<extra></extra>`,
+    })),
+    layout: {
+      title: { text: escapeText(options.title) },
+      width: 560,
+      height: 360,
+      margin: { l: 60, r: 20, t: 60, b: 60 },
+      xaxis: { range: [Math.min(...x), Math.max(...x)], title: { text: escapeText(options.xTitle) } },
+      yaxis: { range: options.yRange ?? [Math.min(0, ...ys), Math.max(...ys) * 1.05], title: { text: escapeText(options.yTitle) } },
+      showlegend: true,
+      legend: { x: 1, y: 1, xanchor: 'right', yanchor: 'top' },
+      hovermode: 'closest',
+    },
+  };
+}
+
 interface GridPanel {
   image?: tf.Tensor3D;
   heatmap: Heatmap;

@@ -1,7 +1,7 @@
 // Paints a camlab figure into a PNG with jimp: the same picture as the interactive plot, for viewers
 // that run no JavaScript. It understands exactly the traces, axes, shapes and texts camlab's builders make.
 import { HorizontalAlign, Jimp, loadFont, ResizeStrategy } from 'jimp';
-import type { Annotation, Axis, BarTrace, Figure, HeatmapTrace, ImageTrace, Layout, Shape } from './figure';
+import type { Annotation, Axis, BarTrace, Figure, HeatmapTrace, ImageTrace, Layout, ScatterTrace, Shape } from './figure';
 import { unescapeText } from './figure';
 
 type Picture = InstanceType<typeof Jimp>;
@@ -44,8 +44,10 @@ export async function figurePng(figure: Figure): Promise<Uint8Array> {
     const area = areas.get(suffixOf(trace.xaxis))!;
     if (trace.type === 'image') await paintImage(canvas, trace, area);
     else if (trace.type === 'heatmap') paintHeatmap(canvas, trace, area);
-    else paintBars(canvas, trace, area, font);
+    else if (trace.type === 'bar') paintBars(canvas, trace, area, font);
+    else paintLine(canvas, trace, area);
   }
+  if (layout.showlegend) paintLegend(canvas, figure.data.filter((t): t is ScatterTrace => t.type === 'scatter'), areas.get('')!, font);
   for (const shape of layout.shapes ?? []) paintRect(canvas, shape, areas.get(suffixOf(shape.xref))!);
   for (const note of layout.annotations ?? []) paintAnnotation(canvas, note, layout, areas, font);
   for (const [suffix, area] of areas) paintAxes(canvas, layout[`xaxis${suffix}`]!, layout[`yaxis${suffix}`]!, area, font, figure);
@@ -77,7 +79,7 @@ function plotArea(layout: Layout, suffix: string, figure: Figure): Area {
   let width = (dx1 - dx0) * innerW;
   let height = (dy1 - dy0) * innerH;
   const xRange = xaxis.range ?? [0, 1];
-  const yRange = yaxis.range ?? [0, Math.max(1, ...figure.data.flatMap((t) => (t.type === 'bar' ? t.y : [])))];
+  const yRange = yaxis.range ?? [0, Math.max(1, ...figure.data.flatMap((t) => (t.type === 'bar' || t.type === 'scatter' ? t.y : [])))];
   if (yaxis.scaleanchor) {
     const unit = Math.min(width / Math.abs(xRange[1] - xRange[0]), height / Math.abs(yRange[1] - yRange[0]));
     const [w, h] = [unit * Math.abs(xRange[1] - xRange[0]), unit * Math.abs(yRange[1] - yRange[0])];
@@ -151,6 +153,29 @@ function paintBars(canvas: Picture, trace: BarTrace, area: Area, font: Fonts): v
     fillRect(canvas, left, top, slot * 0.8, area.top + area.height - top, color);
     canvas.print({ font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(area.top + area.height + 4), text: { text: unescapeText(trace.x[i]), alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
     if (trace.text) canvas.print({ font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(top - 14), text: { text: trace.text[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
+  });
+}
+
+function paintLine(canvas: Picture, trace: ScatterTrace, area: Area): void {
+  const color = parseRgb(trace.line?.color ?? '#1f77b4');
+  const points = trace.x.map((x, i) => toPixel(area, x, trace.y[i]));
+  for (let i = 1; i < points.length; i++) {
+    const [[x0, y0], [x1, y1]] = [points[i - 1], points[i]];
+    const steps = Math.ceil(Math.max(Math.abs(x1 - x0), Math.abs(y1 - y0)));
+    for (let s = 0; s <= steps; s++) {
+      if (trace.line?.dash === 'dash' && Math.floor(s / 4) % 2 === 1) continue;
+      fillRect(canvas, x0 + ((x1 - x0) * s) / steps - 1, y0 + ((y1 - y0) * s) / steps - 1, 2, 2, color);
+    }
+  }
+  if (trace.mode === 'lines+markers') for (const [x, y] of points) fillRect(canvas, x - 3, y - 3, 6, 6, color);
+}
+
+function paintLegend(canvas: Picture, traces: ScatterTrace[], area: Area, font: Fonts): void {
+  traces.forEach((trace, i) => {
+    const top = area.top + 6 + i * 16;
+    const left = area.left + area.width - 170;
+    fillRect(canvas, left, top + 6, 18, 3, parseRgb(trace.line?.color ?? '#1f77b4'));
+    canvas.print({ font: font.tick, x: left + 24, y: top, text: unescapeText(trace.name) });
   });
 }
 

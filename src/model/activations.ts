@@ -1,0 +1,22 @@
+import { tf } from '../tf';
+import { ready } from '../backend';
+import { CamlabError } from '../errors';
+import { modelInputSize, toModelInput } from '../image/model-input';
+import { assertImages } from '../image/validate';
+import { runStages, stagesTo } from './extract';
+import { findLayer, outputShapeOf } from './layers';
+
+/**
+ * The output of any layer (by name or nested path) for an image or a batch: [n, h, w, channels] for a
+ * convolutional layer. Images are stretched to the model's input as in classActivationMap. The tensor
+ * is the caller's to dispose.
+ *
+ * @example const maps = await layerActivations(model, image, 'block1_conv1');
+ */
+export async function layerActivations(model: tf.LayersModel, images: tf.Tensor3D | tf.Tensor4D, layer: string): Promise<tf.Tensor> {
+  await ready();
+  assertImages(images);
+  const entry = findLayer(model, layer);
+  if (!outputShapeOf(entry.layer)) throw new CamlabError(`Layer '${entry.path}' has several outputs; name one of the layers that take them.`);
+  return tf.tidy(() => runStages(stagesTo(model, entry), toModelInput(images, modelInputSize(model))));
+}
