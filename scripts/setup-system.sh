@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the system side of camlab: Debian's Jupyter (nbconvert, ipykernel) and Chromium for the
-# browser tests. As root on Debian it installs them; elsewhere it prints the commands and fails.
+# Installs the system side of camlab from Debian: Jupyter (nbconvert, ipykernel, the classic Notebook)
+# for the notebooks and, with 'all', Chromium for the browser tests. As root on Debian it installs them;
+# elsewhere it prints the commands and fails.   usage: setup-system.sh [jupyter|all]
 set -euo pipefail
-PACKAGES=(jupyter-nbconvert python3-ipykernel jupyter-client python3-nbclient jupyter-notebook chromium)
+PACKAGES=(jupyter-nbconvert python3-ipykernel jupyter-client python3-nbclient jupyter-notebook)
+[ "${1:-all}" = all ] && PACKAGES+=(chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

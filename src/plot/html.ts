@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { escapeText, unescapeText, type Figure } from './figure';
 
 const PLOTLY_BUNDLE = 'plotly.js-cartesian-dist-min/plotly-cartesian.min.js';
@@ -27,12 +28,17 @@ export function plotlyLoaderScript(): string {
 
 let counter = 0;
 
+/** Ids depend on the figure and its place in the session only, so re-running a notebook gives the same output. */
+function figureId(figure: Figure): string {
+  return `camlab-figure-${createHash('sha256').update(JSON.stringify(figure)).update(String(counter++)).digest('hex').slice(0, 12)}`;
+}
+
 /**
  * The figure as one HTML fragment: the PNG as an <img> (what a viewer without JavaScript shows) and a
  * script that draws the interactive plot over it once plotly.js is on the page, then hides the PNG.
  */
 export function figureHtml(figure: Figure, png: Uint8Array, options: { includePlotly: boolean }): string {
-  const id = `camlab-figure-${process.pid.toString(36)}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+  const id = figureId(figure);
   const title = escapeHtml(unescapeText(figure.layout.title.text));
   const { width, height } = figure.layout;
   const image = `<img class="camlab-static" alt="${title}" width="${width}" height="${height}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}">`;
@@ -54,8 +60,9 @@ export function figureHtml(figure: Figure, png: Uint8Array, options: { includePl
   return `${options.includePlotly ? plotlyLoaderScript() : ''}<div class="camlab-figure" id="${id}">${image}<div class="camlab-live" style="display:none;width:${width}px;height:${height}px"></div></div>${draw}`;
 }
 
+/** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
-  return escapeText(text);
+  return escapeText(text).replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** JSON that is safe inside a <script> element: no '</script>', '<!--' or line separators survive. */

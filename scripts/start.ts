@@ -1,0 +1,31 @@
+// npm start: sets up Jupyter and the tslab kernel, executes every notebook headless, and publishes the
+// executed notebooks and their HTML in site/. A failing cell fails the run, naming notebook and cell.
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { checkJupyter, registerKernel } from './jupyter';
+import { buildSite, NOTEBOOKS_DIR } from './site';
+import { formatSeconds } from './progress';
+
+const ROOT = resolve(__dirname, '..');
+const SITE = join(ROOT, 'site');
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  execFileSync('bash', [join(ROOT, 'scripts', 'setup-system.sh'), 'jupyter'], { stdio: 'inherit' });
+  await checkJupyter();
+  await registerKernel();
+  const published = await buildSite(SITE, { copyBack: true, log: (line) => console.error(line) });
+  const failures = published.flatMap((p) => p.errors);
+  if (failures.length) {
+    console.error(`\n${failures.length} cell(s) failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
+    process.exit(1);
+  }
+  console.log(`\n${published.length} notebooks executed in ${formatSeconds((Date.now() - started) / 1000)}.`);
+  console.log(`Open ${join(SITE, 'index.html')} (the executed notebooks are beside it).`);
+  console.log(`To work in them interactively: jupyter notebook ${NOTEBOOKS_DIR} (kernel: TypeScript).`);
+}
+
+main().catch((error: Error) => {
+  console.error(`npm start failed: ${error.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+// The interactive path: Debian's classic Notebook server, a notebook run in chromium, a live Plotly heat map.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { checkJupyter, registerKernel, JUPYTER_PYTHON, type Notebook } from '../scripts/jupyter';
+import { NOTEBOOKS_DIR } from '../scripts/site';
+import { launchChromium } from './helpers/browser';
+
+const DIR = join(__dirname, '..', 'test-artifacts', 'live');
+const NAME = '04-class-activation-maps.ipynb';
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+    server.on('error', fail);
+  });
+}
+
+async function waitForServer(url: string, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (Date.now() < deadline) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`the Notebook server did not answer at ${url} within ${seconds} s`);
+}
+
+test('in the classic Notebook, running all cells of notebook 04 draws a live Plotly heat map', async () => {
+  await checkJupyter();
+  await registerKernel();
+  await mkdir(DIR, { recursive: true });
+  // A copy without outputs, so that what appears was drawn by this session.
+  const notebook = JSON.parse(await readFile(join(NOTEBOOKS_DIR, NAME), 'utf8')) as Notebook;
+  for (const cell of notebook.cells) if (cell.cell_type === 'code') [cell.outputs, cell.execution_count] = [[], null];
+  await writeFile(join(DIR, NAME), JSON.stringify(notebook));
+
+  const [port, token] = [await freePort(), randomBytes(16).toString('hex')];
+  const server = spawn(JUPYTER_PYTHON, ['-m', 'notebook', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`, `--notebook-dir=${DIR}`, '--NotebookApp.open_browser=False'], {
+    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1', CAMLAB_QUIET: '1' },
+    stdio: 'ignore',
+  });
+  const context = await launchChromium();
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitForServer(`${base}/api/status?token=${token}`, 60);
+    const offMachine: string[] = [];
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (!url.startsWith(base) && !/^(data|blob):/.test(url)) {
+        offMachine.push(url);
+        return route.abort();
+      }
+      return route.continue();
+    });
+    const page = await context.newPage();
+    await page.goto(`${base}/notebooks/${NAME}?token=${token}`);
+    await page.waitForFunction(() => {
+      const jupyter = (window as unknown as { Jupyter?: { notebook?: { kernel?: { is_connected(): boolean } } } }).Jupyter;
+      return jupyter?.notebook?.kernel?.is_connected() === true;
+    }, undefined, { timeout: 60000 });
+    await page.evaluate(() => (window as unknown as { Jupyter: { notebook: { execute_all_cells(): void } } }).Jupyter.notebook.execute_all_cells());
+    await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 180000 });
+    await page.waitForFunction(() => document.querySelectorAll('.camlab-live.js-plotly-plot').length >= 2, undefined, { timeout: 120000 });
+    await page.screenshot({ path: join(DIR, 'live-notebook.png'), fullPage: true });
+    const stderr = await page.locator('.output_stderr').allTextContents();
+    assert.deepEqual(stderr.filter((t) => /error/i.test(t)), []);
+    assert.deepEqual(offMachine, []);
+  } finally {
+    await context.close();
+    server.kill('SIGTERM');
+  }
+});
