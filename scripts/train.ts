@@ -11,8 +11,7 @@ const SEED = 1;
 const EPOCHS = Number(process.env.EPOCHS ?? 20);
 const PER_EPOCH = Number(process.env.PER_EPOCH ?? 8000);
 const BATCH = 64;
-const BATCH_NORM = process.env.BATCH_NORM !== '0';
-const BASE_RATE = Number(process.env.LEARNING_RATE ?? 2e-3);
+const BASE_RATE = Number(process.env.LEARNING_RATE ?? 3e-3);
 const BUDGET_MINUTES = Number(process.env.BUDGET_MINUTES ?? 40);
 const OUT = process.env.OUT ?? join(__dirname, '..', 'data', 'models', 'digits-gap-cnn');
 const VALIDATION_COUNT = 1000;
@@ -35,7 +34,7 @@ function learningRate(epoch: number): number {
 
 async function main(): Promise<void> {
   const backend = await ready();
-  const model = digitsGapCnn({ seed: SEED, batchNorm: BATCH_NORM });
+  const model = digitsGapCnn({ seed: SEED });
   const validation = toTensors(renderCanvases({ split: 'validation', count: VALIDATION_COUNT, seed: 1 }));
   const history: { epoch: number; loss: number; accuracy: number; validationAccuracy: number; seconds: number; learningRate: number }[] = [];
   const started = Date.now();
@@ -87,7 +86,6 @@ async function main(): Promise<void> {
     epochs: history.length,
     canvasesPerEpoch: PER_EPOCH,
     batchSize: BATCH,
-    batchNorm: BATCH_NORM,
     optimizer: `Adam, learning rate ${BASE_RATE}, then a third and a tenth of it for the last 20% and 10% of epochs`,
     parameters: model.countParams(),
     totalSeconds,

@@ -18,6 +18,8 @@ export interface CanvasPixels {
   box: Box;
   /** Which source digit was drawn (its class and index in the mnist package). */
   source: { label: number; index: number };
+  /** The digit alone (0..1, before distractors, background and noise), when asked for with `keepInk`. */
+  ink?: Float32Array;
 }
 
 /** One canvas as camlab's functions take it. */
@@ -52,12 +54,16 @@ export function digitsCanvas(options: CanvasOptions): Sample[] {
 }
 
 /** The canvases as grey pixel arrays (for training and evaluation in bulk). */
-export function renderCanvases({ split, count, seed }: CanvasOptions): CanvasPixels[] {
+export function renderCanvases({ split, count, seed }: CanvasOptions, options: { keepInk?: boolean } = {}): CanvasPixels[] {
   if (!SPLITS.includes(split)) throw new CamlabError(`split must be one of ${SPLITS.join(', ')}, got '${split}'.`);
   if (!Number.isInteger(count) || count < 0) throw new CamlabError(`count must be a whole number ≥ 0, got ${count}.`);
   const digits = sourceDigits(split);
   const random = new Random(seed * 7919 + SPLITS.indexOf(split) + 1);
-  return Array.from({ length: count }, () => renderOne(digits, random));
+  return Array.from({ length: count }, () => {
+    const canvas = renderOne(digits, random);
+    if (!options.keepInk) delete canvas.ink;
+    return canvas;
+  });
 }
 
 function renderOne(digits: SourceDigit[], random: Random): CanvasPixels {
@@ -98,7 +104,7 @@ function renderOne(digits: SourceDigit[], random: Random): CanvasPixels {
       pixels[i] = Math.min(255, Math.max(0, value));
     }
   }
-  return { pixels, label: digit.label, box, source: { label: digit.label, index: digit.index } };
+  return { pixels, label: digit.label, box, source: { label: digit.label, index: digit.index }, ink };
 }
 
 /** Draws a region of a 28×28 scan into the canvas, scaled, keeping the brighter value (bilinear). */

@@ -8,28 +8,21 @@ export const DIGIT_LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
  * (16×16×64: a CAM cell is 4×4 input pixels), 'gap', and the softmax classifier 'predictions'.
  * Takes grey canvases 0..255 (the model rescales them itself).
  */
-export function digitsGapCnn(options: { seed?: number; batchNorm?: boolean } = {}): tf.Sequential {
+export function digitsGapCnn(options: { seed?: number } = {}): tf.Sequential {
   let next = options.seed ?? 1;
-  // With batch norm each block is conv (no bias) → BatchNormalization → ReLU, the ReLU carrying the name.
-  const conv = (filters: number, name: string): tf.layers.Layer[] =>
-    options.batchNorm
-      ? [
-          tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: tf.initializers.heNormal({ seed: next++ }), name: `${name}_conv` }),
-          tf.layers.batchNormalization({ name: `${name}_bn` }),
-          tf.layers.activation({ activation: 'relu', name }),
-        ]
-      : [tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: next++ }), name })];
+  const conv = (filters: number, name: string) =>
+    tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: next++ }), name });
   return tf.sequential({
     name: 'digits_gap_cnn',
     layers: [
       tf.layers.rescaling({ inputShape: [CANVAS_SIZE, CANVAS_SIZE, 1], scale: 1 / 255, name: 'rescale' }),
-      ...conv(16, 'block1_conv1'),
+      conv(16, 'block1_conv1'),
       tf.layers.maxPooling2d({ poolSize: 2, name: 'block1_pool' }),
-      ...conv(32, 'block2_conv1'),
-      ...conv(32, 'block2_conv2'),
+      conv(32, 'block2_conv1'),
+      conv(32, 'block2_conv2'),
       tf.layers.maxPooling2d({ poolSize: 2, name: 'block2_pool' }),
-      ...conv(64, 'block3_conv1'),
-      ...conv(64, 'features'),
+      conv(64, 'block3_conv1'),
+      conv(64, 'features'),
       tf.layers.globalAveragePooling2d({ name: 'gap' }),
       tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: next++ }), name: 'predictions' }),
     ],
