@@ -1,5 +1,5 @@
 // npm run bench: milliseconds per bare predict and per CAM, median of runs, on this machine's backend.
-import { tf, ready, classActivationMap } from '../src';
+import { tf, ready, classActivationMap, heatmapFigure, figurePng, figureHtml, type Heatmap } from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
 
@@ -47,6 +47,26 @@ async function main(): Promise<void> {
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
   console.log(`median of ${RUNS} runs after one warm-up; CAM includes upsampling to the input size and min–max scaling`);
+  console.log();
+  console.log(await figureTable());
+}
+
+/** What show() does for a 224×224 heat map (the PNG fallback and the HTML), without the notebook around it. */
+async function figureTable(): Promise<string> {
+  const image = tf.randomUniform([224, 224, 3], 0, 255, 'float32', 3) as tf.Tensor3D;
+  const heatmap: Heatmap = { width: 224, height: 224, data: new Float32Array(224 * 224).map((_, i) => Math.exp(-(((i % 224) - 150) ** 2 + (Math.floor(i / 224) - 80) ** 2) / 2000)) };
+  let bytes = { first: 0, further: 0 };
+  const ms = await median(RUNS, async () => {
+    const figure = heatmapFigure(image, heatmap, { title: 'benchmark', boxes: [{ box: { x: 100, y: 40, width: 90, height: 80 }, label: 'box' }] });
+    const png = await figurePng(figure);
+    bytes = { first: figureHtml(figure, png, { includePlotly: true }).length, further: figureHtml(figure, png, { includePlotly: false }).length };
+  });
+  image.dispose();
+  return [
+    '| figure | ms per show() (PNG + HTML) | first figure | each further figure |',
+    '| --- | --- | --- | --- |',
+    `| 224×224 heat map with a box | ${ms.toFixed(1)} | ${(bytes.first / 1e6).toFixed(2)} MB | ${(bytes.further / 1e3).toFixed(0)} KB |`,
+  ].join('\n');
 }
 
 main().catch((error) => {

@@ -3,21 +3,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkJupyter, registerKernel, executeNotebook, cellText, type Notebook } from '../scripts/jupyter';
+import { checkJupyter, registerKernel, executeNotebook, cellText } from '../scripts/jupyter';
+import { code, tslabNotebook } from './helpers/notebooks';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'notebook-import');
-
-const code = (source: string) => ({ cell_type: 'code' as const, metadata: {}, execution_count: null, outputs: [], source });
 
 test('a tslab notebook imports camlab by name and computes a CAM with the shared tf', async () => {
   await checkJupyter();
   await registerKernel();
   await mkdir(DIR, { recursive: true });
-  const notebook: Notebook = {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-    cells: [
+  const notebook = tslabNotebook([
       code(`import { tf, ready, loadModel, inspectModel, classActivationMap, loadImage, overlayPng, boundingBox, iou } from 'camlab';\nconst backend = await ready();\nconsole.log('backend', backend);`),
       code(
         `const model = tf.sequential({ layers: [\n` +
@@ -31,8 +26,7 @@ test('a tslab notebook imports camlab by name and computes a CAM with the shared
           `console.log('feature layer', inspectModel(model).featureLayer?.name);\n` +
           `console.log('heatmap', result.heatmap.width, result.heatmap.height, 'png bytes', png.length > 100, 'iou', iou(box, box));`,
       ),
-    ],
-  };
+  ]);
   const path = join(DIR, 'import.ipynb');
   await writeFile(path, JSON.stringify(notebook));
   const { notebook: executed, errors } = await executeNotebook(path, DIR);
@@ -44,10 +38,7 @@ test('a tslab notebook imports camlab by name and computes a CAM with the shared
 test('an error in a notebook cell is reported with its cell number', async () => {
   await mkdir(DIR, { recursive: true });
   const path = join(DIR, 'broken.ipynb');
-  await writeFile(path, JSON.stringify({
-    nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-    cells: [code(`console.log('fine');`), code(`import { inspectModel } from 'camlab';\ninspectModel(undefined as never);`)],
-  }));
+  await writeFile(path, JSON.stringify(tslabNotebook([code(`console.log('fine');`), code(`import { inspectModel } from 'camlab';\ninspectModel(undefined as never);`)])));
   const { errors } = await executeNotebook(path, DIR);
   assert.deepEqual(errors, [`cell 2: TypeError: Cannot read properties of undefined (reading 'layers')`]);
 });
