@@ -8,7 +8,7 @@ import { bestThreshold } from '../src/metrics/localization';
 import { formatLocalizationReport } from '../src/metrics/report';
 import { DIGIT_LABELS } from '../src/model/architectures/digits';
 import { CANVAS_SIZE, DIGIT_SCALE, DISTRACTORS } from '../src/data/canvas';
-import { formatSeconds } from './progress';
+import { formatSeconds } from '../src/progress';
 
 export const EVAL = {
   validation: { split: 'validation' as const, count: 1000, seed: 2 },

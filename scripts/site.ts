@@ -2,7 +2,7 @@
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { executeNotebook, type Notebook } from './jupyter';
-import { formatSeconds } from './progress';
+import { formatSeconds } from '../src/progress';
 import { escapeHtml } from '../src/plot/html';
 
 export const NOTEBOOKS_DIR = resolve(__dirname, '..', 'notebooks');

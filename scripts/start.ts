@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { checkJupyter, registerKernel } from './jupyter';
 import { buildSite, NOTEBOOKS_DIR } from './site';
-import { formatSeconds } from './progress';
+import { formatSeconds } from '../src/progress';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ROOT, 'site');

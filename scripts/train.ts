@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { tf, ready, saveModel } from '../src';
 import { renderCanvases, CANVAS_SIZE, type CanvasPixels } from '../src/data/canvas';
 import { digitsGapCnn, DIGIT_LABELS } from '../src/model/architectures/digits';
-import { ProgressBar, formatSeconds } from './progress';
+import { ProgressBar, formatSeconds } from '../src/progress';
 
 const SEED = 1;
 const EPOCHS = Number(process.env.EPOCHS ?? 20);

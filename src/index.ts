@@ -20,6 +20,9 @@ export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo, type
 
 export { classActivationMap, type CamOptions } from './cam/cam';
 export type { CamResult, ClassTargets } from './cam/types';
+export { explain, methods, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam } from './cam/explain';
+export type { MethodOptions } from './cam/family';
+export type { MethodName } from './cam/methods/method';
 
 export { boundingBox, iou, type Box } from './localize/box';
 

@@ -34,3 +34,13 @@ export async function toHeatmaps(maps: tf.Tensor3D, size: { width: number; heigh
     return { raw, heatmap: normalizeHeatmap(resizeHeatmap(kept, size.width, size.height)) };
   });
 }
+
+/** Σ_k alpha[k] · A[:, :, k]: [h, w, K] and [K] → [h, w]. Call inside tf.tidy. */
+export function channelWeighted(activations: tf.Tensor3D, alpha: tf.Tensor1D): tf.Tensor2D {
+  return tf.squeeze(weightedSum(activations, tf.reshape(alpha, [-1, 1]) as tf.Tensor2D), [0]) as tf.Tensor2D;
+}
+
+/** Σ_k W[:, :, k] ⊙ A[:, :, k]: per-element weights instead of one per channel. Call inside tf.tidy. */
+export function elementwiseSum(activations: tf.Tensor3D, weights: tf.Tensor3D): tf.Tensor2D {
+  return tf.sum(tf.mul(activations, weights), 2) as tf.Tensor2D;
+}

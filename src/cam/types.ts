@@ -23,4 +23,6 @@ export interface CamResult {
   raw: Heatmap;
   /** The layer whose activations made the map. */
   layer: string;
+  /** The method that made it ('cam' when absent). */
+  method?: import('./methods/method').MethodName;
 }

@@ -1,0 +1,64 @@
+import { tf } from '../tf';
+import { CamlabError } from '../errors';
+import { findCamHead } from '../model/inspect';
+import { findLayer } from '../model/layers';
+import { classActivationMap } from './cam';
+import { runMethod, type MethodOptions } from './family';
+import { eigenCamMethod } from './methods/eigencam';
+import { gradCamMethod } from './methods/gradcam';
+import { gradCamPlusPlusMethod } from './methods/gradcam-plus-plus';
+import { hiResCamMethod } from './methods/hirescam';
+import { layerCamMethod } from './methods/layercam';
+import type { CamMethod, MethodName } from './methods/method';
+import { scoreCamMethod } from './methods/scorecam';
+import type { CamResult } from './types';
+
+type Images = tf.Tensor3D | tf.Tensor4D;
+
+const FAMILY: CamMethod[] = [gradCamMethod, gradCamPlusPlusMethod, scoreCamMethod, layerCamMethod, hiResCamMethod, eigenCamMethod];
+
+/** Every method with a one-line description, CAM first. */
+export const methods: { name: MethodName; description: string; needsGradients: boolean }[] = [
+  { name: 'cam', description: 'CAM: the classifier’s weights on the maps that GAP averages (Zhou et al. 2016); GAP + linear heads only', needsGradients: false },
+  ...FAMILY.map(({ name, description, needsGradients }) => ({ name, description, needsGradients })),
+];
+
+/** Grad-CAM at any convolutional layer. @example const [r] = await gradCam(model, image, { layer: 'block2_conv2' }); */
+export const gradCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(gradCamMethod, model, images, options);
+/** Grad-CAM++ at any convolutional layer. */
+export const gradCamPlusPlus = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(gradCamPlusPlusMethod, model, images, options);
+/** Score-CAM: no gradients, one forward pass per channel (in batches). */
+export const scoreCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(scoreCamMethod, model, images, options);
+/** Layer-CAM at any convolutional layer. */
+export const layerCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(layerCamMethod, model, images, options);
+/** HiResCAM at any convolutional layer. */
+export const hiResCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(hiResCamMethod, model, images, options);
+/** Eigen-CAM: class-agnostic, the first principal component of a layer's activations. */
+export const eigenCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(eigenCamMethod, model, images, options);
+
+/**
+ * Explains with the method named, or, without one, with CAM where it is exact (a GAP + linear head,
+ * at the layer that feeds GAP) and Grad-CAM otherwise. Each result's `method` says which was used.
+ *
+ * @example const results = await explain(model, image, { method: 'gradcam++', layer: 'block3_conv1' });
+ */
+export async function explain(model: tf.LayersModel, images: Images, options: MethodOptions & { method?: MethodName } = {}): Promise<CamResult[]> {
+  const { method, ...rest } = options;
+  const name = method ?? (camIsExact(model, rest.layer) ? 'cam' : 'gradcam');
+  if (name === 'cam') {
+    const results = await classActivationMap(model, images, rest);
+    return results.map((r) => ({ ...r, method: 'cam' }));
+  }
+  const chosen = FAMILY.find((m) => m.name === name);
+  if (!chosen) throw new CamlabError(`Unknown method '${name}'; use one of: ${methods.map((m) => m.name).join(', ')}.`);
+  return runMethod(chosen, model, images, rest);
+}
+
+function camIsExact(model: tf.LayersModel, layer: string | undefined): boolean {
+  try {
+    const head = findCamHead(model);
+    return layer === undefined || findLayer(model, layer).layer === head.feature.layer;
+  } catch {
+    return false;
+  }
+}

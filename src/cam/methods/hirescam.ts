@@ -1,0 +1,14 @@
+import { elementwiseSum } from '../core';
+import type { CamMethod } from './method';
+
+/**
+ * HiResCAM (Draelos & Carin 2020): the gradient multiplies the activations element by element,
+ * Σ_k ∂y^c/∂A^k ⊙ A^k, so the map shows exactly the positions that raise the score (for a GAP + linear
+ * head it is the CAM divided by h·w).
+ */
+export const hiResCamMethod: CamMethod = {
+  name: 'hirescam',
+  description: 'HiResCAM: gradients times activations, element by element (Draelos & Carin 2020)',
+  needsGradients: true,
+  map: ({ activations, gradients }) => elementwiseSum(activations, gradients!),
+};

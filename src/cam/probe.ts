@@ -1,0 +1,92 @@
+// Reading a layer's activations, and the gradient of a class score with respect to them, during one
+// ordinary forward pass of the whole model. tfjs cannot cut a graph at an arbitrary layer (and nested
+// models, residual shortcuts and shared layers make rebuilding one fragile), so the target layer's
+// `call` is wrapped for the duration of the pass: it records its output and adds a zero tensor
+// `shift` to it. The gradient with respect to `shift` is then the gradient with respect to the layer's
+// output, whatever the model's topology.
+import { tf } from '../tf';
+import type { Layer } from '../model/layers';
+import { isContainer } from '../model/layers';
+
+type Call = Layer['call'];
+
+/** How the class scores before the output activation are read off the model. */
+export interface ScoreReader {
+  /** The layer whose input (or output) gives the logits. */
+  layer: Layer;
+  /** 'dense': logits = input · kernel + bias (a Dense layer with softmax or sigmoid folded in); 'input': the layer's input; 'output': its output. */
+  read: 'dense' | 'input' | 'output';
+}
+
+/** Finds where the logits are: before the final softmax or sigmoid, or the output itself. */
+export function scoreReader(model: tf.LayersModel, after: 'logit' | 'probability' = 'logit'): ScoreReader {
+  let layer = model.outputs[0].sourceLayer as Layer;
+  while (isContainer(layer)) layer = layer.outputs[0].sourceLayer as Layer;
+  if (after === 'probability') return { layer, read: 'output' };
+  const activation = (layer.getConfig().activation as string | undefined) ?? 'linear';
+  const squashing = activation === 'softmax' || activation === 'sigmoid';
+  if (layer.getClassName() === 'Dense' && squashing) return { layer, read: 'dense' };
+  if (layer.getClassName() === 'Activation' && squashing) return { layer, read: 'input' };
+  return { layer, read: 'output' };
+}
+
+export interface Probed {
+  activations: tf.Tensor;
+  /** Class scores [n, classes] as the reader defines them. */
+  scores: tf.Tensor2D;
+  /** The model's own output [n, classes]. */
+  output: tf.Tensor2D;
+}
+
+/**
+ * One forward pass recording the target's output (plus `shift`) and the scores. The three tensors
+ * returned are the caller's to dispose, even inside a tidy (they are kept so that they outlive the
+ * model's own tidy).
+ */
+export function probedForward(model: tf.LayersModel, input: tf.Tensor4D, target: Layer | undefined, reader: ScoreReader, shift?: tf.Tensor): Probed {
+  let activations: tf.Tensor | undefined;
+  let scores: tf.Tensor2D | undefined;
+  const restoreTarget = target
+    ? wrapCall(target, (original) => function (this: Layer, inputs, kwargs) {
+        const out = original.call(this, inputs, kwargs) as tf.Tensor;
+        // tfjs-layers frees intermediate tensors once consumed, and a model's call runs in a tidy:
+        // keep our own handle (the caller disposes it).
+        activations = tf.keep(tf.clone(out));
+        return shift ? tf.add(out, shift) : out;
+      })
+    : () => undefined;
+  const restoreReader = wrapCall(reader.layer, (original) => function (this: Layer, inputs, kwargs) {
+    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+    const out = original.call(this, inputs, kwargs) as tf.Tensor;
+    if (reader.read === 'input') scores = tf.keep(tf.clone(x)) as tf.Tensor2D;
+    else if (reader.read === 'output') scores = tf.keep(tf.clone(out)) as tf.Tensor2D;
+    else {
+      const [kernel, bias] = reader.layer.getWeights();
+      const product = tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
+      scores = tf.keep(bias ? tf.add(product, bias) : product) as tf.Tensor2D;
+    }
+    return out;
+  });
+  try {
+    const output = model.apply(input, { training: false }) as tf.Tensor2D;
+    if ((target && !activations) || !scores) {
+      tf.dispose([output, ...(activations ? [activations] : []), ...(scores ? [scores] : [])]);
+      throw new Error('the probed layers were not reached by the forward pass');
+    }
+    return { activations: activations ?? output, scores, output };
+  } finally {
+    restoreReader();
+    restoreTarget();
+  }
+}
+
+/** Replaces a layer's `call` on the instance; returns the function that puts the original back. */
+function wrapCall(layer: Layer, wrap: (original: Call) => Call): () => void {
+  const own = Object.prototype.hasOwnProperty.call(layer, 'call');
+  const original = layer.call;
+  layer.call = wrap(original);
+  return () => {
+    if (own) layer.call = original;
+    else delete (layer as Partial<Layer>).call;
+  };
+}
