@@ -1,9 +1,11 @@
-// npm run bench: milliseconds per bare predict and per CAM, median of runs, on this machine's backend.
-import { tf, ready, classActivationMap, heatmapFigure, figurePng, figureHtml, type Heatmap } from '../src';
+// npm run bench: milliseconds per image for a bare predict, CAM and each gradient method (median of runs),
+// and what show() costs, on this machine's backend. Prints Markdown tables.
+import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, scoreCam, heatmapFigure, figurePng, figureHtml, type Heatmap, type CamResult } from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
 
-const RUNS = Number(process.env.RUNS ?? 7);
+const RUNS = Number(process.env.RUNS ?? 5);
+type Explainer = (model: tf.LayersModel, images: tf.Tensor4D) => Promise<CamResult[]>;
 
 async function median(runs: number, body: () => Promise<void>): Promise<number> {
   await body(); // warm-up: kernels compiled, sub-models built
@@ -17,36 +19,61 @@ async function median(runs: number, body: () => Promise<void>): Promise<number> 
   return times[Math.floor(times.length / 2)];
 }
 
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${' --- |'.repeat(header.length)}`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
 async function main(): Promise<void> {
   const backend = await ready();
-  const rows: string[][] = [];
-  const models: [string, () => tf.LayersModel, [number, number, number]][] = [
-    ['digits GAP-CNN 64×64', () => digitsGapCnn(), [64, 64, 1]],
-    ['ResNet-50 224×224 (random weights)', () => resnet50Architecture(), [224, 224, 3]],
+  const explainers: [string, Explainer][] = [
+    ['CAM', classActivationMap],
+    ['Grad-CAM', gradCam],
+    ['Grad-CAM++', gradCamPlusPlus],
+    ['Layer-CAM', layerCam],
+    ['HiResCAM', hiResCam],
+    ['Eigen-CAM', eigenCam],
   ];
-  for (const [name, build, shape] of models) {
+  const models: [string, () => tf.LayersModel, [number, number, number], boolean][] = [
+    ['digits GAP-CNN 64×64', () => digitsGapCnn(), [64, 64, 1], true],
+    ['ResNet-50 224×224 (random weights)', () => resnet50Architecture(), [224, 224, 3], false],
+  ];
+  const rows: string[][] = [];
+  for (const [name, build, shape, fullScoreCam] of models) {
     const model = build();
     for (const batch of [1, 8]) {
       const images = tf.randomUniform([batch, ...shape], 0, 255, 'float32', 7) as tf.Tensor4D;
-      const predict = await median(RUNS, async () => {
+      const predict = (await median(RUNS, async () => {
         const out = model.predict(images) as tf.Tensor;
         await out.data();
         out.dispose();
-      });
-      const cam = await median(RUNS, async () => {
-        await classActivationMap(model, images);
-      });
-      rows.push([backend, name, String(batch), predict.toFixed(1), cam.toFixed(1), (cam / predict).toFixed(2)]);
-      console.error(`measured ${name}, batch ${batch}`);
+      })) / batch;
+      rows.push([backend, name, String(batch), 'bare predict', predict.toFixed(1), '1.00']);
+      for (const [method, run] of explainers) {
+        const ms = (await median(RUNS, async () => void (await run(model, images)))) / batch;
+        rows.push([backend, name, String(batch), method, ms.toFixed(1), (ms / predict).toFixed(2)]);
+        console.error(`measured ${name}, batch ${batch}, ${method}`);
+      }
+      if (fullScoreCam && batch === 1) {
+        const ms = await median(Math.min(RUNS, 3), async () => void (await scoreCam(model, images)));
+        rows.push([backend, name, '1', 'Score-CAM (64 channels)', ms.toFixed(1), (ms / predict).toFixed(2)]);
+      }
       images.dispose();
+    }
+    if (!fullScoreCam) {
+      // Score-CAM runs one forward pass per channel; time one batch of 32 masked inputs and scale to the layer.
+      const masked = tf.randomUniform([32, ...shape], 0, 255, 'float32', 9) as tf.Tensor4D;
+      const perBatch = await median(Math.min(RUNS, 3), async () => {
+        const out = model.predict(masked, { batchSize: 32 }) as tf.Tensor;
+        await out.data();
+        out.dispose();
+      });
+      masked.dispose();
+      rows.push([backend, name, '1', `Score-CAM: ${(perBatch / 32).toFixed(1)} ms per channel`, `≈ ${((perBatch / 32) * 2048 / 1000).toFixed(0)} s for 2048 channels (estimated)`, '']);
     }
     model.dispose();
   }
-  const header = ['backend', 'model', 'batch', 'predict ms', 'CAM ms', 'CAM / predict'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
-  console.log(`median of ${RUNS} runs after one warm-up; CAM includes upsampling to the input size and min–max scaling`);
+  console.log(table(['backend', 'model', 'batch', 'method', 'ms per image', 'ratio to predict'], rows));
+  console.log(`median of ${RUNS} runs after one warm-up; every map is upsampled to the input and scaled`);
   console.log();
   console.log(await figureTable());
 }
@@ -62,11 +89,10 @@ async function figureTable(): Promise<string> {
     bytes = { first: figureHtml(figure, png, { includePlotly: true }).length, further: figureHtml(figure, png, { includePlotly: false }).length };
   });
   image.dispose();
-  return [
-    '| figure | ms per show() (PNG + HTML) | first figure | each further figure |',
-    '| --- | --- | --- | --- |',
-    `| 224×224 heat map with a box | ${ms.toFixed(1)} | ${(bytes.first / 1e6).toFixed(2)} MB | ${(bytes.further / 1e3).toFixed(0)} KB |`,
-  ].join('\n');
+  return table(
+    ['figure', 'ms per show() (PNG + HTML)', 'first figure', 'each further figure'],
+    [['224×224 heat map with a box', ms.toFixed(1), `${(bytes.first / 1e6).toFixed(2)} MB`, `${(bytes.further / 1e3).toFixed(0)} KB`]],
+  );
 }
 
 main().catch((error) => {

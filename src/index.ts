@@ -32,6 +32,8 @@ export { loadSamples, SAMPLES_DIR, type LoadedSample } from './data/samples';
 export { evaluateDigits, meanTrainingBox, THRESHOLDS, PAPER_THRESHOLD } from './metrics/digits';
 export { evaluateLocalization, bestThreshold, type LocalizationReport, type ThresholdScore, type LabelledImage } from './metrics/localization';
 export { formatLocalizationReport } from './metrics/report';
+export { faithfulness, averageDropAndIncrease, type Faithfulness } from './metrics/faithfulness';
+export { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, formatMethodTable, type MapMaker, type MethodScore } from './metrics/compare';
 
 export type { Figure, Trace, Layout } from './plot/figure';
 export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';

@@ -45,3 +45,17 @@ test('GT-known localization at the validated threshold is at least 75%, far abov
   assert.ok(atThreshold.gtKnownLocalization >= 3 * report.centreBaseline.localization, `baseline ${(100 * report.centreBaseline.localization).toFixed(1)}%`);
   assert.ok(atThreshold.top1Localization <= atThreshold.gtKnownLocalization);
 });
+
+test('on the trained model every method beats a random map, and CAM beats the centre prior, at localization and deletion', async () => {
+  const { digitsCanvas, compareMethods, methodMaker, randomMapMaker, centreGaussianMaker } = await import('../src');
+  const samples = digitsCanvas({ split: 'test', count: 40, seed: 12 });
+  const rows = await compareMethods(model, samples, [methodMaker('cam'), methodMaker('gradcam'), methodMaker('layercam'), randomMapMaker, centreGaussianMaker], { threshold, steps: 8 });
+  tf.dispose(samples.map((s) => s.image));
+  const row = (name: string) => rows.find((r) => r.name === name)!;
+  for (const name of ['cam', 'gradcam', 'layercam']) {
+    assert.ok(row(name).pointingGame > row('random map').pointingGame + 0.3, `${name}: pointing game`);
+    assert.ok(row(name).deletion < row('random map').deletion, `${name}: deleting its hot pixels first hurts more than random ones`);
+    assert.ok(row(name).insertion > row('random map').insertion, `${name}: inserting them first helps more`);
+  }
+  assert.ok(row('cam').gtKnownLocalization > row('centre Gaussian').gtKnownLocalization + 0.3, 'CAM vs centre prior');
+});

@@ -9,7 +9,10 @@ import { COLORMAPS, type ColormapName } from '../image/colormap';
 import { loadDefaultModel, loadModel } from '../model/load';
 import { modelMetadata } from '../model/metadata';
 import { formatLayerTable, inspectModel } from '../model/inspect';
-import { classActivationMap } from '../cam/cam';
+import { explain, methods } from '../cam/explain';
+import type { MethodName } from '../cam/methods/method';
+import { digitsCanvas } from '../data/canvas';
+import { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, formatMethodTable } from '../metrics/compare';
 import { boundingBox } from '../localize/box';
 import { evaluateDigits, PAPER_THRESHOLD } from '../metrics/digits';
 import { formatLocalizationReport } from '../metrics/report';
@@ -17,11 +20,12 @@ import { formatLocalizationReport } from '../metrics/report';
 const USAGE = `usage:
   camlab layers [--model M]
       the model's layers: class, output shape, parameters, and the CAM head
-  camlab cam IMAGE... [--model M] [--class N | --top K] [--out DIR] [--json]
+  camlab cam IMAGE... [--model M] [--class N | --top K] [--out DIR] [--json] [--method NAME] [--layer L]
                      [--colormap jet|viridis|inferno|turbo|gray] [--alpha A] [--threshold T]
       writes one overlay PNG per image × class into DIR (default camlab-out) and prints one line each
-  camlab eval [--model M] [--count N] [--seed S]
-      classification and CAM localization on held-out digit canvases (the embedded model's task)
+  camlab eval [--model M] [--count N] [--seed S] [--method all|NAME]
+      classification and CAM localization on held-out digit canvases (the embedded model's task);
+      with --method, one table of methods × metrics (localization, deletion/insertion, average drop)
 --model takes a model.json, its folder or an http(s) URL; without it camlab uses its embedded GAP-CNN.`;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -72,6 +76,8 @@ async function cam(argv: string[]): Promise<number> {
       colormap: { type: 'string', default: 'jet' },
       alpha: { type: 'string', default: '0.5' },
       threshold: { type: 'string' },
+      method: { type: 'string' },
+      layer: { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new CamlabError(`give at least one image file.\n${USAGE}`);
@@ -84,12 +90,12 @@ async function cam(argv: string[]): Promise<number> {
   for (const file of positionals) {
     const image = await loadImage(file);
     try {
-      for (const result of await classActivationMap(model, image, targets)) {
+      for (const result of await explain(model, image, { ...targets, method: values.method as MethodName | undefined, layer: values.layer })) {
         const output = resolve(join(values.out!, `${basename(file, extname(file))}-class${result.classIndex}.png`));
         await writeFile(output, await overlayPng(image, result.heatmap, { colormap: values.colormap as ColormapName, alpha: number(values.alpha!, '--alpha') }));
         const box = boundingBox(result.heatmap, { threshold });
         const label = metadata.labels?.[result.classIndex];
-        const line = { image: file, class: result.classIndex, ...(label !== undefined ? { label } : {}), score: round(result.score), box, threshold, output };
+        const line = { image: file, class: result.classIndex, ...(label !== undefined ? { label } : {}), score: round(result.score), method: result.method, layer: result.layer, box, threshold, output };
         console.log(values.json ? JSON.stringify(line) : `${file}: class ${label ?? result.classIndex} (p=${line.score}), box ${box.x},${box.y} ${box.width}×${box.height} → ${output}`);
       }
     } finally {
@@ -101,13 +107,31 @@ async function cam(argv: string[]): Promise<number> {
 }
 
 async function evaluate(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { model: { type: 'string' }, count: { type: 'string', default: '1000' }, seed: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({ args: argv, options: { model: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string', default: '3' }, method: { type: 'string' } } });
   const model = await openModel(values.model);
   const metadata = modelMetadata(model);
-  const report = await evaluateDigits(model, { split: 'test', count: integer(values.count!, '--count'), seed: integer(values.seed!, '--seed') });
+  if (values.method !== undefined) {
+    await compare(model, values.method, integer(values.count ?? '200', '--count'), integer(values.seed!, '--seed'), metadata.boxThreshold ?? PAPER_THRESHOLD);
+    model.dispose();
+    return 0;
+  }
+  const report = await evaluateDigits(model, { split: 'test', count: integer(values.count ?? '1000', '--count'), seed: integer(values.seed!, '--seed') });
   console.log(formatLocalizationReport(report, { paperThreshold: PAPER_THRESHOLD, chosenThreshold: metadata.boxThreshold ?? PAPER_THRESHOLD, labels: metadata.labels }));
   model.dispose();
   return 0;
+}
+
+async function compare(model: tf.LayersModel, method: string, count: number, seed: number, threshold: number): Promise<void> {
+  const names = method === 'all' ? methods.map((m) => m.name) : [method];
+  for (const name of names) if (!methods.some((m) => m.name === name)) throw new CamlabError(`unknown method '${name}'; use all or one of ${methods.map((m) => m.name).join(', ')}.`);
+  const samples = digitsCanvas({ split: 'test', count, seed });
+  try {
+    const rows = await compareMethods(model, samples, [...names.map((n) => methodMaker(n as MethodName)), randomMapMaker, centreGaussianMaker], { threshold });
+    console.log(`${count} held-out canvases (seed ${seed}), maps of the true class at each method's default layer; box threshold ${threshold}`);
+    console.log(formatMethodTable(rows, threshold));
+  } finally {
+    tf.dispose(samples.map((s) => s.image));
+  }
 }
 
 function integer(text: string, flag: string): number {

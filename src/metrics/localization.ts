@@ -60,7 +60,7 @@ export async function evaluateLocalization(
         predicted: predicted.classIndex,
         top1Boxes: thresholds.map((threshold) => boundingBox(predicted.heatmap, { threshold })),
         truthBoxes: thresholds.map((threshold) => boundingBox(truth.heatmap, { threshold })),
-        pointed: inside(peak(truth.heatmap), sample.box),
+        pointed: peakInside(truth.heatmap, sample.box),
         box: sample.box,
       });
     }
@@ -108,14 +108,12 @@ export async function evaluateLocalization(
   };
 }
 
-function peak(map: Heatmap): { x: number; y: number } {
+/** The pointing game: does the map's maximum fall inside the box? (Zhang et al. 2016) */
+export function peakInside(map: Heatmap, box: Box): boolean {
   let best = 0;
   for (let i = 1; i < map.data.length; i++) if (map.data[i] > map.data[best]) best = i;
-  return { x: best % map.width, y: Math.floor(best / map.width) };
-}
-
-function inside(point: { x: number; y: number }, box: Box): boolean {
-  return point.x >= box.x && point.x < box.x + box.width && point.y >= box.y && point.y < box.y + box.height;
+  const [x, y] = [best % map.width, Math.floor(best / map.width)];
+  return x >= box.x && x < box.x + box.width && y >= box.y && y < box.y + box.height;
 }
 
 /** The threshold with the best GT-known localization (ties: the lower threshold). */

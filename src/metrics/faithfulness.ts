@@ -1,0 +1,62 @@
+import { tf } from '../tf';
+import type { Heatmap } from '../image/heatmap';
+import { resizeHeatmap } from '../image/resize';
+
+export interface Faithfulness {
+  /** Area under the class probability as the most important pixels are removed first (lower is better). */
+  deletion: number;
+  /** Area under the class probability as they are put back first, from a blurred image (higher is better). */
+  insertion: number;
+  /** The class probability on the original input. */
+  original: number;
+  /** The class probability when the heat map (0..1) multiplies the input. */
+  masked: number;
+}
+
+export interface FaithfulnessOptions {
+  /** Points of each curve besides the start (default 16). */
+  steps?: number;
+  /** Side of the box blur that makes the insertion baseline (default 11 pixels). */
+  blur?: number;
+}
+
+/**
+ * Deletion and insertion (Petsiuk et al., BMVC 2018, RISE section 4.2) and the masked-input score that
+ * Average Drop and Increase in Confidence are built from (Chattopadhay et al. 2018, section 5). `input`
+ * is one model input [1, H, W, C] (as toModelInput makes it); deletion replaces pixels with 0. One
+ * batch of `steps + 1` inputs per curve.
+ */
+export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, heatmap: Heatmap, classIndex: number, options: FaithfulnessOptions = {}): Promise<Faithfulness> {
+  const steps = options.steps ?? 16;
+  const [, height, width] = input.shape;
+  const map = resizeHeatmap(heatmap, width, height).data;
+  // Rank pixels by importance once; ties keep reading order so the curves are deterministic.
+  const order = Array.from(map.keys()).sort((a, b) => map[b] - map[a] || a - b);
+  const rank = new Float32Array(map.length);
+  order.forEach((pixel, i) => (rank[pixel] = i));
+  const curves = tf.tidy(() => {
+    const ranks = tf.tensor(rank, [1, height, width, 1]);
+    const fractions = tf.reshape(tf.linspace(0, 1, steps + 1), [steps + 1, 1, 1, 1]);
+    const revealed = tf.cast(tf.less(ranks, tf.mul(fractions, map.length)), 'float32'); // [steps+1, H, W, 1]
+    const blurred = tf.avgPool(input, options.blur ?? 11, 1, 'same');
+    const deletion = tf.mul(input, tf.sub(1, revealed));
+    const insertion = tf.add(tf.mul(input, revealed), tf.mul(blurred, tf.sub(1, revealed)));
+    const masked = tf.mul(input, tf.tensor(map, [1, height, width, 1]));
+    const batch = tf.concat([input, masked, deletion, insertion]);
+    const probabilities = model.predict(batch, { batchSize: batch.shape[0] }) as tf.Tensor2D;
+    return tf.squeeze(tf.slice(probabilities, [0, classIndex], [-1, 1]), [1]);
+  });
+  const p = Array.from(await curves.data());
+  curves.dispose();
+  const area = (values: number[]) => values.slice(1).reduce((sum, v, i) => sum + (v + values[i]) / 2, 0) / (values.length - 1);
+  return { original: p[0], masked: p[1], deletion: area(p.slice(2, steps + 3)), insertion: area(p.slice(steps + 3)) };
+}
+
+/** Average Drop (%) and Increase in Confidence (%) over images (Chattopadhay et al. 2018, eq. 20–21). */
+export function averageDropAndIncrease(scores: Faithfulness[]): { averageDrop: number; increase: number } {
+  const n = scores.length || 1;
+  return {
+    averageDrop: (100 * scores.reduce((s, f) => s + Math.max(0, f.original - f.masked) / (f.original || 1), 0)) / n,
+    increase: (100 * scores.filter((f) => f.masked > f.original).length) / n,
+  };
+}
