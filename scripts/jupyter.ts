@@ -82,7 +82,9 @@ export interface ExecutedNotebook {
  * Executes a notebook with the tslab kernel (cells run in the notebook's folder) and writes the
  * executed copy into `outputDir`; `html` also exports it as HTML there.
  */
-export async function executeNotebook(path: string, outputDir: string, options: { cellTimeout?: number; html?: boolean } = {}): Promise<ExecutedNotebook> {
+export async function executeNotebook(notebookPath: string, outputFolder: string, options: { cellTimeout?: number; html?: boolean } = {}): Promise<ExecutedNotebook> {
+  // The kernel runs in the notebook's folder, so relative paths would point elsewhere.
+  const [path, outputDir] = [resolve(notebookPath), resolve(outputFolder)];
   const executed = join(outputDir, basename(path));
   const script = join(ROOT, 'scripts', 'execute_notebook.py');
   const { stdout } = await run(JUPYTER_PYTHON, [script, path, executed, 'tslab', String(options.cellTimeout ?? 300)], {

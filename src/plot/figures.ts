@@ -57,6 +57,8 @@ export function heatmapFigure(image: tf.Tensor3D, heatmap: Heatmap, options: Hea
 
 export interface CamGridOptions {
   title?: string;
+  /** One title per panel instead of "label (p = …)": to compare methods or layers. */
+  panelTitles?: string[];
   /** Class names, indexed by class. */
   labels?: string[];
   columns?: number;
@@ -77,7 +79,7 @@ export function camGridFigure(images: tf.Tensor3D | tf.Tensor3D[], results: CamR
     const image = list[Array.isArray(images) ? r.imageIndex : 0];
     if (!image) throw new CamlabError(`Result ${i} is for image ${r.imageIndex}, but ${list.length} image(s) were given.`);
     const label = options.labels?.[r.classIndex] ?? `class ${r.classIndex}`;
-    return { image, heatmap: r.heatmap, title: `${label} (p = ${r.score.toFixed(3)})` };
+    return { image, heatmap: r.heatmap, title: options.panelTitles?.[i] ?? `${label} (p = ${r.score.toFixed(3)})` };
   });
   return gridFigure(panels, { title: options.title ?? 'Class activation maps', columns: options.columns ?? Math.min(4, panels.length), colormap: options.colormap, alpha: options.alpha });
 }
@@ -188,7 +190,7 @@ interface GridPanel {
 function gridFigure(panels: GridPanel[], options: { title: string; columns: number; colormap?: ColormapName; alpha?: number; ownScale?: boolean }): Figure {
   const columns = Math.max(1, Math.min(options.columns, panels.length));
   const rows = Math.ceil(panels.length / columns);
-  const cell = options.ownScale ? 140 : 220;
+  const cell = options.ownScale ? 110 : 210;
   const margin = { l: 30, r: options.ownScale ? 30 : 90, t: 70, b: 20 };
   const gap = 0.04;
   const width = columns * cell + margin.l + margin.r;
