@@ -9,6 +9,7 @@ import { findLayer, outputShapeOf } from '../model/layers';
 import { resolveTargets } from './targets';
 import { toHeatmaps, weightedSum } from './core';
 import type { CamResult, ClassTargets } from './types';
+import { labelOf } from './label';
 
 export interface CamOptions extends ClassTargets {
   /** The feature layer, by name or nested path. CAM is defined only at the layer that feeds GAP. */
@@ -54,12 +55,12 @@ export async function classActivationMap(model: tf.LayersModel, images: tf.Tenso
       const pairs = await toHeatmaps(maps, { width, height });
       classes.forEach((classIndex, j) => {
         const flat = imageIndex * numClasses + classIndex;
-        results.push({ imageIndex, classIndex, score: scoreValues[flat], logit: logitValues[flat], ...pairs[j], layer: head.feature.path });
+        results.push({ imageIndex, classIndex, ...labelOf(model, classIndex), score: scoreValues[flat], logit: logitValues[flat], ...pairs[j], layer: head.feature.path });
       });
     }
     return results;
   } finally {
-    tf.dispose([features, logits, scores]);
+    tf.dispose([features, logits, scores, kernel, ...(bias ? [bias] : [])]);
   }
 }
 
@@ -79,10 +80,16 @@ function checkLayer(model: tf.LayersModel, head: CamHead, layer: string): void {
   );
 }
 
-/** The classifier's kernel [K, classes] and bias (absent when it has none). Not copies: do not dispose. */
+/**
+ * The classifier's kernel [K, classes] and bias. A single sigmoid unit is read as two classes, 0 with
+ * −w and −b and 1 with w and b, so that σ(−z) and σ(z) are their probabilities. The caller disposes.
+ */
 function classifierWeights(head: CamHead): [tf.Tensor2D, tf.Tensor1D | undefined] {
-  const [kernel, bias] = head.classifier.layer.getWeights();
-  return [kernel as tf.Tensor2D, bias as tf.Tensor1D | undefined];
+  const [kernel, bias] = head.classifier.layer.getWeights() as [tf.Tensor2D, tf.Tensor1D | undefined];
+  if (head.activation === 'sigmoid' && kernel.shape[1] === 1) {
+    return tf.tidy(() => [tf.concat([tf.neg(kernel), kernel], 1), bias && tf.concat([tf.neg(bias), bias])]);
+  }
+  return [tf.clone(kernel), bias && tf.clone(bias)];
 }
 
 function applyActivation(logits: tf.Tensor2D, head: CamHead): tf.Tensor2D {

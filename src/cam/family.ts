@@ -11,6 +11,7 @@ import { gatherEvidence, type Evidence } from './gradients';
 import { scoreReader, probedForward } from './probe';
 import { resolveTargets } from './targets';
 import type { CamResult, ClassTargets } from './types';
+import { labelOf } from './label';
 import type { CamMethod, MapContext } from './methods/method';
 
 export interface MethodOptions extends ClassTargets {
@@ -36,7 +37,7 @@ export async function runMethod(method: CamMethod, model: tf.LayersModel, images
   const [height, width] = images.rank === 3 ? images.shape : images.shape.slice(1);
   const numImages = images.rank === 3 ? 1 : images.shape[0];
   const input = toModelInput(images, modelInputSize(model));
-  const numClasses = model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
+  const numClasses = reader.binary ? 2 : model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
   const toDispose: tf.Tensor[] = [input];
   try {
     // The default (each image's top class) with a gradient method needs one forward and one backward pass.
@@ -61,7 +62,7 @@ export async function runMethod(method: CamMethod, model: tf.LayersModel, images
         const [pair] = await toHeatmaps(tf.expandDims(raw, 0) as tf.Tensor3D, { width, height }, { relu: true });
         raw.dispose();
         const flat = i * numClasses + classIndex;
-        results.push({ imageIndex: i, classIndex, score: outputValues[flat], logit: scoreValues[flat], ...pair, layer: target.path, method: method.name });
+        results.push({ imageIndex: i, classIndex, ...labelOf(model, classIndex), score: outputValues[flat], logit: scoreValues[flat], ...pair, layer: target.path, method: method.name });
       }
     }
     return results.sort((a, b) => a.imageIndex - b.imageIndex);
@@ -94,12 +95,13 @@ function contextFor(model: tf.LayersModel, reader: ReturnType<typeof scoreReader
     classIndex,
     input: tf.slice(input, i, 1) as tf.Tensor4D,
     batchSize: options.batchSize ?? 32,
-    scoreBatch: (batch) => {
-      const probed = probedForward(model, batch, undefined, reader);
-      const scores = tf.tidy(() => tf.squeeze(tf.slice(probed.scores, [0, classIndex], [-1, 1]), [1]) as tf.Tensor1D);
-      tf.dispose([probed.scores, probed.output]);
-      return scores;
-    },
+    scoreBatch: (batch) =>
+      tf.tidy(() => {
+        const probed = probedForward(model, batch, undefined, reader);
+        const scores = tf.squeeze(tf.slice(probed.scores, [0, classIndex], [-1, 1]), [1]) as tf.Tensor1D;
+        probed.scores.dispose(); // kept by the probe; the rest goes with this tidy
+        return scores;
+      }),
     progress: bar && ((done) => bar.update(done, 'channels')),
   };
 }

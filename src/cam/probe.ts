@@ -16,18 +16,21 @@ export interface ScoreReader {
   layer: Layer;
   /** 'dense': logits = input · kernel + bias (a Dense layer with softmax or sigmoid folded in); 'input': the layer's input; 'output': its output. */
   read: 'dense' | 'input' | 'output';
+  /** A single sigmoid unit, read as two classes: 0 scores −z with probability 1 − σ(z), 1 scores z. */
+  binary?: boolean;
 }
 
 /** Finds where the logits are: before the final softmax or sigmoid, or the output itself. */
 export function scoreReader(model: tf.LayersModel, after: 'logit' | 'probability' = 'logit'): ScoreReader {
   let layer = model.outputs[0].sourceLayer as Layer;
   while (isContainer(layer)) layer = layer.outputs[0].sourceLayer as Layer;
-  if (after === 'probability') return { layer, read: 'output' };
   const activation = (layer.getConfig().activation as string | undefined) ?? 'linear';
   const squashing = activation === 'softmax' || activation === 'sigmoid';
-  if (layer.getClassName() === 'Dense' && squashing) return { layer, read: 'dense' };
-  if (layer.getClassName() === 'Activation' && squashing) return { layer, read: 'input' };
-  return { layer, read: 'output' };
+  const binary = activation === 'sigmoid' && model.outputs[0].shape[model.outputs[0].shape.length - 1] === 1;
+  if (after === 'probability') return { layer, read: 'output', binary };
+  if (layer.getClassName() === 'Dense' && squashing) return { layer, read: 'dense', binary };
+  if (layer.getClassName() === 'Activation' && squashing) return { layer, read: 'input', binary };
+  return { layer, read: 'output', binary };
 }
 
 export interface Probed {
@@ -72,6 +75,14 @@ export function probedForward(model: tf.LayersModel, input: tf.Tensor4D, target:
     if ((target && !activations) || !scores) {
       tf.dispose([output, ...(activations ? [activations] : []), ...(scores ? [scores] : [])]);
       throw new Error('the probed layers were not reached by the forward pass');
+    }
+    if (reader.binary) {
+      // Two columns for one unit: class 0 is the complement. Kept like the tensors they replace.
+      const [z, p] = [scores, output];
+      scores = tf.keep(tf.concat([reader.read === 'output' ? tf.sub(1, z) : tf.neg(z), z], 1)) as tf.Tensor2D;
+      const both = tf.concat([tf.sub(1, p), p], 1) as tf.Tensor2D;
+      tf.dispose(z);
+      return { activations: activations ?? both, scores, output: both };
     }
     return { activations: activations ?? output, scores, output };
   } finally {

@@ -13,6 +13,8 @@ export interface CamResult {
   /** Position of the image in the batch (0 for a single image). */
   imageIndex: number;
   classIndex: number;
+  /** The class's name, when the model came with labels (metadata.json beside model.json). */
+  label?: string;
   /** The model's output for the class: a probability for softmax and sigmoid heads. */
   score: number;
   /** The class score before the output activation. */

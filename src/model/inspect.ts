@@ -113,17 +113,11 @@ export function findCamHead(model: tf.LayersModel): CamHead {
     activation = activationName(after.layer);
     after = graph.successor(after);
   }
-  if (after) {
+  if (after || (activation !== 'softmax' && activation !== 'sigmoid' && activation !== 'linear')) {
     throw new CamlabError(
-      `Classic CAM is exact only when the classifier after global average pooling is linear; here ` +
-        `'${classifier.path}' is followed by '${after.path}' (${after.layer.getClassName()}). ` +
-        `Use Grad-CAM at '${feature.path}' instead.`,
-    );
-  }
-  if (activation !== 'softmax' && activation !== 'sigmoid' && activation !== 'linear') {
-    throw new CamlabError(
-      `Classic CAM is exact only for a linear classifier, but '${classifier.path}' applies '${activation}' and more layers may follow. ` +
-        `Use Grad-CAM at '${feature.path}' instead.`,
+      `Classic CAM is exact only when one linear layer follows global average pooling; this head is not linear: ` +
+        `${headDescription(graph, pooling)}. Use Grad-CAM at '${feature.path}' (the input of '${pooling.path}'): ` +
+        `gradCam(model, image, { layer: '${feature.path}' }), or explain() to choose.`,
     );
   }
   return { feature, pooling, classifier, activation };
@@ -132,6 +126,16 @@ export function findCamHead(model: tf.LayersModel): CamHead {
 function activationName(layer: Layer): HeadActivation | string {
   const name = (layer.getConfig().activation as string | undefined) ?? 'linear';
   return name;
+}
+
+/** The layers after global average pooling, e.g. "head/dense (Dense, relu) → head/dense_1 (Dense, softmax)". */
+function headDescription(graph: LayerGraph, pooling: LayerEntry): string {
+  const parts: string[] = [];
+  for (let next = graph.successor(pooling); next && parts.length < 8; next = graph.successor(next)) {
+    const activation = next.layer.getConfig().activation as string | undefined;
+    parts.push(`${next.path} (${next.layer.getClassName()}${activation ? `, ${activation}` : ''})`);
+  }
+  return parts.join(' → ');
 }
 
 /** Neighbours in the layer graph, across the borders of nested models. */

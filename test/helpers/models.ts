@@ -50,3 +50,29 @@ export function flattenCnn(): tf.Sequential {
 export function randomImages(n: number, size: number, seed = 11): tf.Tensor4D {
   return tf.tidy(() => tf.mul(tf.randomUniform([n, size, size, 3], 0, 1, 'float32', seed), 255) as tf.Tensor4D);
 }
+
+/** A binary classifier: conv → GAP → one sigmoid unit. */
+export function sigmoidGapCnn(): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [20, 20, 3], filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(12), name: 'features' }),
+      tf.layers.globalAveragePooling2d({ name: 'gap' }),
+      tf.layers.dense({ units: 1, activation: 'sigmoid', kernelInitializer: init(13), biasInitializer: tf.initializers.constant({ value: 0.3 }), name: 'is_cat' }),
+    ],
+  });
+}
+
+/**
+ * Teachable Machine's shape: a nested feature extractor, GAP, then a nested head Dense(relu) → Dense(softmax).
+ */
+export function nonLinearHeadCnn(): tf.Sequential {
+  const base = tf.sequential({ name: 'base', layers: [tf.layers.conv2d({ inputShape: [20, 20, 3], filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(14), name: 'base_features' })] });
+  const head = tf.sequential({
+    name: 'head',
+    layers: [
+      tf.layers.dense({ inputShape: [6], units: 8, activation: 'relu', kernelInitializer: init(15), name: 'hidden' }),
+      tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: init(16), name: 'classes' }),
+    ],
+  });
+  return tf.sequential({ layers: [base, tf.layers.globalAveragePooling2d({ name: 'pool' }), head] });
+}
