@@ -4,7 +4,8 @@ export { ready, currentBackend, BACKENDS, type BackendName } from './backend';
 export { CamlabError } from './errors';
 
 export { loadImage, DEFAULT_MAX_MEGAPIXELS, type LoadImageOptions } from './image/load';
-export { toModelInput, modelInputSize, type Fit, type InputSize } from './image/model-input';
+export { toModelInput, modelInputSize, type Fit, type InputSize, type ModelInputOptions } from './image/model-input';
+export { preprocess, PREPROCESSINGS, type Preprocessing } from './image/preprocess';
 export { colorAt, colormapAnchors, COLORMAPS, type ColormapName, type Rgb } from './image/colormap';
 export { overlayPng, overlayRgba, type OverlayOptions } from './image/overlay';
 export { normalizeHeatmap, type Heatmap } from './image/heatmap';

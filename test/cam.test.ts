@@ -175,3 +175,16 @@ test('bad requests get specific errors and leave no tensors behind', async () =>
   noGap.dispose();
   model.dispose();
 });
+
+test('with a centre crop the map covers the cropped region of the image, and nothing outside it', async () => {
+  const model = sequentialGapCnn();
+  const wide = tf.tidy(() => tf.mul(tf.randomUniform([32, 48, 3], 0, 1, 'float32', 71), 255) as tf.Tensor3D);
+  const [r] = await classActivationMap(model, wide, { fit: 'center-crop' });
+  assert.deepEqual([r.heatmap.width, r.heatmap.height], [48, 32]);
+  const column = (x: number) => Array.from({ length: 32 }, (_, y) => r.heatmap.data[y * 48 + x]);
+  assert.ok(column(0).every((v) => v === 0) && column(47).every((v) => v === 0), 'outside the crop (8 px each side)');
+  assert.ok([...Array(32).keys()].some((x) => column(8 + x).some((v) => v > 0)), 'inside the crop');
+  assert.equal(Math.max(...r.heatmap.data), 1);
+  wide.dispose();
+  model.dispose();
+});

@@ -114,3 +114,15 @@ test('toModelInput stretches or centre-crops to the model size and converts RGB 
   assert.equal(stretch.dataSync()[0], 0);
   tf.dispose([wide, crop, stretch]);
 });
+
+test('preprocessings match keras.applications and Teachable Machine', async () => {
+  const { preprocess } = await import('../src');
+  const pixel = tf.tensor4d([10, 20, 30], [1, 1, 1, 3]);
+  const values = (mode: Parameters<typeof preprocess>[1]) => Array.from(preprocess(pixel, mode).dataSync()).map((v) => Math.round(v * 1e4) / 1e4);
+  assert.deepEqual(values('caffe'), [30 - 103.939, 20 - 116.779, 10 - 123.68].map((v) => Math.round(v * 1e4) / 1e4));
+  assert.deepEqual(values('tf'), [10, 20, 30].map((v) => Math.round((v / 127.5 - 1) * 1e4) / 1e4));
+  assert.deepEqual(values('torch'), [0, 1, 2].map((c) => Math.round((([10, 20, 30][c] / 255 - [0.485, 0.456, 0.406][c]) / [0.229, 0.224, 0.225][c]) * 1e4) / 1e4));
+  assert.deepEqual(values('teachable-machine'), [10, 20, 30].map((v) => Math.round((v / 127 - 1) * 1e4) / 1e4));
+  assert.throws(() => preprocess(pixel, 'imagenet' as never), /Unknown preprocessing 'imagenet'/);
+  pixel.dispose();
+});

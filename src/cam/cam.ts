@@ -2,7 +2,7 @@ import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { assertImages } from '../image/validate';
-import { modelInputSize, toModelInput } from '../image/model-input';
+import { modelInputSize, toModelInput, visibleRegion, type ModelInputOptions } from '../image/model-input';
 import { findCamHead, type CamHead } from '../model/inspect';
 import { runStages, stagesTo } from '../model/extract';
 import { findLayer, outputShapeOf } from '../model/layers';
@@ -11,7 +11,7 @@ import { toHeatmaps, weightedSum } from './core';
 import type { CamResult, ClassTargets } from './types';
 import { labelOf } from './label';
 
-export interface CamOptions extends ClassTargets {
+export interface CamOptions extends ClassTargets, ModelInputOptions {
   /** The feature layer, by name or nested path. CAM is defined only at the layer that feeds GAP. */
   layer?: string;
 }
@@ -37,7 +37,7 @@ export async function classActivationMap(model: tf.LayersModel, images: tf.Tenso
   const numClasses = kernel.shape[1];
 
   const { features, logits, scores } = tf.tidy(() => {
-    const input = toModelInput(images, modelInputSize(model));
+    const input = toModelInput(images, modelInputSize(model), options);
     const features = runStages(stagesTo(model, head.feature), input) as tf.Tensor4D;
     const pooled = tf.matMul(tf.mean(features, [1, 2]), kernel);
     const logits = (bias ? tf.add(pooled, bias) : pooled) as tf.Tensor2D;
@@ -52,7 +52,7 @@ export async function classActivationMap(model: tf.LayersModel, images: tf.Tenso
         const columns = tf.gather(kernel, classes, 1) as tf.Tensor2D;
         return weightedSum(tf.squeeze(tf.slice(features, imageIndex, 1), [0]) as tf.Tensor3D, columns);
       });
-      const pairs = await toHeatmaps(maps, { width, height });
+      const pairs = await toHeatmaps(maps, { width, height }, { region: visibleRegion(height, width, modelInputSize(model), options.fit) });
       classes.forEach((classIndex, j) => {
         const flat = imageIndex * numClasses + classIndex;
         results.push({ imageIndex, classIndex, ...labelOf(model, classIndex), score: scoreValues[flat], logit: logitValues[flat], ...pairs[j], layer: head.feature.path });

@@ -19,20 +19,31 @@ export interface MapPair {
   heatmap: Heatmap;
 }
 
+type Region = { x: number; y: number; width: number; height: number };
+
 /**
  * Downloads maps [n, h, w] and turns each into its raw form and a heat map at the image's size,
- * bilinearly upsampled and min–max scaled. `relu` keeps only evidence for the class (gradient methods).
- * Disposes `maps`.
+ * bilinearly upsampled over the region the model saw (all of it, or a centre crop; zero outside) and
+ * min–max scaled. `relu` keeps only evidence for the class (gradient methods). Disposes `maps`.
  */
-export async function toHeatmaps(maps: tf.Tensor3D, size: { width: number; height: number }, options: { relu?: boolean } = {}): Promise<MapPair[]> {
+export async function toHeatmaps(maps: tf.Tensor3D, size: { width: number; height: number }, options: { relu?: boolean; region?: Region } = {}): Promise<MapPair[]> {
   const [n, h, w] = maps.shape;
   const values = await maps.data<'float32'>();
   maps.dispose();
+  const region = options.region ?? { x: 0, y: 0, ...size };
   return Array.from({ length: n }, (_, i) => {
     const raw: Heatmap = { width: w, height: h, data: values.slice(i * h * w, (i + 1) * h * w) };
     const kept = options.relu ? { ...raw, data: raw.data.map((v) => Math.max(0, v)) } : raw;
-    return { raw, heatmap: normalizeHeatmap(resizeHeatmap(kept, size.width, size.height)) };
+    const seen = normalizeHeatmap(resizeHeatmap(kept, region.width, region.height));
+    return { raw, heatmap: placeInImage(seen, region, size) };
   });
+}
+
+function placeInImage(map: Heatmap, region: Region, size: { width: number; height: number }): Heatmap {
+  if (region.x === 0 && region.y === 0 && region.width === size.width && region.height === size.height) return map;
+  const data = new Float32Array(size.width * size.height);
+  for (let y = 0; y < region.height; y++) data.set(map.data.subarray(y * region.width, (y + 1) * region.width), (region.y + y) * size.width + region.x);
+  return { width: size.width, height: size.height, data };
 }
 
 /** Σ_k alpha[k] · A[:, :, k]: [h, w, K] and [K] → [h, w]. Call inside tf.tidy. */

@@ -2,7 +2,7 @@ import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { assertImages } from '../image/validate';
-import { modelInputSize, toModelInput } from '../image/model-input';
+import { modelInputSize, toModelInput, visibleRegion, type ModelInputOptions } from '../image/model-input';
 import { findCamHead } from '../model/inspect';
 import { findLayer, flattenLayers, isContainer, isFourD, outputShapeOf, type LayerEntry } from '../model/layers';
 import { ProgressBar } from '../progress';
@@ -14,7 +14,7 @@ import type { CamResult, ClassTargets } from './types';
 import { labelOf } from './label';
 import type { CamMethod, MapContext } from './methods/method';
 
-export interface MethodOptions extends ClassTargets {
+export interface MethodOptions extends ClassTargets, ModelInputOptions {
   /** Any layer with a 4-D output, by name or nested path. Default: the layer that feeds GAP, else the last 4-D layer. */
   layer?: string;
   /** Explain the class score before the softmax (default, as the papers do) or the probability after it. */
@@ -36,7 +36,7 @@ export async function runMethod(method: CamMethod, model: tf.LayersModel, images
   const reader = scoreReader(model, options.score);
   const [height, width] = images.rank === 3 ? images.shape : images.shape.slice(1);
   const numImages = images.rank === 3 ? 1 : images.shape[0];
-  const input = toModelInput(images, modelInputSize(model));
+  const input = toModelInput(images, modelInputSize(model), options);
   const numClasses = reader.binary ? 2 : model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
   const toDispose: tf.Tensor[] = [input];
   try {
@@ -59,7 +59,7 @@ export async function runMethod(method: CamMethod, model: tf.LayersModel, images
       for (let i = 0; i < numImages; i++) {
         const classIndex = targets[i][rank];
         const raw = await methodMap(method, contextFor(model, reader, evidence, input, i, classIndex, options));
-        const [pair] = await toHeatmaps(tf.expandDims(raw, 0) as tf.Tensor3D, { width, height }, { relu: true });
+        const [pair] = await toHeatmaps(tf.expandDims(raw, 0) as tf.Tensor3D, { width, height }, { relu: true, region: visibleRegion(height, width, modelInputSize(model), options.fit) });
         raw.dispose();
         const flat = i * numClasses + classIndex;
         results.push({ imageIndex: i, classIndex, ...labelOf(model, classIndex), score: outputValues[flat], logit: scoreValues[flat], ...pair, layer: target.path, method: method.name });

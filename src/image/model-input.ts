@@ -1,6 +1,7 @@
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { assertImages } from './validate';
+import { preprocess, type Preprocessing } from './preprocess';
 
 export type Fit = 'stretch' | 'center-crop';
 
@@ -26,10 +27,16 @@ export function modelInputSize(model: tf.LayersModel): InputSize {
 /**
  * Resizes an image or batch to the model's input: `stretch` (default) scales each side, `center-crop`
  * first cuts the largest centred region with the model's aspect ratio. RGB becomes grey (channel mean)
- * for a one-channel model. Values are unchanged (0..255 stays 0..255). Returns a batch [n, h, w, c]
- * that the caller disposes.
+ * for a one-channel model. Values are unchanged (0..255 stays 0..255) unless a `preprocess` is named.
+ * Returns a batch [n, h, w, c] that the caller disposes.
  */
-export function toModelInput(images: tf.Tensor3D | tf.Tensor4D, model: tf.LayersModel | InputSize, options: { fit?: Fit } = {}): tf.Tensor4D {
+export interface ModelInputOptions {
+  fit?: Fit;
+  /** Pixel preprocessing after resizing (default 'none'). */
+  preprocess?: Preprocessing;
+}
+
+export function toModelInput(images: tf.Tensor3D | tf.Tensor4D, model: tf.LayersModel | InputSize, options: ModelInputOptions = {}): tf.Tensor4D {
   assertImages(images);
   const size = model instanceof tf.LayersModel ? modelInputSize(model) : model;
   const fit = options.fit ?? 'stretch';
@@ -37,21 +44,27 @@ export function toModelInput(images: tf.Tensor3D | tf.Tensor4D, model: tf.Layers
   return tf.tidy(() => {
     let batch: tf.Tensor4D = images.rank === 3 ? tf.expandDims(images as tf.Tensor3D, 0) : (images as tf.Tensor4D);
     batch = tf.cast(batch, 'float32');
-    if (fit === 'center-crop') batch = centerCrop(batch, size.width / size.height);
+    if (fit === 'center-crop') batch = centerCrop(batch, size);
     if (batch.shape[1] !== size.height || batch.shape[2] !== size.width) {
       batch = tf.image.resizeBilinear(batch, [size.height, size.width], false, true);
     }
-    return matchChannels(batch, size.channels);
+    return preprocess(matchChannels(batch, size.channels), options.preprocess ?? 'none');
   });
 }
 
-function centerCrop(batch: tf.Tensor4D, aspect: number): tf.Tensor4D {
+/** The part of an image [height × width] that the model sees: all of it, or the centred crop. */
+export function visibleRegion(height: number, width: number, size: InputSize, fit: Fit = 'stretch'): { x: number; y: number; width: number; height: number } {
+  if (fit === 'stretch') return { x: 0, y: 0, width, height };
+  const aspect = size.width / size.height;
+  const cropW = Math.min(width, Math.round(height * aspect));
+  const cropH = Math.min(height, Math.round(width / aspect));
+  return { x: Math.floor((width - cropW) / 2), y: Math.floor((height - cropH) / 2), width: cropW, height: cropH };
+}
+
+function centerCrop(batch: tf.Tensor4D, size: InputSize): tf.Tensor4D {
   const [, h, w] = batch.shape;
-  const cropW = Math.min(w, Math.round(h * aspect));
-  const cropH = Math.min(h, Math.round(w / aspect));
-  const top = Math.floor((h - cropH) / 2);
-  const left = Math.floor((w - cropW) / 2);
-  return tf.slice(batch, [0, top, left, 0], [-1, cropH, cropW, -1]);
+  const r = visibleRegion(h, w, size, 'center-crop');
+  return tf.slice(batch, [0, r.y, r.x, 0], [-1, r.height, r.width, -1]);
 }
 
 function matchChannels(batch: tf.Tensor4D, channels: number): tf.Tensor4D {

@@ -1,0 +1,37 @@
+import { tf } from '../tf';
+import { CamlabError } from '../errors';
+
+/**
+ * How a model wants its pixels (images come in as RGB 0..255):
+ * - 'none': as they are (models that rescale inside, like camlab's digits model);
+ * - 'caffe': RGB → BGR and the ImageNet mean subtracted, no scaling (Keras's ResNet-50, VGG);
+ * - 'tf': scaled to [-1, 1] (Keras's MobileNet, Inception);
+ * - 'torch': scaled to [0, 1], then ImageNet mean and standard deviation per channel;
+ * - 'teachable-machine': x / 127 − 1, as Teachable Machine's image models expect.
+ */
+export type Preprocessing = 'none' | 'caffe' | 'tf' | 'torch' | 'teachable-machine';
+export const PREPROCESSINGS: readonly Preprocessing[] = ['none', 'caffe', 'tf', 'torch', 'teachable-machine'];
+
+const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
+const TORCH_MEAN = [0.485, 0.456, 0.406];
+const TORCH_STD = [0.229, 0.224, 0.225];
+
+/** Applies a preprocessing to a batch [n, h, w, 3] of RGB 0..255. Returns a new tensor. */
+export function preprocess(batch: tf.Tensor4D, mode: Preprocessing): tf.Tensor4D {
+  if (!PREPROCESSINGS.includes(mode)) throw new CamlabError(`Unknown preprocessing '${mode}'; use one of: ${PREPROCESSINGS.join(', ')}.`);
+  if (mode !== 'none' && batch.shape[3] !== 3) throw new CamlabError(`The '${mode}' preprocessing is for RGB images; this batch has ${batch.shape[3]} channel(s).`);
+  return tf.tidy(() => {
+    switch (mode) {
+      case 'none':
+        return tf.clone(batch);
+      case 'caffe':
+        return tf.sub(tf.reverse(batch, 3), CAFFE_MEAN_BGR) as tf.Tensor4D;
+      case 'tf':
+        return tf.sub(tf.div(batch, 127.5), 1) as tf.Tensor4D;
+      case 'torch':
+        return tf.div(tf.sub(tf.div(batch, 255), TORCH_MEAN), TORCH_STD) as tf.Tensor4D;
+      case 'teachable-machine':
+        return tf.sub(tf.div(batch, 127), 1) as tf.Tensor4D;
+    }
+  });
+}
