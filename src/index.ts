@@ -16,6 +16,7 @@ export { modelLabels, modelMetadata, type ModelMetadata } from './model/metadata
 export { saveModel } from './model/save';
 export { layerActivations } from './model/activations';
 export { resnet50 } from './model/resnet50';
+export { decodePredictions, imagenetClasses, type Prediction } from './model/imagenet';
 export type { ResNet50Options } from './model/architectures/resnet50';
 export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo, type HeadActivation } from './model/inspect';
 
