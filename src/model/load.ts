@@ -1,28 +1,21 @@
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { fileSystemLoader, resolveModelJson } from './files';
 import { attachMetadata } from './metadata';
+import { cachedDownload } from './cache';
 
 /**
- * Loads a TensorFlow.js layers model from a model.json path, its folder, or an http(s) URL.
- * The model is the caller's (dispose it when done).
+ * Loads a TensorFlow.js layers model from a model.json path, its folder, or an http(s) URL. Downloads
+ * go into a cache (~/.cache/camlab or CAMLAB_CACHE) and are reused. The model is the caller's.
  *
  * @example const model = await loadModel('data/models/digits-gap-cnn');
  */
 export async function loadModel(src: string): Promise<tf.LayersModel> {
   await ready();
-  if (/^https?:\/\//i.test(src)) {
-    const url = /\.json($|\?)/i.test(src) ? src : `${src.replace(/\/+$/, '')}/model.json`;
-    try {
-      return await tf.loadLayersModel(url);
-    } catch (error) {
-      throw new CamlabError(`Could not load a model from ${url}: ${(error as Error).message}`);
-    }
-  }
-  const path = src.replace(/^file:\/\//, '');
-  const json = await resolveModelJson(path);
+  const json = /^https?:\/\//i.test(src) ? await downloadModel(src) : await resolveModelJson(src.replace(/^file:\/\//, ''));
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(fileSystemLoader(json));
@@ -32,6 +25,28 @@ export async function loadModel(src: string): Promise<tf.LayersModel> {
   }
   await attachMetadata(model, json);
   return model;
+}
+
+/** Fetches model.json, its weight files and metadata.json (when there is one) into the cache; returns model.json's path. */
+async function downloadModel(src: string): Promise<string> {
+  const url = /\.json($|\?)/i.test(src) ? src : `${src.replace(/\/+$/, '')}/model.json`;
+  const json = await cachedDownload(url);
+  let manifest: { weightsManifest?: { paths: string[] }[] };
+  try {
+    manifest = JSON.parse(await readFile(json, 'utf8')) as typeof manifest;
+  } catch (error) {
+    await rm(json, { force: true });
+    throw new CamlabError(`${url} is not a model.json (${(error as Error).message}); nothing was cached.`);
+  }
+  for (const path of (manifest.weightsManifest ?? []).flatMap((group) => group.paths)) {
+    await cachedDownload(new URL(path, url).href);
+  }
+  // Labels are optional: remember their absence so that a cached model loads without the network.
+  const absent = `${json}.no-metadata`;
+  if (!(await stat(absent).then(() => true, () => false))) {
+    await cachedDownload(new URL('metadata.json', url).href).catch(() => writeFile(absent, ''));
+  }
+  return json;
 }
 
 /** The folder of the embedded digits GAP-CNN that ships with camlab. */
