@@ -4,7 +4,8 @@ import { CamlabError } from '../errors';
 import { assertImages } from '../image/validate';
 import { modelInputSize, toModelInput, visibleRegion, type ModelInputOptions } from '../image/model-input';
 import { findCamHead, type CamHead } from '../model/inspect';
-import { runStages, stagesTo } from '../model/extract';
+import { gatherEvidence } from './gradients';
+import { scoreReader } from '../model/probe';
 import { findLayer, outputShapeOf } from '../model/layers';
 import { resolveTargets } from './targets';
 import { toHeatmaps, weightedSum } from './core';
@@ -18,7 +19,8 @@ export interface CamOptions extends ClassTargets, ModelInputOptions {
 
 /**
  * Class Activation Maps (Zhou et al. 2016): M_c = Σ_k w_k^c f_k, where f_k are the feature maps
- * that global average pooling reduces and w^c the classifier's weights for class c.
+ * that global average pooling reduces and w^c the classifier's weights for class c. The logits and
+ * probabilities come from the same forward pass, so mean(M_c) + b_c = logit_c checks the model itself.
  * Takes one image [h, w, c] or a batch [n, h, w, c] (values as the model expects, any size: each is
  * stretched to the model's input) and returns one result per image × class, images first.
  * Heat maps come back at the size of the images given. No tensor is left behind.
@@ -36,13 +38,10 @@ export async function classActivationMap(model: tf.LayersModel, images: tf.Tenso
   const [kernel, bias] = classifierWeights(head);
   const numClasses = kernel.shape[1];
 
-  const { features, logits, scores } = tf.tidy(() => {
-    const input = toModelInput(images, modelInputSize(model), options);
-    const features = runStages(stagesTo(model, head.feature), input) as tf.Tensor4D;
-    const pooled = tf.matMul(tf.mean(features, [1, 2]), kernel);
-    const logits = (bias ? tf.add(pooled, bias) : pooled) as tf.Tensor2D;
-    return { features, logits, scores: applyActivation(logits, head) };
-  });
+  // One forward pass of the whole model gives the feature maps, the logits and the probabilities.
+  const input = toModelInput(images, modelInputSize(model), options);
+  const { activations: features, scores: logits, output: scores } = gatherEvidence(model, input, head.feature.layer, scoreReader(model));
+  input.dispose();
   try {
     const [logitValues, scoreValues] = [await logits.data<'float32'>(), await scores.data<'float32'>()];
     const targets = resolveTargets(options, scoreValues, numClasses, numImages);
@@ -90,10 +89,4 @@ function classifierWeights(head: CamHead): [tf.Tensor2D, tf.Tensor1D | undefined
     return tf.tidy(() => [tf.concat([tf.neg(kernel), kernel], 1), bias && tf.concat([tf.neg(bias), bias])]);
   }
   return [tf.clone(kernel), bias && tf.clone(bias)];
-}
-
-function applyActivation(logits: tf.Tensor2D, head: CamHead): tf.Tensor2D {
-  if (head.activation === 'softmax') return tf.softmax(logits);
-  if (head.activation === 'sigmoid') return tf.sigmoid(logits);
-  return tf.clone(logits);
 }

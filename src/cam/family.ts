@@ -8,7 +8,7 @@ import { findLayer, flattenLayers, isContainer, isFourD, outputShapeOf, type Lay
 import { ProgressBar } from '../progress';
 import { toHeatmaps } from './core';
 import { gatherEvidence, type Evidence } from './gradients';
-import { scoreReader, probedForward } from './probe';
+import { scoreReader, probedForward } from '../model/probe';
 import { resolveTargets } from './targets';
 import type { CamResult, ClassTargets } from './types';
 import { labelOf } from './label';

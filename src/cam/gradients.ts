@@ -1,6 +1,6 @@
 import { tf } from '../tf';
 import type { Layer } from '../model/layers';
-import { probedForward, type ScoreReader } from './probe';
+import { probedForward, type ScoreReader } from '../model/probe';
 
 export interface Evidence {
   /** The layer's output [n, h, w, K]. */

@@ -5,8 +5,7 @@
 // `shift` to it. The gradient with respect to `shift` is then the gradient with respect to the layer's
 // output, whatever the model's topology.
 import { tf } from '../tf';
-import type { Layer } from '../model/layers';
-import { isContainer } from '../model/layers';
+import { isContainer, type Layer } from './layers';
 
 type Call = Layer['call'];
 
