@@ -118,4 +118,9 @@ test('missing, incomplete and truncated models get specific errors', async () =>
   await rejects(folder, /weight file 'weights\.bin'.*is missing/);
   await writeFile(join(folder, 'model.json'), '{ not json');
   await rejects(folder, /not a readable model\.json/);
+  const labelled = functionalNestedGapCnn();
+  await saveModel(labelled, join(dir, 'labels'));
+  labelled.dispose();
+  await writeFile(join(dir, 'labels', 'metadata.json'), JSON.stringify({ labels: ['a', 'b'] }));
+  await rejects(join(dir, 'labels'), /names 2 labels but the model has 4 classes/);
 });

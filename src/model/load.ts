@@ -23,7 +23,12 @@ export async function loadModel(src: string): Promise<tf.LayersModel> {
     if (error instanceof CamlabError) throw error;
     throw new CamlabError(`'${json}' could not be turned into a model: ${(error as Error).message}`);
   }
-  await attachMetadata(model, json);
+  try {
+    await attachMetadata(model, json);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   return model;
 }
 

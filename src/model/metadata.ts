@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tf } from '../tf';
+import { CamlabError } from '../errors';
 
 /** What a model folder's metadata.json may say (Teachable Machine writes `labels` too). */
 export interface ModelMetadata {
@@ -21,9 +22,22 @@ export function modelLabels(model: tf.LayersModel): string[] | undefined {
   return modelMetadata(model).labels;
 }
 
-/** Reads metadata.json beside a model.json, if there is one, and remembers it for the model. */
+/** Reads metadata.json beside a model.json, if there is one, checks its labels and remembers it for the model. */
 export async function attachMetadata(model: tf.LayersModel, modelJsonPath: string): Promise<void> {
-  const text = await readFile(join(dirname(modelJsonPath), 'metadata.json'), 'utf8').catch(() => undefined);
+  const path = join(dirname(modelJsonPath), 'metadata.json');
+  const text = await readFile(path, 'utf8').catch(() => undefined);
   if (text === undefined) return;
-  metadataOf.set(model, JSON.parse(text) as ModelMetadata);
+  let metadata: ModelMetadata;
+  try {
+    metadata = JSON.parse(text) as ModelMetadata;
+  } catch (error) {
+    throw new CamlabError(`'${path}' is not valid JSON (${(error as Error).message}); fix it or remove it.`);
+  }
+  const outputs = model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
+  // A single sigmoid unit has two classes, so two labels.
+  const classes = outputs === 1 ? 2 : outputs;
+  if (metadata.labels && metadata.labels.length !== classes) {
+    throw new CamlabError(`'${path}' names ${metadata.labels.length} labels but the model has ${classes} classes; the labels must match the model's output.`);
+  }
+  metadataOf.set(model, metadata);
 }
