@@ -51,3 +51,29 @@ test('a non-linear head after GAP: CAM refuses, naming the head, and explain() u
   image.dispose();
   model.dispose();
 });
+
+test('MobileNet’s head (GAP → Reshape → 1×1 conv → softmax → Reshape) is a CAM head, with logits before the softmax', async () => {
+  const { mobilenetHeadCnn } = await import('./helpers/models');
+  const { inspectModel } = await import('../src');
+  const model = mobilenetHeadCnn();
+  const anatomy = inspectModel(model);
+  assert.deepEqual([anatomy.featureLayer?.name, anatomy.poolingLayer?.name, anatomy.classifierLayer?.name, anatomy.activation], ['conv_pw_13_relu', 'global_average_pooling2d_1', 'conv_preds', 'softmax']);
+  const images = tf.randomUniform([2, 16, 16, 3], 0, 255, 'float32', 41) as tf.Tensor4D;
+  const results = await classActivationMap(model, images, { classIndex: [0, 1, 2, 3, 4] });
+  const logits = tf.tidy(() => {
+    const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv_preds').output as tf.SymbolicTensor });
+    return (tf.reshape(sub.predict(images) as tf.Tensor, [2, 5]).arraySync() as number[][]);
+  });
+  const bias = model.getLayer('conv_preds').getWeights()[1].dataSync();
+  const p = (model.predict(images) as tf.Tensor).arraySync() as number[][];
+  for (const r of results) {
+    const mean = r.raw.data.reduce((s, v) => s + v, 0) / r.raw.data.length;
+    assert.ok(Math.abs(mean + bias[r.classIndex] - logits[r.imageIndex][r.classIndex]) < 1e-4, 'identity against the conv_preds output');
+    assert.ok(Math.abs(r.logit - logits[r.imageIndex][r.classIndex]) < 1e-4);
+    assert.ok(Math.abs(r.score - p[r.imageIndex][r.classIndex]) < 1e-5);
+  }
+  const [g] = await gradCam(model, images, { classIndex: 3 });
+  assert.ok(Math.abs(g.logit - logits[0][3]) < 1e-4, 'Grad-CAM explains the logit, not the probability');
+  images.dispose();
+  model.dispose();
+});

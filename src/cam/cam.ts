@@ -84,9 +84,13 @@ function checkLayer(model: tf.LayersModel, head: CamHead, layer: string): void {
  * −w and −b and 1 with w and b, so that σ(−z) and σ(z) are their probabilities. The caller disposes.
  */
 function classifierWeights(head: CamHead): [tf.Tensor2D, tf.Tensor1D | undefined] {
-  const [kernel, bias] = head.classifier.layer.getWeights() as [tf.Tensor2D, tf.Tensor1D | undefined];
-  if (head.activation === 'sigmoid' && kernel.shape[1] === 1) {
-    return tf.tidy(() => [tf.concat([tf.neg(kernel), kernel], 1), bias && tf.concat([tf.neg(bias), bias])]);
-  }
-  return [tf.clone(kernel), bias && tf.clone(bias)];
+  const [weights, bias] = head.classifier.layer.getWeights() as [tf.Tensor, tf.Tensor1D | undefined];
+  return tf.tidy(() => {
+    // A 1×1 convolution's kernel [1, 1, K, C] is a dense kernel [K, C].
+    const kernel = tf.reshape(weights, [-1, weights.shape[weights.rank - 1]]) as tf.Tensor2D;
+    if (head.activation === 'sigmoid' && kernel.shape[1] === 1) {
+      return [tf.concat([tf.neg(kernel), kernel], 1), bias && tf.concat([tf.neg(bias), bias])];
+    }
+    return [kernel, bias && tf.clone(bias)];
+  });
 }

@@ -40,7 +40,17 @@ export interface ModelAnatomy {
 }
 
 // Layers that do nothing at inference time between GAP and the classifier.
-const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Flatten']);
+// Reshape only moves unit axes here (MobileNet's head reshapes the GAP vector to 1×1×K and back).
+const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Flatten', 'Reshape']);
+
+/** A dense layer, or a 1×1 convolution over the 1×1 map that GAP leaves (MobileNet's conv_preds). */
+export function isLinearClassifier(layer: Layer): boolean {
+  if (layer.getClassName() === 'Dense') return true;
+  if (layer.getClassName() !== 'Conv2D') return false;
+  const kernel = layer.getConfig().kernelSize as number[] | number;
+  const input = applicationNode(layer).inputTensors[0]?.shape;
+  return [kernel].flat().every((k) => k === 1) && input?.[1] === 1 && input?.[2] === 1;
+}
 
 /**
  * Describes a model: every layer (class, output shape, parameters) and, when it has one, its CAM head.
@@ -100,7 +110,7 @@ export function findCamHead(model: tf.LayersModel): CamHead {
   }
   let classifier = graph.successor(pooling);
   while (classifier && PASS_THROUGH.has(classifier.layer.getClassName())) classifier = graph.successor(classifier);
-  if (!classifier || classifier.layer.getClassName() !== 'Dense') {
+  if (!classifier || !isLinearClassifier(classifier.layer)) {
     throw new CamlabError(
       `CAM needs a Dense classifier right after '${pooling.path}', but ${classifier ? `'${classifier.path}' (${classifier.layer.getClassName()})` : 'nothing'} ` +
         `follows it. Use Grad-CAM at '${feature.path}' instead.`,
@@ -112,6 +122,7 @@ export function findCamHead(model: tf.LayersModel): CamHead {
   if (after && after.layer.getClassName() === 'Activation' && activation === 'linear') {
     activation = activationName(after.layer);
     after = graph.successor(after);
+    while (after && PASS_THROUGH.has(after.layer.getClassName())) after = graph.successor(after);
   }
   if (after || (activation !== 'softmax' && activation !== 'sigmoid' && activation !== 'linear')) {
     throw new CamlabError(

@@ -19,15 +19,26 @@ export interface ScoreReader {
   binary?: boolean;
 }
 
+/** Layers that may follow the softmax without changing the scores (MobileNet ends softmax → Reshape). */
+const TRAILING = new Set(['Reshape', 'Flatten', 'Dropout']);
+
 /** Finds where the logits are: before the final softmax or sigmoid, or the output itself. */
 export function scoreReader(model: tf.LayersModel, after: 'logit' | 'probability' = 'logit'): ScoreReader {
   let layer = model.outputs[0].sourceLayer as Layer;
   while (isContainer(layer)) layer = layer.outputs[0].sourceLayer as Layer;
+  const output = layer;
+  while (TRAILING.has(layer.getClassName()) && layer.inboundNodes.length === 1) {
+    const previous = (layer.inboundNodes[0] as unknown as { inboundLayers: Layer[] }).inboundLayers[0];
+    if (!previous || isContainer(previous)) break;
+    layer = previous;
+  }
+  if (!['Dense', 'Activation', 'Conv2D'].includes(layer.getClassName())) layer = output;
   const activation = (layer.getConfig().activation as string | undefined) ?? 'linear';
   const squashing = activation === 'softmax' || activation === 'sigmoid';
   const binary = activation === 'sigmoid' && model.outputs[0].shape[model.outputs[0].shape.length - 1] === 1;
   if (after === 'probability') return { layer, read: 'output', binary };
   if (layer.getClassName() === 'Dense' && squashing) return { layer, read: 'dense', binary };
+  if (layer.getClassName() === 'Conv2D' && squashing) return { layer: output, read: 'output', binary };
   if (layer.getClassName() === 'Activation' && squashing) return { layer, read: 'input', binary };
   return { layer, read: 'output', binary };
 }
@@ -60,8 +71,10 @@ export function probedForward(model: tf.LayersModel, input: tf.Tensor4D, target:
   const restoreReader = wrapCall(reader.layer, (original) => function (this: Layer, inputs, kwargs) {
     const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
     const out = original.call(this, inputs, kwargs) as tf.Tensor;
-    if (reader.read === 'input') scores = tf.keep(tf.clone(x)) as tf.Tensor2D;
-    else if (reader.read === 'output') scores = tf.keep(tf.clone(out)) as tf.Tensor2D;
+    // Scores are [n, classes] even where a head keeps unit axes ([n, 1, 1, classes] in MobileNet).
+    const flat = (t: tf.Tensor) => tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D;
+    if (reader.read === 'input') scores = tf.keep(flat(x));
+    else if (reader.read === 'output') scores = tf.keep(flat(out));
     else {
       const [kernel, bias] = reader.layer.getWeights();
       const product = tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);

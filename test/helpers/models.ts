@@ -76,3 +76,18 @@ export function nonLinearHeadCnn(): tf.Sequential {
   });
   return tf.sequential({ layers: [base, tf.layers.globalAveragePooling2d({ name: 'pool' }), head] });
 }
+
+/** MobileNet's head: GAP → Reshape 1×1×K → Dropout → 1×1 Conv2D 'conv_preds' → softmax → Reshape. */
+export function mobilenetHeadCnn(): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(17), name: 'conv_pw_13_relu' }),
+      tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d_1' }),
+      tf.layers.reshape({ targetShape: [1, 1, 8], name: 'reshape_1' }),
+      tf.layers.dropout({ rate: 0.001, name: 'dropout' }),
+      tf.layers.conv2d({ filters: 5, kernelSize: 1, padding: 'same', kernelInitializer: init(18), biasInitializer: tf.initializers.randomNormal({ seed: 19 }), name: 'conv_preds' }),
+      tf.layers.activation({ activation: 'softmax', name: 'act_softmax' }),
+      tf.layers.reshape({ targetShape: [5], name: 'reshape_2' }),
+    ],
+  });
+}
