@@ -21,8 +21,8 @@ const htmlOutputs = (cell: NotebookCell) =>
   (cell.outputs ?? []).map((o) => o.data?.['text/html']).filter((h): h is string | string[] => h !== undefined).map((h) => (Array.isArray(h) ? h.join('') : h));
 const text = (name: string) => published.find((p) => p.name.startsWith(name))!.notebook.cells.map(cellText).join('\n');
 
-test('all six notebooks run without an error, in order', () => {
-  assert.deepEqual(published.map((p) => p.name.slice(0, 2)), ['01', '02', '03', '04', '05', '06']);
+test('all seven notebooks run without an error, in order', () => {
+  assert.deepEqual(published.map((p) => p.name.slice(0, 2)), ['01', '02', '03', '04', '05', '06', '07']);
   assert.deepEqual(published.flatMap((p) => p.errors), []);
 });
 
