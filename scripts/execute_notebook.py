@@ -28,6 +28,8 @@ def main() -> None:
         allow_errors=True,
         resources={"metadata": {"path": os.path.dirname(os.path.abspath(source))}},
         on_cell_executed=on_cell_executed,
+        # Execution timestamps would make every run differ; the outputs themselves are deterministic.
+        record_timing=False,
     )
     client.execute()
     nbformat.write(notebook, output)

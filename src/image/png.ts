@@ -41,3 +41,14 @@ export function rgbaFromRgb(rgb: ArrayLike<number>, width: number, height: numbe
   }
   return rgba;
 }
+
+/**
+ * A data URI for an image the browser draws under a heat map: PNG for small images (exact pixels, and
+ * small anyway), JPEG (quality 90) for photographs, whose PNG would weigh several times more.
+ */
+export function imageDataUri(rgba: Uint8Array, width: number, height: number): string {
+  if (width * height <= 128 * 128) return pngDataUri(encodePng(rgba, width, height));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const jpeg = require('jpeg-js') as { encode(image: { data: Uint8Array; width: number; height: number }, quality: number): { data: Uint8Array } };
+  return `data:image/jpeg;base64,${Buffer.from(jpeg.encode({ data: rgba, width, height }, 90).data).toString('base64')}`;
+}

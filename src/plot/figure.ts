@@ -8,7 +8,7 @@ export interface TextSpec {
 
 export interface ImageTrace {
   type: 'image';
-  /** A data: URI of a PNG. */
+  /** A data: URI of a PNG or JPEG. */
   source: string;
   x0?: number;
   y0?: number;

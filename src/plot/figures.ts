@@ -2,7 +2,7 @@ import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { colormapAnchors, type ColormapName } from '../image/colormap';
 import type { Heatmap } from '../image/heatmap';
-import { encodePng, pngDataUri, rgbaFromRgb } from '../image/png';
+import { imageDataUri, rgbaFromRgb } from '../image/png';
 import { assertImage3D } from '../image/validate';
 import type { Box } from '../localize/box';
 import type { CamResult } from '../cam/types';
@@ -227,7 +227,7 @@ function imagePanel(image: tf.Tensor3D, heatmap: Heatmap, suffix: string, option
   const [height, width] = image.shape;
   const alpha = options.alpha ?? 0.5;
   if (!(alpha >= 0 && alpha <= 1)) throw new CamlabError(`alpha must be between 0 and 1, got ${alpha}.`);
-  const source = pngDataUri(encodePng(rgbaFromRgb(image.dataSync(), width, height), width, height));
+  const source = imageDataUri(rgbaFromRgb(image.dataSync(), width, height), width, height);
   const heat = heatTrace(heatmap, width, height, options.colormap ?? 'jet', alpha, suffix, showScale);
   const shapes: Shape[] = [];
   const annotations: Annotation[] = [];

@@ -98,7 +98,7 @@ function toPixel(area: Area, x: number, y: number): [number, number] {
 }
 
 async function paintImage(canvas: Picture, trace: ImageTrace, area: Area): Promise<void> {
-  const picture = await Jimp.read(Buffer.from(trace.source.replace(/^data:image\/png;base64,/, ''), 'base64'));
+  const picture = await Jimp.read(Buffer.from(trace.source.replace(/^data:image\/(png|jpeg);base64,/, ''), 'base64'));
   const [x0, y0] = toPixel(area, (trace.x0 ?? 0) - 0.5, (trace.y0 ?? 0) - 0.5);
   const [x1, y1] = toPixel(area, (trace.x0 ?? 0) - 0.5 + picture.bitmap.width * (trace.dx ?? 1), (trace.y0 ?? 0) - 0.5 + picture.bitmap.height * (trace.dy ?? 1));
   picture.resize({ w: Math.max(1, Math.round(x1 - x0)), h: Math.max(1, Math.round(y1 - y0)), mode: ResizeStrategy.NEAREST_NEIGHBOR });
