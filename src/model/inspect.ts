@@ -44,7 +44,7 @@ export interface ModelAnatomy {
 const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Flatten', 'Reshape']);
 
 /** A dense layer, or a 1×1 convolution over the 1×1 map that GAP leaves (MobileNet's conv_preds). */
-export function isLinearClassifier(layer: Layer): boolean {
+function isLinearClassifier(layer: Layer): boolean {
   if (layer.getClassName() === 'Dense') return true;
   if (layer.getClassName() !== 'Conv2D') return false;
   const kernel = layer.getConfig().kernelSize as number[] | number;
@@ -154,7 +154,7 @@ class LayerGraph {
   readonly entries: LayerEntry[];
   private readonly byLayer: Map<Layer, LayerEntry>;
 
-  constructor(private readonly model: tf.LayersModel) {
+  constructor(model: tf.LayersModel) {
     this.entries = flattenLayers(model);
     this.byLayer = new Map(this.entries.map((e) => [e.layer, e]));
   }

@@ -124,7 +124,7 @@ function paintHeatmap(canvas: Picture, trace: HeatmapTrace, area: Area): void {
   }
 }
 
-export function scaleColor(scale: [number, string][], value: number): Rgb {
+function scaleColor(scale: [number, string][], value: number): Rgb {
   const t = Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
   let i = 0;
   while (i < scale.length - 2 && t > scale[i + 1][0]) i++;
