@@ -4,7 +4,7 @@
 # elsewhere it prints the commands and fails.   usage: setup-system.sh [jupyter|all]
 set -euo pipefail
 PACKAGES=(jupyter-nbconvert python3-ipykernel jupyter-client python3-nbclient jupyter-notebook)
-[ "${1:-all}" = all ] && PACKAGES+=(chromium)
+[ "${1:-all}" = all ] && PACKAGES+=(chromium python3-h5py)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

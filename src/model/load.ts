@@ -6,6 +6,7 @@ import { CamlabError } from '../errors';
 import { fileSystemLoader, resolveModelJson } from './files';
 import { attachMetadata } from './metadata';
 import { cachedDownload } from './cache';
+import { loadKerasModel } from './keras-h5';
 
 /**
  * Loads a TensorFlow.js layers model from a model.json path, its folder, or an http(s) URL. Downloads
@@ -15,6 +16,7 @@ import { cachedDownload } from './cache';
  */
 export async function loadModel(src: string): Promise<tf.LayersModel> {
   await ready();
+  if (/\.(h5|hdf5|keras)$/i.test(src) && !/^https?:/i.test(src)) return loadKerasModel(src.replace(/^file:\/\//, ''));
   const json = /^https?:\/\//i.test(src) ? await downloadModel(src) : await resolveModelJson(src.replace(/^file:\/\//, ''));
   let model: tf.LayersModel;
   try {
