@@ -188,3 +188,17 @@ test('with a centre crop the map covers the cropped region of the image, and not
   wide.dispose();
   model.dispose();
 });
+
+test('an image the model cannot take (channels it does not accept) is a clear error', async () => {
+  const model = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [8, 8, 4], filters: 2, kernelSize: 3, name: 'features' }),
+    tf.layers.globalAveragePooling2d({}),
+    tf.layers.dense({ units: 2, activation: 'softmax' }),
+  ] });
+  const rgb = tf.zeros([8, 8, 3]) as tf.Tensor3D;
+  const before = tf.memory().numTensors;
+  await assert.rejects(classActivationMap(model, rgb), /The model takes 4 channels and the image has 3; camlab converts only between grey and RGB/);
+  assert.equal(tf.memory().numTensors, before);
+  rgb.dispose();
+  model.dispose();
+});

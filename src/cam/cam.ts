@@ -35,13 +35,17 @@ export async function classActivationMap(model: tf.LayersModel, images: tf.Tenso
   if (options.layer !== undefined) checkLayer(model, head, options.layer);
   const [height, width] = images.rank === 3 ? images.shape : images.shape.slice(1);
   const numImages = images.rank === 3 ? 1 : images.shape[0];
-  const [kernel, bias] = classifierWeights(head);
-  const numClasses = kernel.shape[1];
-
   // One forward pass of the whole model gives the feature maps, the logits and the probabilities.
   const input = toModelInput(images, modelInputSize(model), options);
-  const { activations: features, scores: logits, output: scores } = gatherEvidence(model, input, head.feature.layer, scoreReader(model));
-  input.dispose();
+  let evidence: ReturnType<typeof gatherEvidence>;
+  try {
+    evidence = gatherEvidence(model, input, head.feature.layer, scoreReader(model));
+  } finally {
+    input.dispose();
+  }
+  const { activations: features, scores: logits, output: scores } = evidence;
+  const [kernel, bias] = classifierWeights(head);
+  const numClasses = kernel.shape[1];
   try {
     const [logitValues, scoreValues] = [await logits.data<'float32'>(), await scores.data<'float32'>()];
     const targets = resolveTargets(options, scoreValues, numClasses, numImages);

@@ -4,6 +4,7 @@ import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
+import { describeNormalisation, normaliseKeras3 } from './keras3';
 
 interface WeightsGroup {
   paths: string[];
@@ -41,6 +42,8 @@ export function fileSystemLoader(modelJsonPath: string): tf.io.IOHandler {
       const json = await readModelJson(modelJsonPath);
       const groups = json.weightsManifest ?? [];
       const weightSpecs = groups.flatMap((group) => group.weights);
+      const note = describeNormalisation(normaliseKeras3(json.modelTopology as Record<string, unknown>, weightSpecs));
+      if (note && !process.env.CAMLAB_QUIET) console.error(note);
       const chunks: Uint8Array[] = [];
       for (const path of groups.flatMap((group) => group.paths)) {
         chunks.push(await readWeightFile(join(dirname(modelJsonPath), path), path));
