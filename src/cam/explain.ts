@@ -10,6 +10,7 @@ import { gradCamPlusPlusMethod } from './methods/gradcam-plus-plus';
 import { hiResCamMethod } from './methods/hirescam';
 import { layerCamMethod } from './methods/layercam';
 import type { CamMethod, MethodName } from './methods/method';
+import { camMethod } from './methods/cam';
 import { scoreCamMethod } from './methods/scorecam';
 import type { CamResult } from './types';
 
@@ -18,10 +19,11 @@ type Images = tf.Tensor3D | tf.Tensor4D;
 const FAMILY: CamMethod[] = [gradCamMethod, gradCamPlusPlusMethod, scoreCamMethod, layerCamMethod, hiResCamMethod, eigenCamMethod];
 
 /** Every method with a one-line description, CAM first. */
-export const methods: { name: MethodName; description: string; needsGradients: boolean }[] = [
-  { name: 'cam', description: 'CAM: the classifier’s weights on the maps that GAP averages (Zhou et al. 2016); GAP + linear heads only', needsGradients: false },
-  ...FAMILY.map(({ name, description, needsGradients }) => ({ name, description, needsGradients })),
-];
+export const methods: { name: MethodName; description: string; needsGradients: boolean }[] = [camMethod, ...FAMILY].map(({ name, description, needsGradients }) => ({
+  name,
+  description,
+  needsGradients,
+}));
 
 /** Grad-CAM at any convolutional layer. @example const [r] = await gradCam(model, image, { layer: 'block2_conv2' }); */
 export const gradCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(gradCamMethod, model, images, options);
@@ -45,10 +47,7 @@ export const eigenCam = (model: tf.LayersModel, images: Images, options?: Method
 export async function explain(model: tf.LayersModel, images: Images, options: MethodOptions & { method?: MethodName } = {}): Promise<CamResult[]> {
   const { method, ...rest } = options;
   const name = method ?? (camIsExact(model, rest.layer) ? 'cam' : 'gradcam');
-  if (name === 'cam') {
-    const results = await classActivationMap(model, images, rest);
-    return results.map((r) => ({ ...r, method: 'cam' }));
-  }
+  if (name === 'cam') return classActivationMap(model, images, rest);
   const chosen = FAMILY.find((m) => m.name === name);
   if (!chosen) throw new CamlabError(`Unknown method '${name}'; use one of: ${methods.map((m) => m.name).join(', ')}.`);
   return runMethod(chosen, model, images, rest);

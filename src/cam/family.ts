@@ -59,7 +59,7 @@ export async function runMethod(method: CamMethod, model: tf.LayersModel, images
       for (let i = 0; i < numImages; i++) {
         const classIndex = targets[i][rank];
         const raw = await methodMap(method, contextFor(model, reader, evidence, input, i, classIndex, options));
-        const [pair] = await toHeatmaps(tf.expandDims(raw, 0) as tf.Tensor3D, { width, height }, { relu: true, region: visibleRegion(height, width, modelInputSize(model), options.fit) });
+        const [pair] = await toHeatmaps(tf.expandDims(raw, 0) as tf.Tensor3D, { width, height }, { relu: !method.keepsNegative, region: visibleRegion(height, width, modelInputSize(model), options.fit) });
         raw.dispose();
         const flat = i * numClasses + classIndex;
         results.push({ imageIndex: i, classIndex, ...labelOf(model, classIndex), score: outputValues[flat], logit: scoreValues[flat], ...pair, layer: target.path, method: method.name });
@@ -90,6 +90,7 @@ function contextFor(model: tf.LayersModel, reader: ReturnType<typeof scoreReader
   const channels = activations.shape[2];
   const bar = (options.progress ?? channels > 256) ? new ProgressBar(channels, `Score-CAM image ${i + 1}`) : undefined;
   return {
+    model,
     activations,
     gradients: evidence.gradients ? slice(evidence.gradients) : undefined,
     classIndex,

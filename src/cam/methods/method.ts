@@ -4,6 +4,7 @@ export type MethodName = 'cam' | 'gradcam' | 'gradcam++' | 'scorecam' | 'layerca
 
 /** What a method sees of one image and one class. */
 export interface MapContext {
+  model: tf.LayersModel;
   /** The layer's activations A for this image [h, w, K]. */
   activations: tf.Tensor3D;
   /** ∂score_c / ∂A [h, w, K], for methods that need gradients. */
@@ -27,6 +28,8 @@ export interface CamMethod {
   needsGradients: boolean;
   /** True for methods that run batches of their own and release their tensors themselves (Score-CAM). */
   managesMemory?: boolean;
+  /** True where negative evidence stays in the heat map (CAM); the gradient methods keep only ReLU(map). */
+  keepsNegative?: boolean;
   /** The raw map [h, w] before ReLU. Other methods are run inside tf.tidy. */
   map(context: MapContext): tf.Tensor2D | Promise<tf.Tensor2D>;
 }
