@@ -1,4 +1,5 @@
 import type { Heatmap } from '../image/heatmap';
+import type { MethodName } from './methods/method';
 
 /** Which classes to explain; without either option, each image's most probable class. */
 export interface ClassTargets {
@@ -25,6 +26,6 @@ export interface CamResult {
   raw: Heatmap;
   /** The layer whose activations made the map. */
   layer: string;
-  /** The method that made it ('cam' when absent). */
-  method?: import('./methods/method').MethodName;
+  /** The method that made it. */
+  method?: MethodName;
 }
