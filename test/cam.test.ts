@@ -156,7 +156,7 @@ test('bad requests get specific errors and leave no tensors behind', async () =>
   const rejects = (options: object, pattern: RegExp) =>
     assert.rejects(classActivationMap(model, image, options), (e: Error) => e instanceof CamlabError && pattern.test(e.message));
   await rejects({ layer: 'nope' }, /no layer named 'nope'.*conv1, pool1, features, gap, predictions/);
-  await rejects({ layer: 'gap' }, /'gap' outputs \[n, 16\], not a 4-D feature map/);
+  await rejects({ layer: 'gap' }, /'gap' outputs \[n, 16\], not feature maps \[n, h, w, channels\]\. Layers with feature maps: conv1, pool1, features\./);
   await rejects({ layer: 'conv1' }, /CAM is defined only at 'features'.*Grad-CAM/);
   await rejects({ classIndex: 5 }, /classIndex 5 is not a class.*0 to 4/);
   await rejects({ classIndex: 1.5 }, /classIndex 1.5/);

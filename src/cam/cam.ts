@@ -4,8 +4,7 @@ import { CamlabError } from '../errors';
 import { assertImages } from '../image/validate';
 import type { ModelInputOptions } from '../image/model-input';
 import { findCamHead, type CamHead } from '../model/inspect';
-import { findLayer, outputShapeOf } from '../model/layers';
-import { runMethod } from './family';
+import { runMethod, targetLayer } from './family';
 import { camMethod } from './methods/cam';
 import type { CamResult, ClassTargets } from './types';
 
@@ -34,16 +33,9 @@ export async function classActivationMap(model: tf.LayersModel, images: tf.Tenso
   return runMethod(camMethod, model, images, { ...options, layer: head.feature.path });
 }
 
+/** The family's check first (the name exists, the output is 4-D), then CAM's own: only the GAP input. */
 function checkLayer(model: tf.LayersModel, head: CamHead, layer: string): void {
-  const entry = findLayer(model, layer);
-  if (entry.layer === head.feature.layer) return;
-  const shape = outputShapeOf(entry.layer);
-  if (shape?.length !== 4) {
-    throw new CamlabError(
-      `Layer '${entry.path}' outputs [${shape?.map((d) => d ?? 'n').join(', ') ?? 'several tensors'}], not a 4-D feature map [n, h, w, channels]; ` +
-        `maps are made from convolutional layers such as '${head.feature.path}'.`,
-    );
-  }
+  if (targetLayer(model, layer).layer === head.feature.layer) return;
   throw new CamlabError(
     `CAM is defined only at '${head.feature.path}', the layer that feeds global average pooling ('${head.pooling.path}'); ` +
       `'${layer}' is another layer. Use Grad-CAM (or another gradient method) to explain other layers.`,

@@ -36,7 +36,9 @@ export async function runMethod(method: CamMethod, model: tf.LayersModel, images
   const reader = scoreReader(model, options.score);
   const [height, width] = images.rank === 3 ? images.shape : images.shape.slice(1);
   const numImages = images.rank === 3 ? 1 : images.shape[0];
-  const input = toModelInput(images, modelInputSize(model), options);
+  const size = modelInputSize(model);
+  const input = toModelInput(images, size, options);
+  const region = visibleRegion(height, width, size, options.fit);
   const numClasses = reader.binary ? 2 : model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
   const toDispose: tf.Tensor[] = [input];
   try {
@@ -59,7 +61,7 @@ export async function runMethod(method: CamMethod, model: tf.LayersModel, images
       for (let i = 0; i < numImages; i++) {
         const classIndex = targets[i][rank];
         const raw = await methodMap(method, contextFor(model, reader, evidence, input, i, classIndex, options));
-        const [pair] = await toHeatmaps(tf.expandDims(raw, 0) as tf.Tensor3D, { width, height }, { relu: !method.keepsNegative, region: visibleRegion(height, width, modelInputSize(model), options.fit) });
+        const [pair] = await toHeatmaps(tf.expandDims(raw, 0) as tf.Tensor3D, { width, height }, { relu: !method.keepsNegative, region });
         raw.dispose();
         const flat = i * numClasses + classIndex;
         results.push({ imageIndex: i, classIndex, ...labelOf(model, classIndex), score: outputValues[flat], logit: scoreValues[flat], ...pair, layer: target.path, method: method.name });
