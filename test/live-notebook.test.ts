@@ -4,24 +4,14 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { checkJupyter, registerKernel, JUPYTER_PYTHON, type Notebook } from '../scripts/jupyter';
 import { NOTEBOOKS_DIR } from '../scripts/site';
 import { launchChromium } from './helpers/browser';
+import { freePort } from './helpers/net';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'live');
 const NAME = '04-class-activation-maps.ipynb';
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on('error', fail);
-  });
-}
 
 async function waitForServer(url: string, seconds: number): Promise<void> {
   const deadline = Date.now() + seconds * 1000;
