@@ -1,6 +1,7 @@
 import { tf } from './tf';
 import { CamlabError } from './errors';
 import { registerWasmGradientKernels } from './kernels/wasm-gradients';
+import { withoutNewErrorHandlers } from './process-handlers';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -79,7 +80,11 @@ async function choose(forced: BackendName | undefined): Promise<BackendName> {
 }
 
 /** Loads and selects one backend; returns why it cannot be used, or undefined when it is active. */
-async function activate(name: BackendName): Promise<string | undefined> {
+function activate(name: BackendName): Promise<string | undefined> {
+  return withoutNewErrorHandlers(() => load(name));
+}
+
+async function load(name: BackendName): Promise<string | undefined> {
   try {
     // The package registers its backend with the shared tfjs-core when it is first required.
     require(BACKEND_PACKAGE[name]);

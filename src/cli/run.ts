@@ -16,6 +16,7 @@ import { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, forma
 import { boundingBox } from '../localize/box';
 import { evaluateDigits, PAPER_THRESHOLD } from '../metrics/digits';
 import { formatLocalizationReport } from '../metrics/report';
+import { DEFAULT_NOTEBOOKS_TARGET, notebooksCommand } from './notebooks';
 
 const USAGE = `usage:
   camlab layers [--model M]
@@ -26,6 +27,8 @@ const USAGE = `usage:
   camlab eval [--model M] [--count N] [--seed S] [--method all|NAME]
       classification and CAM localization on held-out digit canvases (the embedded model's task);
       with --method, one table of methods × metrics (localization, deletion/insertion, average drop)
+  camlab notebooks [DIR] [--force]
+      copies the tutorial notebooks into DIR (default ${DEFAULT_NOTEBOOKS_TARGET}), keeping files already there
 --model takes a model.json, its folder or an http(s) URL; without it camlab uses its embedded GAP-CNN.`;
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -37,6 +40,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return cam(rest);
     case 'eval':
       return evaluate(rest);
+    case 'notebooks':
+      return notebooksCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -30,7 +30,7 @@ export interface HeatmapFigureOptions {
 /**
  * The image under a semi-transparent heat map, with a colour bar, hover values and optional boxes.
  *
- * @example show(heatmapFigure(image, result.heatmap, { title: 'CAM of class 3', boxes: [{ box, label: 'CAM box' }] }));
+ * @example await show(heatmapFigure(image, result.heatmap, { title: 'CAM of class 3', boxes: [{ box, label: 'CAM box' }] }));
  */
 export function heatmapFigure(image: tf.Tensor3D, heatmap: Heatmap, options: HeatmapFigureOptions = {}): Figure {
   const size = options.size ?? 320;
@@ -70,7 +70,7 @@ export interface CamGridOptions {
  * Several maps side by side on one colour scale: the top-k classes of one image, or one map for each
  * image of a batch. Each panel is titled with its class label and probability.
  *
- * @example show(camGridFigure(image, await classActivationMap(model, image, { topK: 3 }), { labels }));
+ * @example await show(camGridFigure(image, await classActivationMap(model, image, { topK: 3 }), { labels }));
  */
 export function camGridFigure(images: tf.Tensor3D | tf.Tensor3D[], results: CamResult[], options: CamGridOptions = {}): Figure {
   if (results.length === 0) throw new CamlabError('camGridFigure needs at least one result.');
@@ -152,7 +152,7 @@ const SERIES_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
 /**
  * Lines of values against a common x, with a legend: accuracy against threshold, for example.
  *
- * @example show(curveFigure(thresholds, [{ name: 'GT-known', y: accuracy }], { title: '…', xTitle: 'threshold', yTitle: 'accuracy' }));
+ * @example await show(curveFigure(thresholds, [{ name: 'GT-known', y: accuracy }], { title: '…', xTitle: 'threshold', yTitle: 'accuracy' }));
  */
 export function curveFigure(x: number[], series: Series[], options: { title: string; xTitle: string; yTitle: string; yRange?: [number, number] }): Figure {
   for (const s of series) if (s.y.length !== x.length) throw new CamlabError(`Series '${s.name}' has ${s.y.length} values for ${x.length} x positions.`);
