@@ -65,7 +65,7 @@ async function kernelSpec(): Promise<{ argv?: string[] } | undefined> {
   }
 }
 
-function quietPython(): NodeJS.ProcessEnv {
+export function quietPython(): NodeJS.ProcessEnv {
   // Debian's Python prints debugger warnings about frozen modules on every start.
   return { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1', PYTHONWARNINGS: 'ignore', CAMLAB_QUIET: '1' };
 }
@@ -82,13 +82,22 @@ export interface ExecutedNotebook {
  * Executes a notebook with the tslab kernel (cells run in the notebook's folder) and writes the
  * executed copy into `outputDir`; `html` also exports it as HTML there.
  */
-export async function executeNotebook(notebookPath: string, outputFolder: string, options: { cellTimeout?: number; html?: boolean } = {}): Promise<ExecutedNotebook> {
+export interface ExecuteOptions {
+  cellTimeout?: number;
+  html?: boolean;
+  /** The kernel to run (default: 'tslab', the one registerKernel() installs). */
+  kernel?: string;
+  /** Variables added to Jupyter's environment (e.g. JUPYTER_PATH to find a kernel elsewhere). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function executeNotebook(notebookPath: string, outputFolder: string, options: ExecuteOptions = {}): Promise<ExecutedNotebook> {
   // The kernel runs in the notebook's folder, so relative paths would point elsewhere.
   const [path, outputDir] = [resolve(notebookPath), resolve(outputFolder)];
   const executed = join(outputDir, basename(path));
   const script = join(ROOT, 'scripts', 'execute_notebook.py');
-  const { stdout } = await run(JUPYTER_PYTHON, [script, path, executed, 'tslab', String(options.cellTimeout ?? 300)], {
-    env: quietPython(),
+  const { stdout } = await run(JUPYTER_PYTHON, [script, path, executed, options.kernel ?? 'tslab', String(options.cellTimeout ?? 300)], {
+    env: { ...quietPython(), ...options.env },
     cwd: dirname(path),
     maxBuffer: 64 * 1024 * 1024,
   }).catch((error: Error & { stderr?: string }) => {

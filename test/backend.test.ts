@@ -56,3 +56,25 @@ test('a forced backend that is not installed, or a misspelt one, is a clear erro
   assert.equal(wrong.code, 3);
   assert.match(wrong.stdout, /CAMLAB_BACKEND='gpu' is not a backend; use one of: tensorflow, wasm, cpu/);
 });
+
+/** A script that starts a backend, reports the error listeners, then leaves one rejection unhandled. */
+const REJECTION_SCRIPT = `
+const count = () => process.listenerCount('uncaughtException') + '/' + process.listenerCount('unhandledRejection');
+const before = count();
+require('./src').loadDefaultModel().then((model) => {
+  console.log('listeners', before, '->', count(), 'layers', model.layers.length);
+  Promise.reject(new Error('a rejection nobody handles'));
+});`;
+
+for (const backend of ['wasm', 'cpu']) {
+  test(`on the ${backend} backend, camlab leaves the process's error handlers as they were`, { timeout: 120_000 }, async () => {
+    const outcome = await run(process.execPath, ['--import', 'tsx', '-e', REJECTION_SCRIPT], { cwd: ROOT, env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_BACKEND: backend } }).then(
+      () => ({ code: 0, stdout: '', stderr: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    assert.match(outcome.stdout, /listeners 0\/0 -> 0\/0 layers \d+/);
+    // Node's own answer to an unhandled rejection (exit code 1), not a rethrowing handler's crash (exit code 7).
+    assert.equal(outcome.code, 1, outcome.stderr);
+    assert.match(outcome.stderr, /a rejection nobody handles/);
+  });
+}

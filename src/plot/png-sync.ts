@@ -16,7 +16,12 @@ type Reply = { png: Uint8Array } | { error: string };
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 let painter;
-try { painter = require(workerData.painter); } catch (error) { painter = { loadError: error }; }
+try {
+  if (workerData.typescriptHook) require(workerData.typescriptHook).register();
+  painter = require(workerData.painter);
+} catch (error) {
+  painter = { loadError: error };
+}
 parentPort.on('message', async ({ figure, reply, done }) => {
   let message;
   try {
@@ -35,9 +40,11 @@ let worker: Worker | undefined;
 
 function painterWorker(): Worker {
   if (!worker) {
-    // './png' resolves to png.js in an installed package and to png.ts under a TypeScript loader,
-    // which the worker inherits through execArgv.
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { painter: require.resolve('./png') } });
+    // './png' is png.js in an installed package. In camlab's own tests it is png.ts, run through tsx,
+    // whose hooks an eval'd worker does not inherit: the worker registers tsx's CommonJS hook itself.
+    const painter = require.resolve('./png');
+    const typescriptHook = painter.endsWith('.ts') ? require.resolve('tsx/cjs/api') : undefined;
+    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { painter, typescriptHook } });
     worker.unref();
     worker.on('error', () => (worker = undefined));
     worker.on('exit', () => (worker = undefined));
