@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, explain, type CamResult } from '../src';
+import { bilinear, minMax } from './helpers/reference';
 
 const [H, W] = [12, 10]; // the model's input: 12 rows × 10 columns
 const [h, w] = [6, 5]; // the explained layer: stride 2
@@ -95,29 +96,6 @@ const channelWeighted = (weights: number[]) => Array.from({ length: h * w }, (_,
 /** Σ_k G[p, k] · A[p, k]. */
 const elementwise = (g: number[]) => Array.from({ length: h * w }, (_, p) => Array.from({ length: K }, (_, k) => g[p * K + k] * A[p * K + k]).reduce((s, v) => s + v, 0));
 const relu = (values: number[]) => values.map((v) => Math.max(0, v));
-
-/** Bilinear resize with half-pixel centres, edges clamped (the convention of tf.image.resizeBilinear with halfPixelCenters). */
-function bilinear(values: number[], fromW: number, fromH: number, toW: number, toH: number): number[] {
-  const out: number[] = [];
-  for (let y = 0; y < toH; y++) {
-    const fy = Math.min(fromH - 1, Math.max(0, ((y + 0.5) * fromH) / toH - 0.5));
-    const [y0, wy] = [Math.floor(fy), fy - Math.floor(fy)];
-    const y1 = Math.min(fromH - 1, y0 + 1);
-    for (let x = 0; x < toW; x++) {
-      const fx = Math.min(fromW - 1, Math.max(0, ((x + 0.5) * fromW) / toW - 0.5));
-      const [x0, wx] = [Math.floor(fx), fx - Math.floor(fx)];
-      const x1 = Math.min(fromW - 1, x0 + 1);
-      const at = (yy: number, xx: number) => values[yy * fromW + xx];
-      out.push((at(y0, x0) * (1 - wx) + at(y0, x1) * wx) * (1 - wy) + (at(y1, x0) * (1 - wx) + at(y1, x1) * wx) * wy);
-    }
-  }
-  return out;
-}
-
-function minMax(values: number[]): number[] {
-  const [lo, hi] = [Math.min(...values), Math.max(...values)];
-  return values.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
-}
 
 const maxAbs = (values: ArrayLike<number>) => Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
