@@ -12,7 +12,7 @@ const camlab = (...args: string[]) => run(process.execPath, [CLI, ...args], { en
 
 before(async () => {
   await ready();
-});
+}, { timeout: 60000 });
 
 test('camlab eval prints the report of evaluateDigits on the same canvases (the embedded model by default)', async () => {
   const { stdout } = await camlab('eval', '--count', '20', '--seed', '5');

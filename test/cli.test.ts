@@ -22,9 +22,9 @@ before(async () => {
   const data = Buffer.alloc(40 * 30 * 4, 255);
   for (let i = 0; i < 40 * 30; i++) data[i * 4] = (i * 7) % 256;
   await writeFile(join(dir, 'picture.png'), await Jimp.fromBitmap({ width: 40, height: 30, data }).getBuffer('image/png'));
-});
+}, { timeout: 60000 });
 
-after(() => rm(dir, { recursive: true, force: true }));
+after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 const camlab = (...args: string[]) => run(process.execPath, [CLI, ...args], { env: { ...process.env, CAMLAB_QUIET: '1' } });
 

@@ -10,8 +10,8 @@ let dir: string;
 before(async () => {
   await ready();
   dir = await mkdtemp(join(tmpdir(), 'camlab-image-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
+}, { timeout: 60000 });
+after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 /** A 6×4 RGBA picture with distinct, known pixels; the last one half transparent. */
 function pattern(): { width: number; height: number; data: Buffer } {

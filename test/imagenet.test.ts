@@ -5,7 +5,7 @@ import { ready, resnet50, inspectModel, decodePredictions, imagenetClasses } fro
 
 before(async () => {
   await ready();
-});
+}, { timeout: 60000 });
 
 test('ResNet-50 has Keras’s layer names, shapes and parameter count, and its CAM head is found', async () => {
   const net = await resnet50();

@@ -10,8 +10,8 @@ let dir: string;
 before(async () => {
   await ready();
   dir = await mkdtemp(join(tmpdir(), 'camlab-keras3-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
+}, { timeout: 60000 });
+after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form JSON rewritten in place
 const policy = (name: string) => ({ module: 'keras', class_name: 'DTypePolicy', config: { name }, registered_name: null });

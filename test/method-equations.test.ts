@@ -52,12 +52,12 @@ before(async () => {
   const weights = (name: string) => model.getLayer(name).getWeights().map((t) => Array.from(t.dataSync()));
   [V, vBias] = weights('mix');
   [Wd, bD] = weights('logits');
-});
+}, { timeout: 60000 });
 
 after(() => {
   image.dispose();
   model.dispose();
-});
+}, { timeout: 60000 });
 
 // ---- The model in closed form, from A (plain loops) ----
 

@@ -6,7 +6,7 @@ import { flattenCnn, functionalNestedGapCnn, randomImages, sequentialGapCnn } fr
 
 before(async () => {
   await ready();
-});
+}, { timeout: 60000 });
 
 const FAMILY = { gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam };
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);

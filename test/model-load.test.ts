@@ -38,13 +38,13 @@ before(async () => {
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
+}, { timeout: 60000 });
 
 after(async () => {
   server.close();
   delete process.env.CAMLAB_CACHE;
   await rm(dir, { recursive: true, force: true });
-});
+}, { timeout: 60000 });
 
 async function predictions(model: tf.LayersModel, images: tf.Tensor4D): Promise<number[]> {
   const out = model.predict(images) as tf.Tensor;

@@ -10,7 +10,7 @@ import {
 
 before(async () => {
   await ready();
-});
+}, { timeout: 60000 });
 
 /**
  * input [height, width, 3] → 'features': a conv that averages each channel over `cell` × `cell` blocks
