@@ -189,22 +189,50 @@ test('Score-CAM (Wang et al. eq. 3–6): softmax over channels of the class scor
   assertMap(result, channelWeighted(softmax(scores)), atImage, 'Score-CAM');
 });
 
-test('Eigen-CAM (Muhammad & Yeasin): the projection of the channel-centred activations on their first principal component, signed to agree with the mean activation', async () => {
-  const means = Array.from({ length: K }, (_, k) => Array.from({ length: h * w }, (_, p) => A[p * K + k]).reduce((s, v) => s + v, 0) / (h * w));
-  const X = Array.from({ length: h * w }, (_, p) => Array.from({ length: K }, (_, k) => A[p * K + k] - means[k]));
-  // Power iteration on XᵀX in double precision.
-  let v = new Array<number>(K).fill(1 / Math.sqrt(K));
+/** First principal component of the channel-centred activations [positions, channels], by power iteration on XᵀX in double precision, signed to agree with the mean activation. */
+function eigenProjection(acts: number[], positions: number, channels: number): number[] {
+  const means = Array.from({ length: channels }, (_, k) => Array.from({ length: positions }, (_, p) => acts[p * channels + k]).reduce((s, v) => s + v, 0) / positions);
+  const X = Array.from({ length: positions }, (_, p) => Array.from({ length: channels }, (_, k) => acts[p * channels + k] - means[k]));
+  let v = new Array<number>(channels).fill(1 / Math.sqrt(channels));
   for (let iteration = 0; iteration < 1000; iteration++) {
     const xv = X.map((row) => row.reduce((s, r, k) => s + r * v[k], 0));
-    const next = Array.from({ length: K }, (_, k) => X.reduce((s, row, p) => s + row[k] * xv[p], 0));
+    const next = Array.from({ length: channels }, (_, k) => X.reduce((s, row, p) => s + row[k] * xv[p], 0));
     const norm = Math.hypot(...next);
     v = next.map((n) => n / norm);
   }
-  let projection = X.map((row) => row.reduce((s, r, k) => s + r * v[k], 0));
-  const meanActivation = Array.from({ length: h * w }, (_, p) => Array.from({ length: K }, (_, k) => A[p * K + k]).reduce((s, x) => s + x, 0) / K);
-  if (projection.reduce((s, x, p) => s + x * meanActivation[p], 0) < 0) projection = projection.map((x) => -x);
+  const projection = X.map((row) => row.reduce((s, r, k) => s + r * v[k], 0));
+  const meanActivation = Array.from({ length: positions }, (_, p) => Array.from({ length: channels }, (_, k) => acts[p * channels + k]).reduce((s, x) => s + x, 0) / channels);
+  return projection.reduce((s, x, p) => s + x * meanActivation[p], 0) < 0 ? projection.map((x) => -x) : projection;
+}
+
+test('Eigen-CAM (Muhammad & Yeasin): the projection of the channel-centred activations on their first principal component, signed to agree with the mean activation', async () => {
   const [result] = await eigenCam(model, image, { layer: 'target' });
-  assertMap(result, projection, atImage, 'Eigen-CAM');
+  assertMap(result, eigenProjection(A, h * w, K), atImage, 'Eigen-CAM (30 positions, 6 channels)');
+});
+
+test('Eigen-CAM where positions are fewer than channels (as at ResNet-50’s 7 × 7 × 2048): the same projection', async () => {
+  // 4 × 6 input → a 2 × 3 map of 12 channels: camlab then works on the 6 × 6 matrix XXᵀ instead of XᵀX.
+  const wide = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [4, 6, 3], filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 21 }), biasInitializer: tf.initializers.constant({ value: 0.1 }), name: 'wide' }),
+    tf.layers.globalAveragePooling2d({}),
+    tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 22 }) }),
+  ] });
+  const small = tf.randomUniform([4, 6, 3], 0, 4, 'float32', 23) as tf.Tensor3D;
+  try {
+    const acts = tf.tidy(() => Array.from((tf.model({ inputs: wide.inputs, outputs: wide.getLayer('wide').output as tf.SymbolicTensor }).predict(tf.expandDims(small, 0)) as tf.Tensor).dataSync()));
+    const [result] = await eigenCam(wide, small, { layer: 'wide' });
+    assert.deepEqual([result.raw.width, result.raw.height], [3, 2]);
+    const expected = eigenProjection(acts, 6, 12);
+    const scale = maxAbs(expected);
+    assert.ok(scale > 0);
+    const error = maxAbs(Array.from(result.raw.data, (v, i) => v - expected[i]));
+    assert.ok(error < 1e-4 * scale, `raw map off by ${error} (scale ${scale})`);
+    const heat = minMax(bilinear(relu(expected), 3, 2, 6, 4));
+    assert.ok(maxAbs(Array.from(result.heatmap.data, (v, i) => v - heat[i])) < 1e-4, 'heat map');
+  } finally {
+    small.dispose();
+    wide.dispose();
+  }
 });
 
 test('CAM (Zhou et al. eq. 2) at the layer GAP averages: M_c = Σ_m w_m^c f_m, signed, and mean(M_c) + b_c = z_c', async () => {
