@@ -40,3 +40,53 @@ test('iou of boxes', () => {
   assert.equal(iou(a, { x: 5, y: 0, width: 10, height: 10 }), 50 / 150);
   assert.equal(iou(a, { x: 10, y: 10, width: 5, height: 5 }), 0);
 });
+
+// ---- Boundaries (each case below was seen to fail with a one-line bug in src/localize/box.ts) ----
+
+test('iou: a gap between boxes, touching edges and corners give 0; overlaps are worked out by hand', () => {
+  const a = { x: 0, y: 0, width: 4, height: 4 };
+  assert.equal(iou(a, { x: 6, y: 0, width: 4, height: 4 }), 0, 'gap along x (unclamped: −8/40)');
+  assert.equal(iou(a, { x: 6, y: 7, width: 4, height: 4 }), 0, 'gap along x and y (unclamped: (−2)·(−3) = +6)');
+  assert.equal(iou(a, { x: 4, y: 0, width: 4, height: 4 }), 0, 'touching edges share no pixel');
+  assert.equal(iou(a, { x: 4, y: 4, width: 2, height: 2 }), 0, 'touching corners');
+  // 4×6 and 4×6 offset by (2, 3): 2×3 = 6 shared, 24 + 24 − 6 = 42 in the union.
+  const [p, q] = [{ x: 0, y: 0, width: 4, height: 6 }, { x: 2, y: 3, width: 4, height: 6 }];
+  assert.equal(iou(p, q), 6 / 42);
+  assert.equal(iou(q, p), 6 / 42, 'symmetric');
+  // Containment: a 4×5 box inside a 10×10 one.
+  assert.equal(iou({ x: 0, y: 0, width: 10, height: 10 }, { x: 2, y: 3, width: 4, height: 5 }), 20 / 100);
+  // A wide and a tall box crossing: 6×2 ∩ 2×6 = 2×2.
+  assert.equal(iou({ x: 0, y: 2, width: 6, height: 2 }, { x: 2, y: 0, width: 2, height: 6 }), 4 / 20);
+});
+
+test('boundingBox: a pixel exactly at threshold × max is kept', () => {
+  // One row, 7 wide: 0.5 is exactly half of the maximum 1.
+  const row: Heatmap = { width: 7, height: 1, data: new Float32Array([0, 0.5, 1, 0.5, 0.25, 0, 0]) };
+  assert.deepEqual(boundingBox(row, { threshold: 0.5 }), { x: 1, y: 0, width: 3, height: 1 });
+  assert.deepEqual(boundingBox(row, { threshold: 0.25 }), { x: 1, y: 0, width: 4, height: 1 });
+  // The same on a map whose maximum is not 1: 0.3 is exactly 0.5 × 0.6 in float32 arithmetic too.
+  const scaled: Heatmap = { width: 1, height: 5, data: new Float32Array([0, 0.3, 0.6, 0.1, 0]) };
+  assert.equal(Math.fround(0.5 * scaled.data[2]), scaled.data[1]);
+  assert.deepEqual(boundingBox(scaled, { threshold: 0.5 }), { x: 0, y: 1, width: 1, height: 2 });
+});
+
+test('boundingBox at threshold 1 keeps only the maximum, at threshold 0 the whole map', () => {
+  const heat = map(9, 4, [{ x: 1, y: 1, w: 3, h: 2, v: 0.7 }, { x: 6, y: 2, w: 1, h: 1, v: 0.9 }]);
+  assert.deepEqual(boundingBox(heat, { threshold: 1 }), { x: 6, y: 2, width: 1, height: 1 });
+  assert.deepEqual(boundingBox(heat, { threshold: 0 }), { x: 0, y: 0, width: 9, height: 4 }, 'every pixel ≥ 0');
+  assert.deepEqual(boundingBox(heat, { threshold: 0.8 }), { x: 6, y: 2, width: 1, height: 1 }, '0.7 < 0.8 × 0.9');
+  assert.deepEqual(boundingBox(heat, { threshold: 0.7 }), { x: 1, y: 1, width: 3, height: 2 }, '0.7 ≥ 0.7 × 0.9: the larger region wins');
+});
+
+test('boundingBox: of two equal regions the first in reading order wins, whatever the scan meets later', () => {
+  // Two 2×2 regions of the same size and value; the top-right one starts on an earlier row.
+  const heat = map(10, 6, [{ x: 0, y: 3, w: 2, h: 2, v: 1 }, { x: 7, y: 1, w: 2, h: 2, v: 1 }]);
+  assert.deepEqual(boundingBox(heat, { threshold: 0.5 }), { x: 7, y: 1, width: 2, height: 2 });
+});
+
+test('boundingBox on a wide map returns x along the width and y along the height', () => {
+  const heat = map(12, 5, [{ x: 8, y: 1, w: 3, h: 4, v: 1 }]);
+  assert.deepEqual(boundingBox(heat, { threshold: 0.5 }), { x: 8, y: 1, width: 3, height: 4 });
+  const tall = map(3, 11, [{ x: 0, y: 6, w: 2, h: 5, v: 1 }]);
+  assert.deepEqual(boundingBox(tall, { threshold: 0.5 }), { x: 0, y: 6, width: 2, height: 5 });
+});

@@ -32,11 +32,11 @@ before(async () => {
   ])));
   executed = await executeNotebook(path, DIR, { html: true });
   htmlUrl = pathToFileURL(join(DIR, 'figures.html')).href;
-});
+}, { timeout: 600000 });
 
 after(async () => {
   for (const context of contexts) await context.close();
-});
+}, { timeout: 60000 });
 
 function htmlOutput(cell: number): string {
   const output = executed.notebook.cells[cell].outputs?.find((o) => o.data?.['text/html']);

@@ -5,7 +5,7 @@ import { flattenCnn, functionalNestedGapCnn, randomImages, sequentialGapCnn } fr
 
 before(async () => {
   await ready();
-});
+}, { timeout: 60000 });
 
 const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
 

@@ -5,7 +5,7 @@ import { sigmoidGapCnn } from './helpers/models';
 
 before(async () => {
   await ready();
-});
+}, { timeout: 60000 });
 
 test('a single sigmoid unit is two classes: class 1 uses w, class 0 uses −w, probabilities follow the sigmoid', async () => {
   const model = sigmoidGapCnn();

@@ -1,6 +1,6 @@
-import { test, before } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Jimp } from 'jimp';
@@ -10,7 +10,8 @@ let dir: string;
 before(async () => {
   await ready();
   dir = await mkdtemp(join(tmpdir(), 'camlab-image-'));
-});
+}, { timeout: 60000 });
+after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 /** A 6×4 RGBA picture with distinct, known pixels; the last one half transparent. */
 function pattern(): { width: number; height: number; data: Buffer } {
@@ -125,4 +126,35 @@ test('preprocessings match keras.applications and Teachable Machine', async () =
   assert.deepEqual(values('teachable-machine'), [10, 20, 30].map((v) => Math.round((v / 127 - 1) * 1e4) / 1e4));
   assert.throws(() => preprocess(pixel, 'imagenet' as never), /Unknown preprocessing 'imagenet'/);
   pixel.dispose();
+});
+
+test('the four other colormaps end at their published colours, and the perceptual ones brighten steadily', async () => {
+  // Ends of matplotlib's viridis (#440154 → #fde725), inferno (#000004 → #fcffa4) and Google's turbo (#30123b → #7a0403).
+  const ends: Record<string, [number[], number[]]> = {
+    viridis: [[68, 1, 84], [253, 231, 37]],
+    inferno: [[0, 0, 4], [252, 255, 164]],
+    turbo: [[48, 18, 59], [122, 4, 3]],
+    gray: [[0, 0, 0], [255, 255, 255]],
+  };
+  const luma = ([r, g, b]: number[]) => 0.299 * r + 0.587 * g + 0.114 * b;
+  for (const [name, [cold, hot]] of Object.entries(ends)) {
+    const map = name as 'viridis' | 'inferno' | 'turbo' | 'gray';
+    assert.deepEqual(colorAt(map, 0), cold, `${name} at 0`);
+    assert.deepEqual(colorAt(map, 1), hot, `${name} at 1`);
+    assert.deepEqual(colorAt(map, -3), cold, `${name} clamps below`);
+    assert.deepEqual(colorAt(map, 7), hot, `${name} clamps above`);
+    if (name !== 'turbo') {
+      const lightness = Array.from({ length: 21 }, (_, i) => luma(colorAt(map, i / 20)));
+      assert.ok(lightness.every((l, i) => i === 0 || l > lightness[i - 1]), `${name} brightens from 0 to 1`);
+    }
+  }
+  assert.deepEqual(colorAt('gray', 0.5), [128, 128, 128]);
+  // An overlay at full opacity in each map shows the map's colours where the heat map is 0 and 1.
+  const image = tf.fill([1, 2, 3], 90) as tf.Tensor3D;
+  for (const [name, [cold, hot]] of Object.entries(ends)) {
+    const png = await Jimp.read(Buffer.from(await overlayPng(image, { width: 2, height: 1, data: new Float32Array([0, 1]) }, { colormap: name as 'gray', alpha: 1 })));
+    assert.deepEqual(Array.from(png.bitmap.data.subarray(0, 3)), cold, `${name} overlay, cold pixel`);
+    assert.deepEqual(Array.from(png.bitmap.data.subarray(4, 7)), hot, `${name} overlay, hot pixel`);
+  }
+  image.dispose();
 });

@@ -1,11 +1,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort } from './helpers/net';
+import { closedPort } from './helpers/net';
 import { ready, resnet50, inspectModel, decodePredictions, imagenetClasses } from '../src';
 
 before(async () => {
   await ready();
-});
+}, { timeout: 60000 });
 
 test('ResNet-50 has Keras’s layer names, shapes and parameter count, and its CAM head is found', async () => {
   const net = await resnet50();
@@ -52,7 +52,7 @@ test('resnet50({ weights }) loads a Keras weights file, and ImageNet weights com
   try {
     process.env.CAMLAB_CACHE = join(dir, 'cache');
     // An address where nothing listens stands for a machine without network access.
-    const port = await freePort();
+    const port = await closedPort();
     process.env.CAMLAB_RESNET50_WEIGHTS_URL = `http://127.0.0.1:${port}/resnet50_weights_tf_dim_ordering_tf_kernels.h5`;
     const started = Date.now();
     await assert.rejects(resnet50({ weights: 'imagenet' }), /Could not download .*resnet50_weights_tf_dim_ordering_tf_kernels\.h5 \(ECONNREFUSED\)\. Without network access, download it elsewhere and put it at '.*resnet50_weights_tf_dim_ordering_tf_kernels\.h5'/);

@@ -10,8 +10,8 @@ let dir: string;
 before(async () => {
   await ready();
   dir = await mkdtemp(join(tmpdir(), 'camlab-h5-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
+}, { timeout: 60000 });
+after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 const predict = (model: tf.LayersModel, images: tf.Tensor) => tf.tidy(() => Array.from((model.predict(images) as tf.Tensor).dataSync()));
 const weightsOf = (model: tf.LayersModel) => model.getWeights().map((w) => Array.from(w.dataSync()));

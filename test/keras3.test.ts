@@ -10,8 +10,8 @@ let dir: string;
 before(async () => {
   await ready();
   dir = await mkdtemp(join(tmpdir(), 'camlab-keras3-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
+}, { timeout: 60000 });
+after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- free-form JSON rewritten in place
 const policy = (name: string) => ({ module: 'keras', class_name: 'DTypePolicy', config: { name }, registered_name: null });
@@ -84,7 +84,8 @@ for (const [name, build] of [['Sequential', sequentialWithRescaling], ['function
     // tfjs-layers alone refuses the file, as the issue reports for Keras 3 exports.
     const weightData = (await readFile(join(keras3, 'weights.bin'))).buffer as ArrayBuffer;
     const weightSpecs = (converted.weightsManifest as { weights: tf.io.WeightsManifestEntry[] }[]).flatMap((g) => g.weights);
-    await assert.rejects(tf.loadLayersModel(tf.io.fromMemory({ modelTopology: converted.modelTopology, weightSpecs, weightData })));
+    // (Keras 3 writes `batch_shape` where tfjs-layers reads `batch_input_shape`.)
+    await assert.rejects(tf.loadLayersModel(tf.io.fromMemory({ modelTopology: converted.modelTopology, weightSpecs, weightData })), /An InputLayer should be passed either a `batchInputShape` or an `inputShape`/);
 
     const said: string[] = [];
     const error = console.error;

@@ -3,12 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkJupyter, registerKernel, JUPYTER_PYTHON, type Notebook } from '../scripts/jupyter';
 import { NOTEBOOKS_DIR } from '../scripts/site';
 import { launchChromium } from './helpers/browser';
-import { freePort } from './helpers/net';
+import { forwardToSocket } from './helpers/net';
+import type { BrowserContext } from 'playwright-core';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'live');
 const NAME = '04-class-activation-maps.ipynb';
@@ -31,14 +33,21 @@ test('in the classic Notebook, running all cells of notebook 04 draws a live Plo
   for (const cell of notebook.cells) if (cell.cell_type === 'code') [cell.outputs, cell.execution_count] = [[], null];
   await writeFile(join(DIR, NAME), JSON.stringify(notebook));
 
-  const [port, token] = [await freePort(), randomBytes(16).toString('hex')];
-  const server = spawn(JUPYTER_PYTHON, ['-m', 'notebook', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`, `--notebook-dir=${DIR}`, '--NotebookApp.open_browser=False'], {
+  // The server listens on a UNIX socket and chromium reaches it through a port bound here (port 0):
+  // no free-port guess that another process could take first.
+  const socketDir = await mkdtemp(join(tmpdir(), 'camlab-live-'));
+  const token = randomBytes(16).toString('hex');
+  const server = spawn(JUPYTER_PYTHON, ['-m', 'notebook', '--no-browser', '--allow-root', `--sock=${join(socketDir, 'notebook.sock')}`, `--NotebookApp.token=${token}`, `--notebook-dir=${DIR}`, '--NotebookApp.open_browser=False'], {
     env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1', CAMLAB_QUIET: '1' },
     stdio: 'ignore',
   });
-  const context = await launchChromium();
+  const exited = new Promise<void>((done) => server.once('exit', () => done()));
+  let forward: Awaited<ReturnType<typeof forwardToSocket>> | undefined;
+  let context: BrowserContext | undefined;
   try {
-    const base = `http://127.0.0.1:${port}`;
+    forward = await forwardToSocket(join(socketDir, 'notebook.sock'));
+    context = await launchChromium();
+    const base = `http://127.0.0.1:${forward.port}`;
     await waitForServer(`${base}/api/status?token=${token}`, 60);
     const offMachine: string[] = [];
     await context.route('**/*', (route) => {
@@ -63,7 +72,11 @@ test('in the classic Notebook, running all cells of notebook 04 draws a live Plo
     assert.deepEqual(stderr.filter((t) => /error/i.test(t)), []);
     assert.deepEqual(offMachine, []);
   } finally {
-    await context.close();
+    await context?.close();
     server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((done) => setTimeout(done, 10000))]);
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+    await Promise.race([new Promise((done) => (forward ? forward.server.close(done) : done(undefined))), new Promise((done) => setTimeout(done, 5000))]);
+    await rm(socketDir, { recursive: true, force: true });
   }
 });

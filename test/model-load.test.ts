@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { tf, ready, loadModel, saveModel, modelLabels, CamlabError } from '../src';
-import { freePort } from './helpers/net';
+import { closedPort } from './helpers/net';
 import { functionalNestedGapCnn, randomImages } from './helpers/models';
 
 let dir: string;
@@ -38,13 +38,13 @@ before(async () => {
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
+}, { timeout: 60000 });
 
 after(async () => {
   server.close();
   delete process.env.CAMLAB_CACHE;
   await rm(dir, { recursive: true, force: true });
-});
+}, { timeout: 60000 });
 
 async function predictions(model: tf.LayersModel, images: tf.Tensor4D): Promise<number[]> {
   const out = model.predict(images) as tf.Tensor;
@@ -96,7 +96,7 @@ test('a 404 and a broken download are clear errors and leave nothing in the cach
   const cached = await readdir(join(dir, 'cache', 'downloads'), { recursive: true });
   assert.ok(!cached.some((f) => String(f).includes('.partial') || String(f).endsWith('weights.bin') && String(f).includes(createHash('sha256').update(`${baseUrl}/broken/`).digest('hex').slice(0, 16))), `cache holds ${cached.join(', ')}`);
   // A port nobody listens on stands for a host that cannot be reached.
-  const closed = await freePort();
+  const closed = await closedPort();
   await assert.rejects(loadModel(`http://127.0.0.1:${closed}/model.json`), /Could not download http:\/\/127\.0\.0\.1:\d+\/model\.json \(ECONNREFUSED\)\. Without network access, download it elsewhere and put it at '.*model\.json'/);
 });
 

@@ -24,7 +24,8 @@ test('a tslab notebook imports camlab by name and computes a CAM with the shared
           `const png = await overlayPng(image, result.heatmap);\n` +
           `const box = boundingBox(result.heatmap);\n` +
           `console.log('feature layer', inspectModel(model).featureLayer?.name);\n` +
-          `console.log('heatmap', result.heatmap.width, result.heatmap.height, 'png bytes', png.length > 100, 'iou', iou(box, box));`,
+          `console.log('heatmap', result.heatmap.width, result.heatmap.height, 'png bytes', png.length > 100);\n` +
+          `console.log('box', JSON.stringify(box), 'iou with the whole image', iou(box, { x: 0, y: 0, width: 16, height: 16 }));`,
       ),
   ]);
   const path = join(DIR, 'import.ipynb');
@@ -32,7 +33,13 @@ test('a tslab notebook imports camlab by name and computes a CAM with the shared
   const { notebook: executed, errors } = await executeNotebook(path, DIR);
   assert.deepEqual(errors, []);
   assert.match(cellText(executed.cells[0]), /backend (wasm|tensorflow|cpu)/);
-  assert.match(cellText(executed.cells[1]), /feature layer features\nheatmap 16 16 png bytes true iou 1/);
+  const text = cellText(executed.cells[1]);
+  assert.match(text, /feature layer features\nheatmap 16 16 png bytes true\n/);
+  // A box inside the 16 × 16 image overlaps the whole image by its own area.
+  const [, boxJson, overlap] = /box (\{.*\}) iou with the whole image ([\d.e-]+)/.exec(text) ?? [];
+  const box = JSON.parse(boxJson) as { x: number; y: number; width: number; height: number };
+  assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= 16 && box.y + box.height <= 16, `box ${boxJson} inside the image`);
+  assert.ok(Math.abs(Number(overlap) - (box.width * box.height) / 256) < 1e-12, `iou ${overlap} for ${boxJson}`);
 });
 
 test('an error in a notebook cell is reported with its cell number', async () => {

@@ -14,7 +14,7 @@ before(async () => {
   await checkJupyter();
   await registerKernel();
   published = await buildSite(SITE);
-});
+}, { timeout: 1800000 });
 
 const source = (cell: NotebookCell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
 const htmlOutputs = (cell: NotebookCell) =>
