@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Jimp } from 'jimp';
@@ -122,4 +124,51 @@ test("a pool's explain splits a batch across the workers and matches explain() o
     model.dispose();
     images.dispose();
   }
+});
+
+test('a remote model is downloaded once, by the first worker, and the others read the cache', async () => {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    const path = new URL(request.url!, 'http://x').pathname;
+    requests.push(path);
+    readFile(join(modelDir, path)).then(
+      (body) => response.writeHead(200, { 'content-length': String(body.length) }).end(body),
+      () => response.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const cache = await mkdtemp(join(tmpdir(), 'camlab-pool-cache-'));
+  const saved = process.env.CAMLAB_CACHE;
+  process.env.CAMLAB_CACHE = cache;
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`;
+    const files: FileExplanation[] = [];
+    for await (const file of explainFiles([join(dir, 'images')], { model: url, workers: 2 })) files.push(file);
+    assert.deepEqual(files.map((f) => f.results.length), [1, 1, 1, 1]);
+    assert.deepEqual(requests.sort(), ['/metadata.json', '/model.json', '/weights.bin']);
+    assert.deepEqual((await readdir(cache, { recursive: true })).filter((f) => f.includes('partial')), []);
+  } finally {
+    if (saved === undefined) delete process.env.CAMLAB_CACHE;
+    else process.env.CAMLAB_CACHE = saved;
+    await new Promise((done) => server.close(done));
+    await rm(cache, { recursive: true, force: true });
+  }
+});
+
+test('progress: a redrawn bar on a terminal, a line per file elsewhere, and a summary with the reasons', async () => {
+  const { FileProgress } = await import('../src/cli/file-progress');
+  const terminal: string[] = [];
+  const tty = new FileProgress(2, { isTTY: true, write: (t: string) => terminal.push(t) });
+  tty.update('a.png', { maps: 1 });
+  tty.update('b.png', { reason: 'it is empty' });
+  assert.match(terminal[0], /^\r\[#{12}\.{12}\] 1\/2 {2}[\d.]+ images\/s {2}\d+s left\x1b\[K$/);
+  assert.match(terminal[1], /^\r\[#{24}\] 2\/2 .*\n$/);
+  const log: string[] = [];
+  const lines = new FileProgress(2, { isTTY: false, write: (t: string) => log.push(t) });
+  lines.update('a.png', { maps: 2 });
+  lines.update('b.png', { reason: 'it is empty' });
+  assert.match(log[0], /^camlab: \[1\/2\] a\.png: 2 maps \([\d.]+ images\/s, \d+s left\)\n$/);
+  assert.match(log[1], /^camlab: \[2\/2\] b\.png: skipped: it is empty/);
+  assert.match(lines.summary(2), /^camlab: explained 1 of 2 images \(2 maps\) in [\d.]+ s, [\d.]+ images\/s on 2 workers; skipped 1:\n {2}b\.png: it is empty$/);
+  assert.equal(lines.skippedCount, 1);
 });

@@ -3,14 +3,17 @@
 // means no thread at all: the same explainer runs in-process.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, freemem } from 'node:os';
-import { extname, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, extname, join } from 'node:path';
 import { CamlabError } from '../errors';
+import { DEFAULT_MODEL_PATH } from '../model/load';
 import { openExplainer, type ExplainSettings, type ExplainerInfo, type JobInput, type JobOutput } from './task';
 import type { FromWorker, ToWorker } from './protocol';
 
-/** What a worker costs besides its model: a backend, its WASM heap, a decoded image or two (measured in `npm run bench`). */
+// What a worker costs: a backend, its WASM heap, a decoded image or two, and its model's weights held
+// several times over at peak (weights, activations, gradients). `npm run bench` measured ≈ 490 MB per
+// worker for ResNet-50 (100 MB of weights); this estimate (700 MB) leaves room for larger images.
 const WORKER_BASE_BYTES = 300e6;
-/** A model's weights are held several times over at peak (weights, activations, gradients of a batch). */
 const WEIGHT_FACTOR = 4;
 /** The share of the free memory the pool may plan to use. */
 const MEMORY_SHARE = 0.5;
@@ -49,23 +52,41 @@ export interface JobRunner {
 }
 
 /**
- * Opens the explainers: the first one alone (it downloads a remote model into the cache once and checks
- * the settings on the model), then the others side by side.
+ * Opens the explainers side by side; a remote model is opened by one worker first, so that it is
+ * downloaded into the cache once, and the others then read the cache.
  */
 export async function openRunner(settings: ExplainSettings, options: PoolOptions = {}): Promise<JobRunner> {
   checkWorkers(options.workers);
   const jobs = options.jobs ?? Infinity;
   if (options.workers === 1 || jobs <= 1) return inProcess(settings);
+  const remote = /^https?:\/\//i.test(settings.model ?? '');
+  const weightBytes = remote || options.workers !== undefined ? 0 : await localModelBytes(settings.model ?? DEFAULT_MODEL_PATH);
+  const planned = Math.min(options.workers ?? defaultWorkerCount(weightBytes), jobs);
+  if (planned === 1) return inProcess(settings);
   const pool = new ThreadPool(settings);
-  const info = await pool.grow();
-  const wanted = Math.min(options.workers ?? defaultWorkerCount(info.weightBytes), jobs);
   try {
-    await Promise.all(Array.from({ length: wanted - 1 }, () => pool.grow()));
+    if (remote) {
+      const info = await pool.grow();
+      const wanted = Math.min(options.workers ?? defaultWorkerCount(info.weightBytes), jobs);
+      await Promise.all(Array.from({ length: wanted - 1 }, () => pool.grow()));
+    } else {
+      await Promise.all(Array.from({ length: planned }, () => pool.grow()));
+    }
   } catch (error) {
     await pool.close();
     throw error;
   }
   return pool;
+}
+
+/** The bytes of a local model's files (its folder, or the .h5): an upper bound of its weights, known before loading. */
+async function localModelBytes(src: string): Promise<number> {
+  const info = await stat(src).catch(() => undefined);
+  if (!info) return 0; // the worker will say what is wrong with the path
+  if (info.isFile() && !src.toLowerCase().endsWith('.json')) return info.size;
+  const folder = info.isDirectory() ? src : dirname(src);
+  const sizes = await Promise.all((await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => stat(join(folder, e.name)).then((s) => s.size)));
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 async function inProcess(settings: ExplainSettings): Promise<JobRunner> {
