@@ -47,7 +47,8 @@ export const OPTIONS: OptionRow[] = [
   { flag: 'model', value: 'M', commands: ['layers', 'cam', 'eval'], help: 'a model.json, its folder, an http(s) URL or a Keras .h5 (default: the embedded digits GAP-CNN)', read: (t, f) => ({ model: nonEmpty(t, f) }) },
   { flag: 'class', value: 'N[,N…]', commands: ['cam'], help: 'explain these classes (default: the most probable one)', read: (t, f) => ({ classIndex: t.split(',').map((part) => whole(part, f, 0)) }) },
   { flag: 'top', value: 'K', commands: ['cam'], help: 'explain the K most probable classes', read: (t, f) => ({ top: whole(t, f, 1) }) },
-  { flag: 'method', value: 'NAME', commands: ['cam', 'eval'], help: `${METHOD_NAMES.join(', ')} (default: cam where it is exact, else gradcam); eval also takes all`, read: readMethod },
+  { flag: 'method', value: 'NAME', commands: ['cam'], help: `${METHOD_NAMES.join(', ')} (default: cam where it is exact, else gradcam)`, read: readMethod },
+  { flag: 'method', value: 'NAME|all', commands: ['eval'], help: 'compare this method (or all) with random and centre baselines: localization, deletion/insertion, average drop', read: readMethod },
   { flag: 'layer', value: 'L', commands: ['cam'], help: 'the layer to explain (default: the one that feeds global average pooling)', read: (t, f) => ({ layer: nonEmpty(t, f) }) },
   { flag: 'preprocess', value: 'P', commands: ['cam'], help: `pixel scaling the model expects: ${PREPROCESSINGS.join(', ')} (default none)`, read: (t, f) => ({ preprocess: oneOf(t, f, PREPROCESSINGS) }) },
   { flag: 'fit', value: 'F', commands: ['cam'], help: 'stretch (default) or center-crop to the model\'s input', read: (t, f) => ({ fit: oneOf(t, f, FITS) }) },
@@ -93,7 +94,10 @@ function checkTogether(command: Command, o: CliOptions): void {
 }
 
 function readMethod(text: string, flag: string, command: Command): Partial<CliOptions> {
-  if (command === 'eval') return { compare: text === 'all' ? METHOD_NAMES : [oneOf(text, flag, METHOD_NAMES)] };
+  if (command === 'eval') {
+    const name = oneOf(text, flag, ['all', ...METHOD_NAMES]);
+    return { compare: name === 'all' ? METHOD_NAMES : [name] };
+  }
   return { method: oneOf(text, flag, METHOD_NAMES) };
 }
 

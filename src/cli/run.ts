@@ -12,11 +12,15 @@ import { evaluateDigits, PAPER_THRESHOLD } from '../metrics/digits';
 import { formatLocalizationReport } from '../metrics/report';
 import { openExplainPool } from '../pool/explain-files';
 import { cam } from './cam';
-import { readOptions, usage } from './options';
+import { readOptions, usage, type Command } from './options';
 
 /** Runs one command and resolves to the exit code: 0 done, 1 refused or failed, 2 some files skipped. */
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (isCommand(command) && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(usage(command));
+    return 0;
+  }
   switch (command) {
     case 'layers':
       return layers(rest);
@@ -38,6 +42,8 @@ export async function runCli(argv: string[]): Promise<number> {
       throw new CamlabError(`unknown command '${command}'\n${usage()}`);
   }
 }
+
+const isCommand = (name: string | undefined): name is Command => name === 'layers' || name === 'cam' || name === 'eval';
 
 /** camlab's version, from the package.json beside src/ and dist/. */
 export function version(): string {
