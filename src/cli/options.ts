@@ -45,7 +45,7 @@ const METHOD_NAMES = methods.map((m) => m.name);
 
 export const OPTIONS: OptionRow[] = [
   { flag: 'model', value: 'M', commands: ['layers', 'cam', 'eval'], help: 'a model.json, its folder, an http(s) URL or a Keras .h5 (default: the embedded digits GAP-CNN)', read: (t, f) => ({ model: nonEmpty(t, f) }) },
-  { flag: 'class', value: 'N[,N…]', commands: ['cam'], help: 'explain these classes (default: the most probable one)', read: (t, f) => ({ classIndex: t.split(',').map((part) => whole(part, f, 0)) }) },
+  { flag: 'class', value: 'N[,N…]', commands: ['cam'], help: 'explain these classes (default: the most probable one)', read: (t, f) => ({ classIndex: [...new Set(t.split(',').map((part) => whole(part, f, 0)))] }) },
   { flag: 'top', value: 'K', commands: ['cam'], help: 'explain the K most probable classes', read: (t, f) => ({ top: whole(t, f, 1) }) },
   { flag: 'method', value: 'NAME', commands: ['cam'], help: `${METHOD_NAMES.join(', ')} (default: cam where it is exact, else gradcam)`, read: readMethod },
   { flag: 'method', value: 'NAME|all', commands: ['eval'], help: 'compare this method (or all) with random and centre baselines: localization, deletion/insertion, average drop', read: readMethod },

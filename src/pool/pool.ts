@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { CamlabError } from '../errors';
 import { DEFAULT_MODEL_PATH } from '../model/load';
-import { openExplainer, type ExplainSettings, type ExplainerInfo, type JobInput, type JobOutput } from './task';
+import { checkSettings, openExplainer, type ExplainSettings, type ExplainerInfo, type JobInput, type JobOutput } from './task';
 import type { FromWorker, ToWorker } from './protocol';
 
 // What a worker costs: a backend, its WASM heap, a decoded image or two, and its model's weights held
@@ -57,6 +57,7 @@ export interface JobRunner {
  */
 export async function openRunner(settings: ExplainSettings, options: PoolOptions = {}): Promise<JobRunner> {
   checkWorkers(options.workers);
+  checkSettings(settings);
   const jobs = options.jobs ?? Infinity;
   if (options.workers === 1 || jobs <= 1) return inProcess(settings);
   const remote = /^https?:\/\//i.test(settings.model ?? '');

@@ -2,13 +2,16 @@
 // worker thread and in-process (one worker), which is why pooled results equal in-process ones.
 import { tf } from '../tf';
 import { ready, type BackendName } from '../backend';
+import { CamlabError } from '../errors';
+import { COLORMAPS } from '../image/colormap';
+import { PREPROCESSINGS } from '../image/preprocess';
 import { loadImage } from '../image/load';
 import { overlayPng, type OverlayOptions } from '../image/overlay';
 import { modelInputSize, type Fit } from '../image/model-input';
 import type { Preprocessing } from '../image/preprocess';
 import { loadDefaultModel, loadModel } from '../model/load';
 import { modelMetadata } from '../model/metadata';
-import { explain } from '../cam/explain';
+import { explain, methods } from '../cam/explain';
 import type { MethodName } from '../cam/methods/method';
 import type { CamResult, ClassTargets } from '../cam/types';
 import { boundingBox, type Box } from '../localize/box';
@@ -65,8 +68,27 @@ export interface Explainer {
   close(): void;
 }
 
+/** Checks what can be checked without the model, so that a wrong setting fails before any worker starts. */
+export function checkSettings(settings: ExplainSettings): void {
+  const among = (what: string, value: string | undefined, allowed: readonly string[]) => {
+    if (value !== undefined && !allowed.includes(value)) throw new CamlabError(`${what} '${value}' is not one of: ${allowed.join(', ')}.`);
+  };
+  const fraction = (what: string, value: number | undefined) => {
+    if (value !== undefined && !(value >= 0 && value <= 1)) throw new CamlabError(`${what} must be a number from 0 to 1, got ${value}.`);
+  };
+  among('method', settings.method, methods.map((m) => m.name));
+  among('preprocess', settings.preprocess, PREPROCESSINGS);
+  among('fit', settings.fit, ['stretch', 'center-crop']);
+  among('colormap', settings.overlay?.colormap, COLORMAPS);
+  fraction('threshold', settings.threshold);
+  fraction('overlay alpha', settings.overlay?.alpha);
+  if (settings.classIndex !== undefined && settings.topK !== undefined) throw new CamlabError('Give either classIndex or topK, not both.');
+  if (settings.maxMegapixels !== undefined && !(settings.maxMegapixels > 0)) throw new CamlabError(`maxMegapixels must be a number > 0, got ${settings.maxMegapixels}.`);
+}
+
 /** Loads the model and explains one mid-grey image, which checks the layer, method and classes and warms the kernels. */
 export async function openExplainer(settings: ExplainSettings): Promise<Explainer> {
+  checkSettings(settings);
   const backend = await ready();
   const model = settings.model === undefined ? await loadDefaultModel() : await loadModel(settings.model);
   try {
