@@ -33,6 +33,7 @@ export async function cam(argv: string[]): Promise<number> {
     const ledger = new OutputLedger();
     const folders = new Set<string>();
     for await (const file of pool.files(files)) {
+      progress.clear();
       if (file.skipped !== undefined) {
         if (options.json) console.log(JSON.stringify({ image: file.path, skipped: file.skipped }));
         progress.update(file.path, { reason: file.skipped });

@@ -34,6 +34,11 @@ export class FileProgress {
     }
   }
 
+  /** Wipes the bar, so that a line written to the same terminal (stdout) does not land after it; the next update redraws it. */
+  clear(): void {
+    if (this.stream.isTTY && this.done > 0 && this.done < this.total) this.stream.write('\r\x1b[K');
+  }
+
   /** Explained and skipped counts, the time, the rate, and each skipped file with its reason. */
   summary(workers: number): string {
     const seconds = (performance.now() - this.started) / 1000;
