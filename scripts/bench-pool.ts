@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const opened = performance.now();
   const pool = await openExplainPool({ model, method: 'cam' }, { workers: workers === 'default' ? undefined : Number(workers), jobs: files.length });
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const size = pool.size;
   let maps = 0;
   for await (const file of pool.files(files)) {
@@ -15,8 +16,9 @@ async function main(): Promise<void> {
     maps += file.results.length;
   }
   const finished = performance.now();
+  const cpu = process.cpuUsage(cpuBefore);
   await pool.close();
-  console.log(JSON.stringify({ workers: size, images: files.length, maps, openMs: started - opened, folderMs: finished - started, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ workers: size, images: files.length, maps, openMs: started - opened, folderMs: finished - started, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
 }
 
 main().catch((error) => {
