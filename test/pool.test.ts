@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Jimp } from 'jimp';
-import { tf, ready, saveModel, loadModel, loadImage, explain, overlayPng, boundingBox, explainFiles, openExplainPool, type FileExplanation, type ExplainFilesOptions } from '../src';
+import { tf, ready, defaultWorkerCount, saveModel, loadModel, loadImage, explain, overlayPng, boundingBox, explainFiles, openExplainPool, type FileExplanation, type ExplainFilesOptions } from '../src';
 import { sequentialGapCnn, randomImages } from './helpers/models';
 
 let dir: string;
@@ -175,4 +175,10 @@ test('progress: a redrawn bar on a terminal, a line per file elsewhere, and a su
   assert.match(log[1], /^camlab: \[2\/2\] b\.png: skipped: it is empty/);
   assert.match(lines.summary(2), /^camlab: explained 1 of 2 images \(2 maps\) in [\d.]+ s, [\d.]+ images\/s on 2 workers; skipped 1:\n {2}b\.png: it is empty$/);
   assert.equal(lines.skippedCount, 1);
+});
+
+test('the default pool is one worker per core, fewer when the model would not fit in free memory', () => {
+  assert.equal(defaultWorkerCount(1e6), Math.min(availableParallelism(), Math.floor((freemem() * 0.5) / 304e6)) || 1);
+  assert.equal(defaultWorkerCount(freemem()), 1, 'a model as large as the free memory gets one worker');
+  assert.ok(defaultWorkerCount(100e6) >= 1 && defaultWorkerCount(100e6) <= availableParallelism());
 });
