@@ -17,7 +17,7 @@ export { saveModel } from './model/save';
 export { loadKerasWeights, loadKerasModel, saveKerasWeights } from './model/keras-h5';
 export { layerActivations } from './model/activations';
 export { resnet50, RESNET50_IMAGENET_URL } from './model/resnet50';
-export { cachePath, cacheDir } from './model/cache';
+export { cachePath, cacheDir, DEFAULT_STALL_SECONDS } from './model/cache';
 export { decodePredictions, imagenetClasses, type Prediction } from './model/imagenet';
 export type { ResNet50Options } from './model/architectures/resnet50';
 export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo, type HeadActivation } from './model/inspect';
@@ -38,6 +38,12 @@ export { evaluateLocalization, bestThreshold, type LocalizationReport, type Thre
 export { formatLocalizationReport } from './metrics/report';
 export { faithfulness, averageDropAndIncrease, type Faithfulness } from './metrics/faithfulness';
 export { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, formatMethodTable, type MapMaker, type MethodScore } from './metrics/compare';
+
+export { findImageFiles, IMAGE_EXTENSIONS, type ImageFile } from './image/find';
+export { explainFiles, openExplainPool, type ExplainPool, type FileExplanation, type ExplainFilesOptions } from './pool/explain-files';
+export { defaultWorkerCount, type PoolOptions } from './pool/pool';
+export type { ExplainSettings, ExplainerInfo, MapResult } from './pool/task';
+export type { MapSource } from './metrics/localization';
 
 export type { Figure, Trace, Layout } from './plot/figure';
 export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Jimp } from 'jimp';
@@ -27,6 +27,19 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 const camlab = (...args: string[]) => run(process.execPath, [CLI, ...args], { env: { ...process.env, CAMLAB_QUIET: '1' } });
+const camlabIn = (cwd: string, ...args: string[]) => run(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CAMLAB_QUIET: '1' } });
+type Failure = Error & { stdout: string; stderr: string; code: number };
+
+async function picture(width: number, height: number, seed: number, mime: 'image/png' | 'image/jpeg' = 'image/png'): Promise<Buffer> {
+  const data = Buffer.alloc(width * height * 4, 255);
+  for (let i = 0; i < width * height; i++) for (let c = 0; c < 3; c++) data[i * 4 + c] = (i * (5 + c) * seed) % 256;
+  return Jimp.fromBitmap({ width, height, data }).getBuffer(mime);
+}
+
+/** Every file under a folder, as paths relative to it. */
+async function tree(folder: string): Promise<string[]> {
+  return (await readdir(folder, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(folder.length + 1)).sort();
+}
 
 test('camlab layers prints the layer table with the CAM head marked', async () => {
   const { stdout } = await camlab('layers', '--model', join(dir, 'model'));
@@ -54,7 +67,11 @@ test('camlab reports bad input as one clear line and a non-zero exit', async () 
     assert.match(e.stderr, /^camlab: Image file not found: '.*nope\.png'/);
     return true;
   });
-  await assert.rejects(camlab('cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--class', '9'), /classIndex 9 is not a class/);
+  await assert.rejects(camlab('cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--class', '9'), (e: Failure) => {
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /classIndex 9 is not a class/);
+    return true;
+  });
   await assert.rejects(camlab('frobnicate'), /unknown command 'frobnicate'/);
 });
 
@@ -85,10 +102,10 @@ test('camlab cam without --out or --json writes into ./camlab-out and prints a p
   const cwd = await mkdtemp(join(tmpdir(), 'camlab-cli-cwd-'));
   try {
     const { stdout } = await run(process.execPath, [CLI, 'cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--colormap', 'viridis', '--alpha', '1'], { cwd, env: { ...process.env, CAMLAB_QUIET: '1' } });
-    const match = /^(.+picture\.png): class (\d) \(p=([\d.]+)\), box (\d+),(\d+) (\d+)×(\d+) → (.+)\n$/.exec(stdout);
+    const match = /^(.+picture\.png): class (\d) \(p=([\d.]+), cam\), box (\d+),(\d+) (\d+)×(\d+) → (.+)\n$/.exec(stdout);
     assert.ok(match, `plain line: ${stdout}`);
     const output = match[8];
-    assert.equal(output, join(cwd, 'camlab-out', `picture-class${match[2]}.png`));
+    assert.equal(output, join(cwd, 'camlab-out', `picture.png-class${match[2]}-cam.png`));
     const png = await decode(output);
     const pixels = Array.from({ length: 40 * 30 }, (_, i) => Array.from(png.data.subarray(i * 4, i * 4 + 3)).join(','));
     // At full opacity every pixel is a viridis colour; the coldest is its first anchor (#440154) and the hottest its last (#fde725).
@@ -98,8 +115,123 @@ test('camlab cam without --out or --json writes into ./camlab-out and prints a p
   }
 });
 
-test('camlab cam refuses an unknown colormap and an alpha outside 0..1', async () => {
-  const args = ['cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--out', join(dir, 'refused')];
-  await assert.rejects(camlab(...args, '--colormap', 'rainbow'), /unknown colormap 'rainbow'; use one of jet, viridis, inferno, turbo, gray/);
-  await assert.rejects(camlab(...args, '--alpha', '2'), /alpha must be between 0 and 1, got 2/);
+test('camlab cam on a folder: duplicate names, a .jpg/.png pair, an empty file and text named .png', async () => {
+  const input = join(dir, 'mixed');
+  await mkdir(join(input, 'a'), { recursive: true });
+  await mkdir(join(input, 'b'), { recursive: true });
+  await writeFile(join(input, 'a', 'x.png'), await picture(30, 20, 1));
+  await writeFile(join(input, 'b', 'x.png'), await picture(20, 30, 2));
+  await writeFile(join(input, 'y.png'), await picture(25, 25, 3));
+  await writeFile(join(input, 'y.jpg'), await picture(25, 25, 4, 'image/jpeg'));
+  await writeFile(join(input, 'empty.png'), '');
+  await writeFile(join(input, 'text.png'), 'this is not a picture');
+  await writeFile(join(input, 'readme.txt'), 'not an image extension: not read');
+  const out = join(dir, 'mixed-out');
+  const failure = await camlab('cam', input, '--model', join(dir, 'model'), '--top', '2', '--method', 'gradcam', '--out', out, '--json', '--workers', '2').then(
+    () => assert.fail('a run with skipped files must exit non-zero'),
+    (e: Failure) => e,
+  );
+  assert.equal(failure.code, 2);
+  const lines = failure.stdout.trim().split('\n').map((l) => JSON.parse(l) as { image: string; class?: number; method?: string; layer?: string; output?: string; skipped?: string; threshold?: number; score?: number; box?: object });
+  // Input order: each folder's entries sorted by name, folders walked where they sort.
+  const order = [...new Set(lines.map((l) => l.image.slice(input.length + 1)))];
+  assert.deepEqual(order, [join('a', 'x.png'), join('b', 'x.png'), 'empty.png', 'text.png', 'y.jpg', 'y.png']);
+  const skipped = lines.filter((l) => l.skipped);
+  assert.deepEqual(skipped.map((l) => l.image.slice(input.length + 1)), ['empty.png', 'text.png']);
+  assert.match(skipped[0].skipped!, /is empty \(0 bytes\)/);
+  assert.match(skipped[1].skipped!, /could not be decoded as an image/);
+  const maps = lines.filter((l) => !l.skipped);
+  assert.equal(maps.length, 4 * 2);
+  for (const line of maps) {
+    assert.equal(line.method, 'gradcam');
+    assert.equal(line.layer, 'features');
+    assert.equal(line.threshold, 0.2);
+    assert.ok(line.box && typeof line.score === 'number');
+  }
+  // Nothing overwritten: one file per map, mirroring the input tree, class and method in the name.
+  const written = await tree(out);
+  assert.equal(new Set(maps.map((l) => l.output)).size, maps.length);
+  assert.deepEqual(written, maps.map((l) => l.output!.slice(out.length + 1)).sort());
+  for (const line of maps) assert.match(line.output!, new RegExp(`-class${line.class}-gradcam\\.png$`));
+  assert.ok(written.includes(join('a', `x.png-class${maps[0].class}-gradcam.png`)));
+  assert.ok(written.some((f) => f.startsWith('y.jpg-')) && written.some((f) => f.startsWith('y.png-')));
+  // stderr: a line per file (not a terminal here), then the summary with each skipped file's reason.
+  assert.match(failure.stderr, /\[1\/6\] .*x\.png: 2 maps/);
+  assert.match(failure.stderr, /explained 4 of 6 images \(8 maps\) in [\d.]+ s, [\d.]+ images\/s on 2 workers; skipped 2:\n {2}.*empty\.png: .*empty \(0 bytes\).*\n {2}.*text\.png: .*could not be decoded/);
+});
+
+test('camlab cam --json without --out writes JSON Lines and no PNG', async () => {
+  const cwd = await mkdtemp(join(tmpdir(), 'camlab-cwd-'));
+  try {
+    const { stdout } = await camlabIn(cwd, 'cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--json');
+    const [line] = stdout.trim().split('\n').map((l) => JSON.parse(l) as { output: string | null; class: number });
+    assert.equal(line.output, null);
+    assert.deepEqual(await readdir(cwd), []);
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+});
+
+test('camlab cam --layer without --method says which method it uses', async () => {
+  const { stderr, stdout } = await camlab('cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--layer', 'conv1', '--out', join(dir, 'layer-out'));
+  assert.match(stderr, /--layer without --method: using gradcam at 'conv1'/);
+  assert.match(stdout, /gradcam\), box .* → .*picture\.png-class\d-gradcam\.png/);
+});
+
+test('conflicting and invalid options are refused with a sentence before any model loads', async () => {
+  // The model path does not exist: an error about the option proves the model was never opened.
+  const missing = join(dir, 'no-such-model');
+  const cases: [string[], RegExp][] = [
+    [['--class', '2', '--top', '3'], /--class and --top both choose the classes to explain; give one of them\./],
+    [['--class', ''], /--class takes a whole number ≥ 0, got ''\./],
+    [['--class', '1,x'], /--class takes a whole number ≥ 0, got 'x'\./],
+    [['--top', '0'], /--top takes a whole number ≥ 1, got '0'\./],
+    [['--threshold', '2'], /--threshold takes a number from 0 to 1, got '2'\./],
+    [['--alpha', 'half'], /--alpha takes a number from 0 to 1, got 'half'\./],
+    [['--workers', '0'], /--workers takes a whole number ≥ 1, got '0'\./],
+    [['--method', 'magic'], /--method 'magic' is not one of: cam, gradcam/],
+    [['--fit', 'squash'], /--fit 'squash' is not one of: stretch, center-crop\./],
+    [['--preprocess', 'imagenet'], /--preprocess 'imagenet' is not one of: none, caffe, tf, torch, teachable-machine\./],
+    [['--colormap', 'rainbow'], /--colormap 'rainbow' is not one of: jet, viridis/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+  ];
+  for (const [args, expected] of cases) {
+    await assert.rejects(camlab('cam', join(dir, 'picture.png'), '--model', missing, '--out', join(dir, 'refused'), ...args), (e: Failure) => {
+      assert.equal(e.code, 1, args.join(' '));
+      assert.match(e.stderr, expected);
+      assert.doesNotMatch(e.stderr, /no-such-model/);
+      return true;
+    });
+  }
+  await assert.rejects(camlab('cam', join(dir, 'picture.png'), '--model', missing, '--json', '--colormap', 'gray'), /--colormap changes the overlay PNGs, and --json without --out writes none; add --out DIR or drop it\./);
+  await assert.rejects(camlab('cam', join(dir, 'nowhere'), '--model', missing), /Image file not found: '.*nowhere'/);
+  await assert.rejects(camlab('eval', '--model', missing, '--count', '1.5'), /--count takes a whole number ≥ 1, got '1.5'/);
+  await assert.rejects(stat(join(dir, 'refused')), /ENOENT/);
+});
+
+test('camlab --version prints the package version', async () => {
+  const { version } = JSON.parse(await readFile(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  assert.match(version, /^\d+\.\d+\.\d+/);
+  assert.equal((await camlab('--version')).stdout, `${version}\n`);
+});
+
+test('camlab notebooks copies the tutorial into a folder, keeps what is there, and overwrites with --force', async () => {
+  const project = await mkdtemp(join(tmpdir(), 'camlab-notebooks-'));
+  try {
+    const shipped = (await readdir(join(__dirname, '..', 'notebooks'))).filter((n) => n.endsWith('.ipynb')).sort();
+    assert.ok(shipped.length >= 7);
+    const first = await camlabIn(project, 'notebooks');
+    assert.equal((first.stdout.match(/^copied .*\.ipynb$/gm) ?? []).length, shipped.length);
+    assert.deepEqual((await readdir(join(project, 'camlab-notebooks'))).sort(), shipped);
+    const mine = join(project, 'camlab-notebooks', shipped[0]);
+    await writeFile(mine, '{"my": "changes"}');
+    const again = await camlabIn(project, 'notebooks', 'camlab-notebooks');
+    assert.match(again.stdout, new RegExp(`kept your ${shipped[0].replace('.', '\\.')} \\(--force overwrites it\\)`));
+    assert.equal(await readFile(mine, 'utf8'), '{"my": "changes"}');
+    await camlabIn(project, 'notebooks', 'camlab-notebooks', '--force');
+    assert.deepEqual(await readFile(mine), await readFile(join(__dirname, '..', 'notebooks', shipped[0])));
+    await assert.rejects(camlabIn(project, 'notebooks', 'a', 'b'), /camlab notebooks takes one folder, got 2: a b/);
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
 });

@@ -2,11 +2,11 @@
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { CamlabError } from '../errors';
+import { DEFAULT_NOTEBOOKS_TARGET, readOptions } from './options';
 
 /** The tutorial notebooks shipped in the package (and in the repository's notebooks/ folder). */
 export const TUTORIAL_NOTEBOOKS_DIR = join(__dirname, '..', '..', 'notebooks');
-export const DEFAULT_NOTEBOOKS_TARGET = 'camlab-notebooks';
 
 export interface CopiedNotebooks {
   folder: string;
@@ -33,12 +33,9 @@ export async function copyTutorialNotebooks(folder: string, options: { overwrite
 }
 
 export async function notebooksCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { force: { type: 'boolean', default: false } } });
-  if (positionals.length > 1) {
-    console.error(`camlab notebooks takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);
-    return 1;
-  }
-  const result = await copyTutorialNotebooks(positionals[0] ?? DEFAULT_NOTEBOOKS_TARGET, { overwrite: values.force });
+  const { options, positionals } = readOptions('notebooks', argv);
+  if (positionals.length > 1) throw new CamlabError(`camlab notebooks takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);
+  const result = await copyTutorialNotebooks(positionals[0] ?? DEFAULT_NOTEBOOKS_TARGET, { overwrite: options.force });
   for (const name of result.copied) console.log(`copied ${name}`);
   for (const name of result.kept) console.log(`kept your ${name} (--force overwrites it)`);
   console.log(`\nThe tutorial is in ${result.folder}. Open it with the tslab kernel ("TypeScript"):`);

@@ -1,7 +1,7 @@
 import { tf } from '../tf';
 import { digitsCanvas, renderCanvases } from '../data/canvas';
 import type { Split } from '../data/digits';
-import { evaluateLocalization, type LocalizationReport } from './localization';
+import { evaluateLocalization, type LocalizationReport, type MapSource } from './localization';
 
 export const THRESHOLDS = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
 export const PAPER_THRESHOLD = 0.2;
@@ -15,8 +15,8 @@ export function meanTrainingBox(count = 2000): { width: number; height: number }
   };
 }
 
-/** Localization report of a digits model on canvases of one split. */
-export async function evaluateDigits(model: tf.LayersModel, options: { split: Split; count: number; seed: number }): Promise<LocalizationReport> {
+/** Localization report of a digits model (or a pool's `explain` on one) on canvases of one split. */
+export async function evaluateDigits(model: MapSource, options: { split: Split; count: number; seed: number }): Promise<LocalizationReport> {
   const samples = digitsCanvas(options);
   try {
     return await evaluateLocalization(model, samples, { thresholds: THRESHOLDS, baselineBox: meanTrainingBox() });

@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { classActivationMap } from '../cam/cam';
+import type { CamResult, ClassTargets } from '../cam/types';
 import { boundingBox, iou, type Box } from '../localize/box';
 import type { Heatmap } from '../image/heatmap';
 
@@ -34,27 +35,32 @@ export interface LocalizationReport {
 
 export const IOU_CORRECT = 0.5;
 
+/** What makes the maps: a model (CAM in this thread) or a function with explain's shape, such as a pool's. */
+export type MapSource = tf.LayersModel | ((images: tf.Tensor3D | tf.Tensor4D, targets: ClassTargets) => Promise<CamResult[]>);
+
 /**
  * Localization "for free" (Zhou et al. 2016, section 3): boxes from CAMs at each threshold against the
  * true boxes, with classification accuracy, the pointing game and a centre-box baseline.
  * `baselineBox` is the box the baseline places at the centre (e.g. the mean training box).
  */
 export async function evaluateLocalization(
-  model: tf.LayersModel,
+  source: MapSource,
   samples: LabelledImage[],
   options: { thresholds: number[]; baselineBox: { width: number; height: number }; batchSize?: number },
 ): Promise<LocalizationReport> {
   const { thresholds } = options;
   const batchSize = options.batchSize ?? 100;
+  const maps = typeof source === 'function' ? source : (images: tf.Tensor3D | tf.Tensor4D, targets: ClassTargets) => classActivationMap(source, images, targets);
   const records: { label: number; predicted: number; top1Boxes: Box[]; truthBoxes: Box[]; pointed: boolean; box: Box }[] = [];
   for (let start = 0; start < samples.length; start += batchSize) {
     const chunk = samples.slice(start, start + batchSize);
     const batch = tf.stack(chunk.map((s) => s.image)) as tf.Tensor4D;
-    const top1 = await classActivationMap(model, batch);
-    batch.dispose();
+    const top1 = await maps(batch, {}).finally(() => batch.dispose());
+    // The true class's maps of the misclassified samples, asked for together so that a pool runs them side by side.
+    const truths = await Promise.all(chunk.map(async (sample, i) => (top1[i].classIndex === sample.label ? top1[i] : (await maps(sample.image, { classIndex: sample.label }))[0])));
     for (const [i, sample] of chunk.entries()) {
       const predicted = top1[i];
-      const truth = predicted.classIndex === sample.label ? predicted : (await classActivationMap(model, sample.image, { classIndex: sample.label }))[0];
+      const truth = truths[i];
       records.push({
         label: sample.label,
         predicted: predicted.classIndex,

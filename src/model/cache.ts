@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { CamlabError } from '../errors';
 import { ProgressBar } from '../progress';
 
@@ -22,14 +23,40 @@ export function cachePath(url: string): string {
   return join(cacheDir(), 'downloads', folder, decodeURIComponent(basename(parsed.pathname)) || 'index');
 }
 
-/** The cached copy of `url`, downloaded first if it is not there yet (with a progress bar for large files). */
-export async function cachedDownload(url: string, options: { progress?: boolean } = {}): Promise<string> {
+/** Seconds without a byte after which a download is given up (CAMLAB_DOWNLOAD_STALL overrides). */
+export const DEFAULT_STALL_SECONDS = 30;
+
+/** The stall bound in force: the option, else CAMLAB_DOWNLOAD_STALL (seconds), else 30 s. */
+export function stallSeconds(option?: number): number {
+  const text = process.env.CAMLAB_DOWNLOAD_STALL;
+  const value = option ?? (text ? Number(text) : DEFAULT_STALL_SECONDS);
+  if (!(value > 0)) throw new CamlabError(`The download stall bound must be a number of seconds > 0, got ${option ?? `CAMLAB_DOWNLOAD_STALL='${text}'`}.`);
+  return value;
+}
+
+/**
+ * The cached copy of `url`, downloaded first if it is not there yet (with a progress bar for large files).
+ * A download that receives no byte for `stallSeconds` (default 30) fails instead of hanging.
+ */
+export async function cachedDownload(url: string, options: { progress?: boolean; stallSeconds?: number } = {}): Promise<string> {
   const path = cachePath(url);
   if (await stat(path).then((s) => s.isFile(), () => false)) return path;
+  const stall = stallSeconds(options.stallSeconds);
   await mkdir(join(path, '..'), { recursive: true });
-  const partial = `${path}.partial-${process.pid}`;
+  // Threads of one process share a pid, so the temporary name carries the thread too.
+  const partial = `${path}.partial-${process.pid}-${threadId}`;
+  const watchdog = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const rearm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => watchdog.abort(), stall * 1000);
+  };
+  const stalled = () =>
+    new CamlabError(`Downloading ${url} stalled: no byte arrived for ${stall} s. Nothing was cached; try again later, or raise the bound with CAMLAB_DOWNLOAD_STALL=seconds.`);
+  rearm();
   try {
-    const response = await fetch(url).catch((error: Error & { cause?: { code?: string } }) => {
+    const response = await fetch(url, { signal: watchdog.signal }).catch((error: Error & { cause?: { code?: string } }) => {
+      if (watchdog.signal.aborted) throw stalled();
       const code = error.cause?.code ?? error.message;
       throw new CamlabError(
         UNREACHABLE.has(code)
@@ -44,6 +71,7 @@ export async function cachedDownload(url: string, options: { progress?: boolean 
     let received = 0;
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        rearm();
         await file.write(chunk);
         received += chunk.byteLength;
         bar?.update(Math.min(received, expected || received), `${(received / 1e6).toFixed(1)} MB`);
@@ -58,7 +86,10 @@ export async function cachedDownload(url: string, options: { progress?: boolean 
     return path;
   } catch (error) {
     await rm(partial, { force: true });
+    if (watchdog.signal.aborted && !(error instanceof CamlabError)) throw stalled();
     if (error instanceof CamlabError) throw error;
     throw new CamlabError(`Downloading ${url} failed: ${(error as Error).message}. Nothing was cached; try again.`);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,0 +1,152 @@
+// One explainer: a model, its settings, and the work for one job. The same code runs inside each
+// worker thread and in-process (one worker), which is why pooled results equal in-process ones.
+import { tf } from '../tf';
+import { ready, type BackendName } from '../backend';
+import { CamlabError } from '../errors';
+import { COLORMAPS } from '../image/colormap';
+import { PREPROCESSINGS } from '../image/preprocess';
+import { loadImage } from '../image/load';
+import { overlayPng, type OverlayOptions } from '../image/overlay';
+import { modelInputSize, type Fit } from '../image/model-input';
+import type { Preprocessing } from '../image/preprocess';
+import { loadDefaultModel, loadModel } from '../model/load';
+import { modelMetadata } from '../model/metadata';
+import { explain, methods } from '../cam/explain';
+import type { MethodName } from '../cam/methods/method';
+import type { CamResult, ClassTargets } from '../cam/types';
+import { boundingBox, type Box } from '../localize/box';
+import { PAPER_THRESHOLD } from '../metrics/digits';
+
+/** What every job of a pool shares: the model and how to explain with it. Plain data (it crosses to workers). */
+export interface ExplainSettings extends ClassTargets {
+  /** A model.json, its folder, an http(s) URL or a Keras .h5 file; default: camlab's embedded digits model. */
+  model?: string;
+  /** Default: CAM where it is exact, else Grad-CAM (as `explain`). */
+  method?: MethodName;
+  layer?: string;
+  preprocess?: Preprocessing;
+  fit?: Fit;
+  score?: 'logit' | 'probability';
+  /** Box threshold; default: the model's metadata.json `boxThreshold`, else the paper's 0.2. */
+  threshold?: number;
+  /** Also encode each map as an overlay PNG (bytes in `png`). */
+  overlay?: OverlayOptions;
+  /** Images larger than this are refused (loadImage's limit, default 40). */
+  maxMegapixels?: number;
+}
+
+/** What a pool learnt when its first explainer opened: the settings as they resolved on this model. */
+export interface ExplainerInfo {
+  backend: BackendName;
+  /** The method used when none was named (CAM where exact, else Grad-CAM). */
+  method: MethodName;
+  layer: string;
+  threshold: number;
+  labels?: string[];
+  /** Bytes of the model's weights: what each worker holds in its own copy. */
+  weightBytes: number;
+}
+
+/** One map with its box, and its overlay PNG when the settings asked for one. */
+export interface MapResult extends CamResult {
+  box: Box;
+  png?: Uint8Array;
+}
+
+/** An image file, or pixels [h, w, c] / [n, h, w, c] (0..255) with optional per-job class targets. */
+export type JobInput = { path: string } | ({ pixels: Float32Array; shape: number[] } & ClassTargets);
+
+export interface JobOutput {
+  width: number;
+  height: number;
+  results: MapResult[];
+}
+
+export interface Explainer {
+  info: ExplainerInfo;
+  run(input: JobInput): Promise<JobOutput>;
+  close(): void;
+}
+
+/** Checks what can be checked without the model, so that a wrong setting fails before any worker starts. */
+export function checkSettings(settings: ExplainSettings): void {
+  const among = (what: string, value: string | undefined, allowed: readonly string[]) => {
+    if (value !== undefined && !allowed.includes(value)) throw new CamlabError(`${what} '${value}' is not one of: ${allowed.join(', ')}.`);
+  };
+  const fraction = (what: string, value: number | undefined) => {
+    if (value !== undefined && !(value >= 0 && value <= 1)) throw new CamlabError(`${what} must be a number from 0 to 1, got ${value}.`);
+  };
+  among('method', settings.method, methods.map((m) => m.name));
+  among('preprocess', settings.preprocess, PREPROCESSINGS);
+  among('fit', settings.fit, ['stretch', 'center-crop']);
+  among('colormap', settings.overlay?.colormap, COLORMAPS);
+  fraction('threshold', settings.threshold);
+  fraction('overlay alpha', settings.overlay?.alpha);
+  if (settings.classIndex !== undefined && settings.topK !== undefined) throw new CamlabError('Give either classIndex or topK, not both.');
+  if (settings.maxMegapixels !== undefined && !(settings.maxMegapixels > 0)) throw new CamlabError(`maxMegapixels must be a number > 0, got ${settings.maxMegapixels}.`);
+}
+
+/** Loads the model and explains one mid-grey image, which checks the layer, method and classes and warms the kernels. */
+export async function openExplainer(settings: ExplainSettings): Promise<Explainer> {
+  checkSettings(settings);
+  const backend = await ready();
+  const model = settings.model === undefined ? await loadDefaultModel() : await loadModel(settings.model);
+  try {
+    const metadata = modelMetadata(model);
+    const threshold = settings.threshold ?? metadata.boxThreshold ?? PAPER_THRESHOLD;
+    const options = {
+      ...(settings.classIndex !== undefined ? { classIndex: settings.classIndex } : { topK: settings.topK }),
+      method: settings.method,
+      layer: settings.layer,
+      preprocess: settings.preprocess,
+      fit: settings.fit,
+      score: settings.score,
+      // Bars from several threads would interleave with the pool's own.
+      progress: false,
+    };
+    const size = modelInputSize(model);
+    const probe = tf.fill([size.height, size.width, 3], 128, 'float32') as tf.Tensor3D;
+    let first: CamResult;
+    try {
+      [first] = await explain(model, probe, options);
+    } finally {
+      probe.dispose();
+    }
+    const info: ExplainerInfo = {
+      backend,
+      method: first.method ?? settings.method ?? 'cam',
+      layer: first.layer,
+      threshold,
+      ...(metadata.labels ? { labels: metadata.labels } : {}),
+      weightBytes: model.getWeights().reduce((sum, w) => sum + w.size * 4, 0),
+    };
+    const run = async (input: JobInput): Promise<JobOutput> => {
+      const image = 'path' in input ? await loadImage(input.path, { maxMegapixels: settings.maxMegapixels }) : tf.tensor(input.pixels, input.shape, 'float32');
+      try {
+        const targets = 'path' in input || (input.classIndex === undefined && input.topK === undefined) ? {} : { classIndex: input.classIndex, topK: input.topK };
+        const maps = await explain(model, image as tf.Tensor3D | tf.Tensor4D, { ...options, ...targets });
+        const [height, width] = image.shape.slice(image.rank - 3);
+        const results: MapResult[] = [];
+        for (const map of maps) {
+          const box = boundingBox(map.heatmap, { threshold });
+          const png = settings.overlay && image.rank === 3 ? await overlayPng(image as tf.Tensor3D, map.heatmap, settings.overlay) : undefined;
+          results.push({ ...map, box, ...(png ? { png } : {}) });
+        }
+        return { width, height, results };
+      } finally {
+        image.dispose();
+      }
+    };
+    return { info, run, close: () => model.dispose() };
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+}
+
+/** The buffers of a job's output, to move to another thread rather than copy. */
+export function transferables(output: JobOutput): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const r of output.results) for (const array of [r.heatmap.data, r.raw.data, r.png]) if (array) buffers.add(array.buffer as ArrayBuffer);
+  return [...buffers];
+}
