@@ -4,6 +4,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { CamlabError } from '../errors';
 import type { Figure } from './figure';
+import { typescriptHookFor } from '../threads';
 
 interface Request {
   figure: Figure;
@@ -13,12 +14,12 @@ interface Request {
 type Reply = { png: Uint8Array } | { error: string };
 
 /** The worker: loads the PNG painter once, then paints each figure it is sent. */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const workerSource = (painter: string) => `
+const { parentPort } = require('node:worker_threads');
 let painter;
 try {
-  if (workerData.typescriptHook) require(workerData.typescriptHook).register();
-  painter = require(workerData.painter);
+  ${typescriptHookFor(painter)}
+  painter = require(${JSON.stringify(painter)});
 } catch (error) {
   painter = { loadError: error };
 }
@@ -40,11 +41,8 @@ let worker: Worker | undefined;
 
 function painterWorker(): Worker {
   if (!worker) {
-    // './png' is png.js in an installed package. In camlab's own tests it is png.ts, run through tsx,
-    // whose hooks an eval'd worker does not inherit: the worker registers tsx's CommonJS hook itself.
     const painter = require.resolve('./png');
-    const typescriptHook = painter.endsWith('.ts') ? require.resolve('tsx/cjs/api') : undefined;
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { painter, typescriptHook } });
+    worker = new Worker(workerSource(painter), { eval: true });
     worker.unref();
     worker.on('error', () => (worker = undefined));
     worker.on('exit', () => (worker = undefined));

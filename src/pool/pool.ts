@@ -9,6 +9,7 @@ import { CamlabError } from '../errors';
 import { DEFAULT_MODEL_PATH } from '../model/load';
 import { checkSettings, openExplainer, type ExplainSettings, type ExplainerInfo, type JobInput, type JobOutput } from './task';
 import type { FromWorker, ToWorker } from './protocol';
+import { typescriptHookFor } from '../threads';
 
 // What a worker costs: a backend, its WASM heap, a decoded image or two, and its model's weights held
 // several times over at peak (weights, activations, gradients). `npm run bench` measured ≈ 490 MB per
@@ -210,10 +211,6 @@ class ThreadPool implements JobRunner {
 /** Workers run the compiled worker.js from dist/, or worker.ts through tsx when camlab runs from source. */
 function spawn(settings: ExplainSettings): Worker {
   const file = join(__dirname, `worker${extname(__filename)}`);
-  const env = { ...process.env, CAMLAB_QUIET: '1' };
-  if (file.endsWith('.ts')) {
-    const source = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(file)});`;
-    return new Worker(source, { eval: true, workerData: settings, env });
-  }
-  return new Worker(file, { workerData: settings, env });
+  const source = `${typescriptHookFor(file)} require(${JSON.stringify(file)});`;
+  return new Worker(source, { eval: true, workerData: settings, env: { ...process.env, CAMLAB_QUIET: '1' } });
 }
