@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
-import { loadImage } from '../image/load';
+import { ImageTooLargeError, loadImage } from '../image/load';
 import { overlayPng } from '../image/overlay';
 import { COLORMAPS, type ColormapName } from '../image/colormap';
 import { loadDefaultModel, loadModel } from '../model/load';
@@ -21,7 +21,7 @@ const USAGE = `usage:
   camlab layers [--model M]
       the model's layers: class, output shape, parameters, and the CAM head
   camlab cam IMAGE... [--model M] [--class N | --top K] [--out DIR] [--json] [--method NAME] [--layer L]
-                     [--colormap jet|viridis|inferno|turbo|gray] [--alpha A] [--threshold T]
+                     [--colormap jet|viridis|inferno|turbo|gray] [--alpha A] [--threshold T] [--max-megapixels N]
       writes one overlay PNG per image × class into DIR (default camlab-out) and prints one line each
   camlab eval [--model M] [--count N] [--seed S] [--method all|NAME]
       classification and CAM localization on held-out digit canvases (the embedded model's task);
@@ -78,6 +78,7 @@ async function cam(argv: string[]): Promise<number> {
       threshold: { type: 'string' },
       method: { type: 'string' },
       layer: { type: 'string' },
+      'max-megapixels': { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new CamlabError(`give at least one image file.\n${USAGE}`);
@@ -85,10 +86,13 @@ async function cam(argv: string[]): Promise<number> {
   const model = await openModel(values.model);
   const metadata = modelMetadata(model);
   const threshold = values.threshold !== undefined ? number(values.threshold, '--threshold') : metadata.boxThreshold ?? PAPER_THRESHOLD;
+  const maxMegapixels = values['max-megapixels'] !== undefined ? positive(values['max-megapixels'], '--max-megapixels') : undefined;
   const targets = values.class !== undefined ? { classIndex: integer(values.class, '--class') } : { topK: integer(values.top ?? '1', '--top') };
   await mkdir(values.out!, { recursive: true });
   for (const file of positionals) {
-    const image = await loadImage(file);
+    const image = await loadImage(file, { maxMegapixels }).catch((error: Error) => {
+      throw error instanceof ImageTooLargeError ? error.withAdvice((needed) => `run with --max-megapixels ${needed}`) : error;
+    });
     try {
       for (const result of await explain(model, image, { ...targets, method: values.method as MethodName | undefined, layer: values.layer })) {
         const output = resolve(join(values.out!, `${basename(file, extname(file))}-class${result.classIndex}.png`));
@@ -143,6 +147,12 @@ function integer(text: string, flag: string): number {
 function number(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isFinite(value)) throw new CamlabError(`${flag} takes a number, got '${text}'.`);
+  return value;
+}
+
+function positive(text: string, flag: string): number {
+  const value = number(text, flag);
+  if (value <= 0) throw new CamlabError(`${flag} takes a number above 0, got '${text}'.`);
   return value;
 }
 

@@ -1,7 +1,7 @@
 import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
-import { modelInputSize, toModelInput } from '../image/model-input';
+import { toModelInput } from '../image/model-input';
 import { assertImages } from '../image/validate';
 import { probedForward, scoreReader } from './probe';
 import { findLayer, outputShapeOf } from './layers';
@@ -19,7 +19,7 @@ export async function layerActivations(model: tf.LayersModel, images: tf.Tensor3
   const entry = findLayer(model, layer);
   if (!outputShapeOf(entry.layer)) throw new CamlabError(`Layer '${entry.path}' has several outputs; name one of the layers that take them.`);
   return tf.tidy(() => {
-    const probed = probedForward(model, toModelInput(images, modelInputSize(model)), entry.layer, scoreReader(model));
+    const probed = probedForward(model, toModelInput(images, model), entry.layer, scoreReader(model));
     probed.scores.dispose(); // kept by the probe; the activations are returned, the rest goes with this tidy
     return probed.activations;
   });

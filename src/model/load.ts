@@ -23,7 +23,7 @@ export async function loadModel(src: string): Promise<tf.LayersModel> {
     model = await tf.loadLayersModel(fileSystemLoader(json));
   } catch (error) {
     if (error instanceof CamlabError) throw error;
-    throw new CamlabError(`'${json}' could not be turned into a model: ${(error as Error).message}`);
+    throw new CamlabError(`'${json}' could not be turned into a model: ${(error as Error).message}`, { cause: error });
   }
   try {
     await attachMetadata(model, json);
