@@ -128,3 +128,15 @@ export function checkOverlayOptions(options: unknown): void {
 export function checkBoxOptions(options: unknown): void {
   each(checkOptionsObject('boundingBox', options), { threshold: (n, v) => checkNumber(n, v, { min: 0, max: 1 }) });
 }
+
+export function checkCanvasOptions(options: unknown, splits: readonly string[]): void {
+  const given = checkOptionsObject('digitsCanvas', options);
+  checkOneOf('split', given.split, splits);
+  checkInteger('count', given.count, { min: 0 });
+  checkInteger('seed', given.seed);
+}
+
+export function checkFaithfulnessOptions(options: unknown, classIndex: unknown): void {
+  checkInteger('classIndex', classIndex, { min: 0 });
+  each(checkOptionsObject('faithfulness', options), { steps: positiveInteger, blur: positiveInteger });
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   tf, ready, CamlabError, classActivationMap, gradCam, explain, overlayPng, boundingBox, inspectModel, loadModel,
-  modelInputSize, toModelInput, type Heatmap,
+  modelInputSize, toModelInput, digitsCanvas, faithfulness, layerActivations, type Heatmap,
 } from '../src';
 import { sequentialGapCnn } from './helpers/models';
 import { nonFiniteReport } from './helpers/non-finite';
@@ -196,4 +196,23 @@ test('a null or non-object model.json is named; errors from tfjs keep the origin
   assert.match(fromTfjs.message, /could not be turned into a model: .*NoSuchLayer/);
   assert.ok(fromTfjs.cause instanceof Error && /NoSuchLayer/.test(fromTfjs.cause.message), 'tfjs error kept as cause');
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('the other entry points check their arguments too: digitsCanvas, faithfulness, layerActivations, loadModel', async () => {
+  const model = sequentialGapCnn();
+  const input = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
+  const image = tf.zeros([32, 32, 3]) as tf.Tensor3D;
+  const heat: Heatmap = { width: 32, height: 32, data: new Float32Array(1024) };
+  const before = tf.memory().numTensors;
+  assert.throws(() => digitsCanvas({ split: 'val' as never, count: 1, seed: 1 }), camlabError(/^split must be one of 'train', 'validation', 'test', got the string 'val'\.$/));
+  assert.throws(() => digitsCanvas({ split: 'test', count: '5' as never, seed: 1 }), camlabError(/^count must be an integer ≥ 0, got the string '5'\.$/));
+  assert.throws(() => digitsCanvas({ split: 'test', count: 1, seed: NaN }), camlabError(/^seed must be an integer, got NaN\.$/));
+  await assert.rejects(faithfulness(model, input, heat, 0, { steps: 0 }), camlabError(/^steps must be an integer ≥ 1, got 0\.$/));
+  await assert.rejects(faithfulness(model, input, heat, '1' as never), camlabError(/^classIndex must be an integer ≥ 0, got the string '1'\.$/));
+  await assert.rejects(faithfulness(model, input, { ...heat, data: new Float32Array(3) }, 0), camlabError(/^The heat map is inconsistent/));
+  await assert.rejects(layerActivations(model, image, 3 as never), camlabError(/^layer must be a string \(a layer's name or nested path\), got 3\.$/));
+  await assert.rejects(loadModel(undefined as never), camlabError(/^loadModel takes a model\.json path, its folder or an http\(s\) URL, got undefined\.$/));
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([input, image]);
+  model.dispose();
 });

@@ -1,6 +1,7 @@
 import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
+import { describeValue } from '../validate';
 import { toModelInput } from '../image/model-input';
 import { assertImages } from '../image/validate';
 import { probedForward, scoreReader } from './probe';
@@ -16,6 +17,7 @@ import { findLayer, outputShapeOf } from './layers';
 export async function layerActivations(model: tf.LayersModel, images: tf.Tensor3D | tf.Tensor4D, layer: string): Promise<tf.Tensor> {
   await ready();
   assertImages(images);
+  if (typeof layer !== 'string') throw new CamlabError(`layer must be a string (a layer's name or nested path), got ${describeValue(layer)}.`);
   const entry = findLayer(model, layer);
   if (!outputShapeOf(entry.layer)) throw new CamlabError(`Layer '${entry.path}' has several outputs; name one of the layers that take them.`);
   return tf.tidy(() => {

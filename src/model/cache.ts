@@ -59,6 +59,6 @@ export async function cachedDownload(url: string, options: { progress?: boolean 
   } catch (error) {
     await rm(partial, { force: true });
     if (error instanceof CamlabError) throw error;
-    throw new CamlabError(`Downloading ${url} failed: ${(error as Error).message}. Nothing was cached; try again.`);
+    throw new CamlabError(`Downloading ${url} failed: ${(error as Error).message}. Nothing was cached; try again.`, { cause: error });
   }
 }
