@@ -94,6 +94,8 @@ test('options are checked by type and range where they enter; a string is named 
     await assert.rejects(gradCam(model, image, options as never), camlabError(pattern), `gradCam ${JSON.stringify(options)}`);
   }
   await assert.rejects(explain(model, image, { method: 'gradcam', score: 'nope' as never }), camlabError(/^score must be one of/));
+  await assert.rejects(explain(model, image, null as never), camlabError(/^The options of explain must be an object, got null\.$/));
+  await assert.rejects(explain(model, image, { method: 3 as never }), camlabError(/^method must be a string, got 3\.$/));
   assert.throws(() => toModelInput(image, model, { fit: 3 as never }), camlabError(/^fit must be one of 'stretch', 'center-crop', got 3\.$/));
   assert.equal(tf.memory().numTensors, before);
   image.dispose();
@@ -210,6 +212,9 @@ test('the other entry points check their arguments too: digitsCanvas, faithfulne
   await assert.rejects(faithfulness(model, input, heat, 0, { steps: 0 }), camlabError(/^steps must be an integer ≥ 1, got 0\.$/));
   await assert.rejects(faithfulness(model, input, heat, '1' as never), camlabError(/^classIndex must be an integer ≥ 0, got the string '1'\.$/));
   await assert.rejects(faithfulness(model, input, { ...heat, data: new Float32Array(3) }, 0), camlabError(/^The heat map is inconsistent/));
+  const nanInput = tf.fill([1, 32, 32, 3], NaN) as tf.Tensor4D;
+  await assert.rejects(faithfulness(model, nanInput, heat, 0), camlabError(/^The image holds 3072 NaN or infinite value\(s\) \(the first, NaN, at image 0, row 0, column 0, channel 0\)/));
+  nanInput.dispose();
   await assert.rejects(layerActivations(model, image, 3 as never), camlabError(/^layer must be a string \(a layer's name or nested path\), got 3\.$/));
   await assert.rejects(loadModel(undefined as never), camlabError(/^loadModel takes a model\.json path, its folder or an http\(s\) URL, got undefined\.$/));
   assert.equal(tf.memory().numTensors, before);

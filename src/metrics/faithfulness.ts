@@ -1,6 +1,6 @@
 import { tf } from '../tf';
 import { assertHeatmap, type Heatmap } from '../image/heatmap';
-import { assertTensor } from '../image/validate';
+import { assertFinite, assertTensor } from '../image/validate';
 import { checkFaithfulnessOptions } from '../validate';
 import { resizeHeatmap } from '../image/resize';
 
@@ -31,6 +31,7 @@ export interface FaithfulnessOptions {
 export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, heatmap: Heatmap, classIndex: number, options: FaithfulnessOptions = {}): Promise<Faithfulness> {
   checkFaithfulnessOptions(options, classIndex);
   assertTensor(input, 'The model input');
+  assertFinite(input as tf.Tensor4D);
   assertHeatmap(heatmap);
   const steps = options.steps ?? 16;
   const [, height, width] = input.shape;
