@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   tf, ready, CamlabError, classActivationMap, gradCam, explain, overlayPng, boundingBox, inspectModel, loadModel,
-  modelInputSize, toModelInput, digitsCanvas, faithfulness, layerActivations, type Heatmap,
+  modelInputSize, toModelInput, digitsCanvas, faithfulness, layerActivations, gradCamPlusPlus, layerCam, hiResCam, currentBackend, type Heatmap,
 } from '../src';
 import { sequentialGapCnn } from './helpers/models';
 import { nonFiniteReport } from './helpers/non-finite';
@@ -121,10 +121,10 @@ test('heat maps are checked before they are drawn or boxed', async () => {
   image.dispose();
 });
 
-/** A GAP-CNN that takes images of any size: [null, null, 3]. */
-function variableSizeGapCnn(): tf.LayersModel {
+/** A GAP-CNN that takes images of any size: [null, null, 3] (or, with `size`, the same weights at a fixed size). */
+function variableSizeGapCnn(size: [number, number] | [null, null] = [null, null]): tf.LayersModel {
   const init = (seed: number) => tf.initializers.glorotNormal({ seed });
-  const input = tf.input({ shape: [null, null, 3] });
+  const input = tf.input({ shape: [...size, 3] });
   let x = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(21), name: 'conv1' }).apply(input) as tf.SymbolicTensor;
   x = tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(22), name: 'features' }).apply(x) as tf.SymbolicTensor;
@@ -147,8 +147,16 @@ test('a model with a variable input size runs at the image’s own size, or at t
   const [given] = await classActivationMap(model, image, { classIndex: 1, inputSize: [16, 24] });
   assert.deepEqual([given.raw.width, given.raw.height], [12, 8]);
   assert.deepEqual([given.heatmap.width, given.heatmap.height], [40, 30]);
-  const [grad] = await gradCam(model, image);
-  assert.deepEqual([grad.raw.width, grad.raw.height], [20, 15]);
+  // Methods with per-position gradients see the same maps as the model built for 30×40 with the same weights.
+  const built = variableSizeGapCnn([30, 40]);
+  for (const method of [gradCam, gradCamPlusPlus, layerCam, hiResCam]) {
+    const [open] = await method(model, image, { classIndex: 2 });
+    const [fixedAt] = await method(built, image, { classIndex: 2 });
+    assert.deepEqual([open.raw.width, open.raw.height], [20, 15]);
+    const worst = open.raw.data.reduce((m, v, i) => Math.max(m, Math.abs(v - fixedAt.raw.data[i])), 0);
+    assert.ok(worst < 1e-5, `${open.method}: largest difference ${worst}`);
+  }
+  built.dispose();
   const input = toModelInput(image, model);
   assert.deepEqual(input.shape, [1, 30, 40, 3]);
   input.dispose();
@@ -219,5 +227,29 @@ test('the other entry points check their arguments too: digitsCanvas, faithfulne
   await assert.rejects(loadModel(undefined as never), camlabError(/^loadModel takes a model\.json path, its folder or an http\(s\) URL, got undefined\.$/));
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([input, image]);
+  model.dispose();
+});
+
+test('a gradient kernel the backend lacks is a camlab error with the original as cause, and leaks nothing', async (t) => {
+  if (currentBackend() !== 'wasm') return t.skip('only WASM lacks the depthwise convolution gradients');
+  const init = (seed: number) => tf.initializers.glorotNormal({ seed });
+  const model = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: init(31), name: 'c1' }),
+    tf.layers.depthwiseConv2d({ kernelSize: 3, depthwiseInitializer: init(32), name: 'dw' }),
+    tf.layers.conv2d({ filters: 4, kernelSize: 1, activation: 'relu', kernelInitializer: init(33), name: 'pw' }),
+    tf.layers.globalAveragePooling2d({}),
+    tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: init(34) }),
+  ] });
+  const image = tf.fill([16, 16, 3], 100) as tf.Tensor3D;
+  const before = tf.memory().numTensors;
+  const error = await gradCam(model, image, { layer: 'c1' }).catch((e: Error) => e);
+  assert.ok(error instanceof CamlabError, String(error));
+  assert.match(error.message, /^The gradient of the class score with respect to 'c1' could not be computed on the 'wasm' backend \(Kernel 'DepthwiseConv2dNativeBackpropInput' not registered for backend 'wasm'\)\. Use a method without gradients/);
+  assert.ok(error.cause instanceof Error && !(error.cause instanceof CamlabError));
+  assert.equal(tf.memory().numTensors, before);
+  const [after] = await gradCam(model, image, { layer: 'pw' });
+  assert.equal(after.layer, 'pw');
+  assert.equal(tf.memory().numTensors, before);
+  image.dispose();
   model.dispose();
 });

@@ -37,66 +37,7 @@ export function modelInputSize(model: tf.LayersModel, options: { image?: { heigh
         `or an image, whose own size is then used.`,
     );
   }
-  const size = { height, width, channels: channels ?? 3 };
-  if (!fixedHeight || !fixedWidth) assertLayersFit(model, size);
-  return size;
-}
-
-type ShapeLog = { layer: string; shape: (number | null)[] }[];
-
-/**
- * At a size the model was not built for, a layer's output can become empty (a 3×3 'valid' convolution of
- * a 1×1 image), and WASM then reads out of bounds and aborts for the rest of the process. The shapes are
- * inferred first, layer by layer, without running anything.
- */
-function assertLayersFit(model: tf.LayersModel, size: InputSize): void {
-  const empty = (s: InputSize) => emptyLayers(model, s)[0];
-  const found = empty(size);
-  if (!found) return;
-  const square = (side: number) => empty({ ...size, height: side, width: side });
-  let high = 1; // then the smallest square side that works, by doubling and bisection
-  while (high <= 8192 && square(high)) high *= 2;
-  let low = high / 2;
-  while (high - low > 1) {
-    const mid = Math.floor((low + high) / 2);
-    if (square(mid)) low = mid;
-    else high = mid;
-  }
-  throw new CamlabError(
-    `The model cannot run at ${size.height}×${size.width} (height × width): its layer '${found.layer}' would output [${found.shape.join(', ')}]. ` +
-      (high <= 8192 ? `Give larger images, or pass { inputSize: [${high}, ${high}] } (the smallest square it takes) or more to stretch them.` : 'Give larger images.'),
-  );
-}
-
-/** The layers whose inferred output has an empty or negative side at this input size. */
-function emptyLayers(model: tf.LayersModel, size: InputSize): ShapeLog {
-  const log: ShapeLog = [];
-  const restore: (() => void)[] = [];
-  const record = (container: tf.LayersModel) => {
-    for (const layer of container.layers) {
-      if (layer instanceof tf.LayersModel) record(layer);
-      const own = Object.prototype.hasOwnProperty.call(layer, 'computeOutputShape');
-      const original = layer.computeOutputShape;
-      layer.computeOutputShape = function (this: tf.layers.Layer, shape) {
-        const out = original.call(this, shape);
-        if (!Array.isArray(out[0])) log.push({ layer: this.name, shape: out as (number | null)[] });
-        return out;
-      };
-      restore.push(() => (own ? (layer.computeOutputShape = original) : delete (layer as Partial<tf.layers.Layer>).computeOutputShape));
-    }
-  };
-  try {
-    record(model);
-    const input = [1, size.height, size.width, size.channels];
-    // A Sequential model that has not run yet has no input layer to start from: walk its layers in order.
-    if (model.inputLayers.length === 0) model.layers.reduce<tf.Shape | tf.Shape[]>((shape, layer) => layer.computeOutputShape(shape), input);
-    else model.computeOutputShape(input);
-  } catch (error) {
-    throw new CamlabError(`The model cannot run at ${size.height}×${size.width}: its shapes do not work out (${(error as Error).message}).`, { cause: error });
-  } finally {
-    restore.forEach((undo) => undo());
-  }
-  return log.filter((entry) => entry.shape.some((d) => d !== null && d <= 0));
+  return { height, width, channels: channels ?? 3 };
 }
 
 /**
