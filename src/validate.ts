@@ -118,10 +118,10 @@ export function checkLoadImageOptions(options: unknown): void {
   each(checkOptionsObject('loadImage', options), { maxMegapixels: (n, v) => checkNumber(n, v, { min: 0, exclusiveMin: true }) });
 }
 
-export function checkOverlayOptions(options: unknown): void {
-  each(checkOptionsObject('overlayPng', options), {
+export function checkOverlayOptions(options: unknown, entry = 'overlayPng'): void {
+  each(checkOptionsObject(entry, options), {
     colormap: (n, v) => checkOneOf(n, v, COLORMAPS),
-    alpha: (n, v) => checkNumber(`Overlay ${n}`, v, { min: 0, max: 1 }),
+    alpha: (n, v) => checkNumber(n, v, { min: 0, max: 1 }),
   });
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   tf, ready, CamlabError, classActivationMap, gradCam, explain, overlayPng, boundingBox, inspectModel, loadModel,
-  modelInputSize, toModelInput, digitsCanvas, faithfulness, layerActivations, gradCamPlusPlus, layerCam, hiResCam, currentBackend, type Heatmap,
+  modelInputSize, toModelInput, digitsCanvas, faithfulness, layerActivations, gradCamPlusPlus, layerCam, hiResCam, currentBackend, heatmapFigure, type Heatmap,
 } from '../src';
 import { sequentialGapCnn } from './helpers/models';
 import { nonFiniteReport } from './helpers/non-finite';
@@ -112,7 +112,9 @@ test('heat maps are checked before they are drawn or boxed', async () => {
   await assert.rejects(overlayPng(image, oneInf), camlabError(/^The heat map holds 1 NaN or infinite value\(s\) of 6 \(the first at row 1, column 1\); it cannot be drawn or boxed\.$/));
   await assert.rejects(overlayPng(image, null as never), camlabError(/^The heat map must be \{ width, height, data: Float32Array \} .*got null\.$/));
   await assert.rejects(overlayPng(image, short, { colormap: 'rainbow' as never }), camlabError(/^colormap must be one of 'jet', 'viridis', 'inferno', 'turbo', 'gray', got the string 'rainbow'\.$/));
-  await assert.rejects(overlayPng(image, short, { alpha: '0.5' as never }), camlabError(/^Overlay alpha must be a number between 0 and 1, got the string '0\.5'\.$/));
+  await assert.rejects(overlayPng(image, short, { alpha: '0.5' as never }), camlabError(/^alpha must be a number between 0 and 1, got the string '0\.5'\.$/));
+  assert.throws(() => heatmapFigure(image, allNaN), camlabError(/^The heat map holds 6 NaN or infinite value\(s\) of 6/));
+  assert.throws(() => heatmapFigure(image, { width: 4, height: 4, data: new Float32Array(16) }, { alpha: NaN }), camlabError(/^alpha must be a number between 0 and 1, got NaN\.$/));
   assert.throws(() => boundingBox(allNaN), camlabError(/^The heat map holds 6 NaN or infinite value\(s\) of 6 \(the first at row 0, column 0\)/));
   assert.throws(() => boundingBox(short), camlabError(/inconsistent: 4×4 needs 16 values and it has 12/));
   assert.throws(() => boundingBox(oneInf, { threshold: '0.5' as never }), camlabError(/^threshold must be a number between 0 and 1, got the string '0\.5'\.$/));
