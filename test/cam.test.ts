@@ -159,7 +159,7 @@ test('bad requests get specific errors and leave no tensors behind', async () =>
   await rejects({ layer: 'gap' }, /'gap' outputs \[n, 16\], not feature maps \[n, h, w, channels\]\. Layers with feature maps: conv1, pool1, features\./);
   await rejects({ layer: 'conv1' }, /CAM is defined only at 'features'.*Grad-CAM/);
   await rejects({ classIndex: 5 }, /classIndex 5 is not a class.*0 to 4/);
-  await rejects({ classIndex: 1.5 }, /classIndex 1.5/);
+  await rejects({ classIndex: 1.5 }, /classIndex must be an integer, got 1.5/);
   await rejects({ classIndex: -1 }, /classIndex -1/);
   await rejects({ topK: 0 }, /topK must be an integer from 1 to 5/);
   await rejects({ topK: 6 }, /topK must be an integer from 1 to 5/);

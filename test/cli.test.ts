@@ -139,7 +139,7 @@ test('camlab cam on a folder: duplicate names, a .jpg/.png pair, an empty file a
   const skipped = lines.filter((l) => l.skipped);
   assert.deepEqual(skipped.map((l) => l.image.slice(input.length + 1)), ['empty.png', 'text.png']);
   assert.match(skipped[0].skipped!, /is empty \(0 bytes\)/);
-  assert.match(skipped[1].skipped!, /could not be decoded as an image/);
+  assert.match(skipped[1].skipped!, /could not be decoded: it is none of the formats camlab reads/);
   const maps = lines.filter((l) => !l.skipped);
   assert.equal(maps.length, 4 * 2);
   for (const line of maps) {

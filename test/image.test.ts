@@ -101,7 +101,7 @@ test('overlayPng blends the colormap over the image, decoded back', async () => 
   // Jet runs from dark blue (cold) to dark red (hot), as in the CAM paper.
   assert.deepEqual(colorAt('jet', 0), [0, 0, 128]);
   assert.deepEqual(colorAt('jet', 1), [128, 0, 0]);
-  await assert.rejects(overlayPng(image, heatmap, { alpha: 2 }), /alpha must be between 0 and 1/);
+  await assert.rejects(overlayPng(image, heatmap, { alpha: 2 }), /alpha must be a number between 0 and 1, got 2/);
   image.dispose();
 });
 

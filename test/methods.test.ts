@@ -120,13 +120,17 @@ test('a layer without feature maps, and NaN activations, are clear errors', asyn
   const model = sequentialGapCnn();
   const image = tf.randomUniform([32, 32, 3], 0, 255, 'float32', 10) as tf.Tensor3D;
   await assert.rejects(gradCam(model, image, { layer: 'gap' }), (e: Error) => e instanceof CamlabError && /'gap' outputs \[n, 16\].*Layers with feature maps: conv1, pool1, features/.test(e.message));
-  // A linear conv passes NaN through (ReLU would turn it into 0).
+  // NaN input is refused before the model (bad-input.test.ts); NaN weights in a linear conv make NaN activations.
   const linear = tf.sequential({ layers: [
     tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'linear_features' }),
     tf.layers.globalAveragePooling2d({}),
     tf.layers.dense({ units: 2, activation: 'softmax' }),
   ] });
-  const broken = tf.fill([8, 8, 3], NaN) as tf.Tensor3D;
+  const conv = linear.getLayer('linear_features');
+  const nanWeights = conv.getWeights().map((w) => tf.fill(w.shape, NaN));
+  conv.setWeights(nanWeights);
+  tf.dispose(nanWeights);
+  const broken = tf.fill([8, 8, 3], 100) as tf.Tensor3D;
   const before = tf.memory().numTensors;
   await assert.rejects(layerCam(linear, broken), /activations of 'linear_features' hold 72 NaN or infinite value\(s\)/);
   assert.equal(tf.memory().numTensors, before);

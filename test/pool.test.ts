@@ -96,7 +96,7 @@ test('a bad file is skipped with its reason and the others are still explained',
   for await (const file of explainFiles([bad], { model: modelDir, workers: 2 })) files.push(file);
   assert.deepEqual(files.map((f) => f.results.length), [1, 0, 0, 1]);
   assert.match(files[1].skipped!, /2-empty\.png' is empty \(0 bytes\)/);
-  assert.match(files[2].skipped!, /3-text\.png' could not be decoded as an image/);
+  assert.match(files[2].skipped!, /3-text\.png' could not be decoded: it is none of the formats camlab reads/);
   assert.equal(files[0].skipped, undefined);
 });
 

@@ -5,6 +5,7 @@ import { assertImages } from '../image/validate';
 import type { ModelInputOptions } from '../image/model-input';
 import { findCamHead, type CamHead } from '../model/inspect';
 import { runMethod, targetLayer } from './family';
+import { checkMethodOptions } from '../validate';
 import { camMethod } from './methods/cam';
 import type { CamResult, ClassTargets } from './types';
 
@@ -27,6 +28,7 @@ export interface CamOptions extends ClassTargets, ModelInputOptions {
  */
 export async function classActivationMap(model: tf.LayersModel, images: tf.Tensor3D | tf.Tensor4D, options: CamOptions = {}): Promise<CamResult[]> {
   await ready();
+  checkMethodOptions(options, 'classActivationMap');
   assertImages(images);
   const head = findCamHead(model);
   if (options.layer !== undefined) checkLayer(model, head, options.layer);

@@ -13,6 +13,7 @@ import type { CamMethod, MethodName } from './methods/method';
 import { camMethod } from './methods/cam';
 import { scoreCamMethod } from './methods/scorecam';
 import type { CamResult } from './types';
+import { checkMethodOptions } from '../validate';
 
 type Images = tf.Tensor3D | tf.Tensor4D;
 
@@ -45,6 +46,7 @@ export const eigenCam = (model: tf.LayersModel, images: Images, options?: Method
  * @example const results = await explain(model, image, { method: 'gradcam++', layer: 'block3_conv1' });
  */
 export async function explain(model: tf.LayersModel, images: Images, options: MethodOptions & { method?: MethodName } = {}): Promise<CamResult[]> {
+  checkMethodOptions(options, 'explain');
   const { method, ...rest } = options;
   const name = method ?? (camIsExact(model, rest.layer) ? 'cam' : 'gradcam');
   if (name === 'cam') return classActivationMap(model, images, rest);

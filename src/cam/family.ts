@@ -6,6 +6,8 @@ import { modelInputSize, toModelInput, visibleRegion, type ModelInputOptions } f
 import { findCamHead } from '../model/inspect';
 import { findLayer, flattenLayers, isContainer, isFourD, outputShapeOf, type LayerEntry } from '../model/layers';
 import { ProgressBar } from '../progress';
+import { checkMethodOptions } from '../validate';
+import { assertLayersFit, hasOpenInputSize } from '../model/shapes';
 import { toHeatmaps } from './core';
 import { gatherEvidence, type Evidence } from './gradients';
 import { scoreReader, probedForward } from '../model/probe';
@@ -31,12 +33,14 @@ export interface MethodOptions extends ClassTargets, ModelInputOptions {
  */
 export async function runMethod(method: CamMethod, model: tf.LayersModel, images: tf.Tensor3D | tf.Tensor4D, options: MethodOptions = {}): Promise<CamResult[]> {
   await ready();
+  checkMethodOptions(options, method.name);
   assertImages(images);
   const target = targetLayer(model, options.layer);
   const reader = scoreReader(model, options.score);
   const [height, width] = images.rank === 3 ? images.shape : images.shape.slice(1);
   const numImages = images.rank === 3 ? 1 : images.shape[0];
-  const size = modelInputSize(model);
+  const size = modelInputSize(model, { image: { height, width }, inputSize: options.inputSize });
+  if (hasOpenInputSize(model)) assertLayersFit(model, size);
   const input = toModelInput(images, size, options);
   const region = visibleRegion(height, width, size, options.fit);
   const numClasses = reader.binary ? 2 : model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;

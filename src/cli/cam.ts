@@ -67,6 +67,8 @@ function settingsOf(options: CliOptions, pngs: boolean): ExplainSettings {
     preprocess: options.preprocess,
     fit: options.fit,
     threshold: options.threshold,
+    maxMegapixels: options.maxMegapixels,
+    megapixelsFlag: '--max-megapixels',
     ...(pngs ? { overlay: { colormap: options.colormap ?? 'jet', alpha: options.alpha ?? 0.5 } } : {}),
   };
 }

@@ -29,6 +29,7 @@ export interface CliOptions {
   workers?: number;
   count?: number;
   seed?: number;
+  maxMegapixels?: number;
   /** `notebooks --force` overwrites notebooks already in the folder. */
   force?: boolean;
 }
@@ -61,6 +62,7 @@ export const OPTIONS: OptionRow[] = [
   { flag: 'colormap', value: 'C', commands: ['cam'], help: `${COLORMAPS.join(', ')} (default jet)`, read: (t, f) => ({ colormap: oneOf(t, f, COLORMAPS) }) },
   { flag: 'alpha', value: 'A', commands: ['cam'], help: 'opacity of the heat map over the image, 0..1 (default 0.5)', read: (t, f) => ({ alpha: fraction(t, f) }) },
   { flag: 'threshold', value: 'T', commands: ['cam'], help: 'box threshold, 0..1, a share of the map\'s maximum (default: the model\'s, else 0.2)', read: (t, f) => ({ threshold: fraction(t, f) }) },
+  { flag: 'max-megapixels', value: 'N', commands: ['cam'], help: 'refuse images over N megapixels (default 40); the size is read from the header, before decoding', read: (t, f) => ({ maxMegapixels: aboveZero(t, f) }) },
   { flag: 'workers', value: 'N', commands: ['cam', 'eval'], help: 'worker threads, each with its own model copy (default: one per core, fewer if memory is short; 1 = no threads)', read: (t, f) => ({ workers: whole(t, f, 1) }) },
   { flag: 'count', value: 'N', commands: ['eval'], help: 'held-out canvases (default 1000; 200 with --method)', read: (t, f) => ({ count: whole(t, f, 1) }) },
   { flag: 'seed', value: 'S', commands: ['eval'], help: 'seed of the canvases (default 3)', read: (t, f) => ({ seed: whole(t, f, 0) }) },
@@ -114,6 +116,13 @@ function nonEmpty(text: string, flag: string): string {
 function whole(text: string, flag: string, min: number): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isInteger(value) || value < min) throw new CamlabError(`${flag} takes a whole number ≥ ${min}, got '${text}'.`);
+  return value;
+}
+
+function aboveZero(text: string, flag: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new CamlabError(`${flag} takes a number, got '${text}'.`);
+  if (value <= 0) throw new CamlabError(`${flag} takes a number above 0, got '${text}'.`);
   return value;
 }
 

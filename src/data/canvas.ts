@@ -1,5 +1,5 @@
 import { tf } from '../tf';
-import { CamlabError } from '../errors';
+import { checkCanvasOptions } from '../validate';
 import type { Box } from '../localize/box';
 import { DIGIT_SIZE, SPLITS, sourceDigits, type SourceDigit, type Split } from './digits';
 import { Random } from './random';
@@ -54,9 +54,9 @@ export function digitsCanvas(options: CanvasOptions): Sample[] {
 }
 
 /** The canvases as grey pixel arrays (for training and evaluation in bulk). */
-export function renderCanvases({ split, count, seed }: CanvasOptions, options: { keepInk?: boolean } = {}): CanvasPixels[] {
-  if (!SPLITS.includes(split)) throw new CamlabError(`split must be one of ${SPLITS.join(', ')}, got '${split}'.`);
-  if (!Number.isInteger(count) || count < 0) throw new CamlabError(`count must be a whole number ≥ 0, got ${count}.`);
+export function renderCanvases(canvas: CanvasOptions, options: { keepInk?: boolean } = {}): CanvasPixels[] {
+  checkCanvasOptions(canvas, SPLITS);
+  const { split, count, seed } = canvas;
   const digits = sourceDigits(split);
   const random = new Random(seed * 7919 + SPLITS.indexOf(split) + 1);
   return Array.from({ length: count }, () => {

@@ -1,6 +1,7 @@
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
-import { assertImages } from './validate';
+import { checkModelInputOptions } from '../validate';
+import { assertFinite, assertImages } from './validate';
 import { preprocess, type Preprocessing } from './preprocess';
 
 export type Fit = 'stretch' | 'center-crop';
@@ -11,17 +12,32 @@ export interface InputSize {
   channels: number;
 }
 
-/** The fixed [height, width, channels] a model takes, read from its first input. */
-export function modelInputSize(model: tf.LayersModel): InputSize {
+/**
+ * The [height, width, channels] a model takes, read from its first input. Where the model leaves a
+ * side open (`[null, null, null, 3]`), `inputSize` ([height, width]) fills it, else the image's own size.
+ */
+export function modelInputSize(model: tf.LayersModel, options: { image?: { height: number; width: number }; inputSize?: [number, number] } = {}): InputSize {
   const shape = model.inputs[0]?.shape;
   if (!shape || shape.length !== 4) {
-    throw new CamlabError(`The model's input has shape [${shape?.join(', ')}], not [batch, height, width, channels]; camlab explains image models.`);
+    throw new CamlabError(`The model's input has shape [${shape?.map((d) => d ?? 'null').join(', ')}], not [batch, height, width, channels]; camlab explains image models.`);
   }
-  const [, height, width, channels] = shape;
-  if (!height || !width || !channels) {
-    throw new CamlabError(`The model's input size is not fixed ([${shape.join(', ')}]); resize images yourself before calling camlab.`);
+  const [, fixedHeight, fixedWidth, channels] = shape;
+  const shown = `[${shape.map((d) => d ?? 'null').join(', ')}]`;
+  const [givenHeight, givenWidth] = options.inputSize ?? [];
+  for (const [side, fixed, given] of [['height', fixedHeight, givenHeight], ['width', fixedWidth, givenWidth]] as const) {
+    if (fixed && given !== undefined && fixed !== given) {
+      throw new CamlabError(`inputSize asks for ${side} ${given}, but the model's input is fixed at ${shown}; leave inputSize out for this model.`);
+    }
   }
-  return { height, width, channels };
+  const height = fixedHeight ?? givenHeight ?? options.image?.height;
+  const width = fixedWidth ?? givenWidth ?? options.image?.width;
+  if (!height || !width) {
+    throw new CamlabError(
+      `The model's input size is not fixed (${shown}); pass the size to run it at as { inputSize: [height, width] }, ` +
+        `or an image, whose own size is then used.`,
+    );
+  }
+  return { height, width, channels: channels ?? 3 };
 }
 
 /**
@@ -32,15 +48,19 @@ export function modelInputSize(model: tf.LayersModel): InputSize {
  */
 export interface ModelInputOptions {
   fit?: Fit;
+  /** [height, width] to run a model whose input size is not fixed at (default: each image's own size). */
+  inputSize?: [number, number];
   /** Pixel preprocessing after resizing (default 'none'). */
   preprocess?: Preprocessing;
 }
 
 export function toModelInput(images: tf.Tensor3D | tf.Tensor4D, model: tf.LayersModel | InputSize, options: ModelInputOptions = {}): tf.Tensor4D {
   assertImages(images);
-  const size = model instanceof tf.LayersModel ? modelInputSize(model) : model;
+  checkModelInputOptions(options);
+  assertFinite(images);
+  const [height, width] = images.shape.slice(-3, -1);
+  const size = model instanceof tf.LayersModel ? modelInputSize(model, { image: { height, width }, inputSize: options.inputSize }) : model;
   const fit = options.fit ?? 'stretch';
-  if (fit !== 'stretch' && fit !== 'center-crop') throw new CamlabError(`fit must be 'stretch' or 'center-crop', got '${fit}'.`);
   return tf.tidy(() => {
     let batch: tf.Tensor4D = images.rank === 3 ? tf.expandDims(images as tf.Tensor3D, 0) : (images as tf.Tensor4D);
     batch = tf.cast(batch, 'float32');

@@ -1,8 +1,8 @@
 import { Jimp } from 'jimp';
 import { tf } from '../tf';
-import { CamlabError } from '../errors';
+import { checkOverlayOptions } from '../validate';
 import { colorAt, type ColormapName } from './colormap';
-import type { Heatmap } from './heatmap';
+import { assertHeatmap, type Heatmap } from './heatmap';
 import { resizeHeatmap } from './resize';
 import { assertImage3D } from './validate';
 
@@ -27,8 +27,9 @@ export async function overlayPng(image: tf.Tensor3D, heatmap: Heatmap, options: 
 /** The blended pixels as RGBA bytes (what `overlayPng` encodes). */
 export async function overlayRgba(image: tf.Tensor3D, heatmap: Heatmap, options: OverlayOptions = {}): Promise<Uint8Array> {
   assertImage3D(image);
+  checkOverlayOptions(options);
+  assertHeatmap(heatmap);
   const alpha = options.alpha ?? 0.5;
-  if (!(alpha >= 0 && alpha <= 1)) throw new CamlabError(`Overlay alpha must be between 0 and 1, got ${alpha}.`);
   const colormap = options.colormap ?? 'jet';
   const [height, width] = image.shape;
   const map = resizeHeatmap(heatmap, width, height);

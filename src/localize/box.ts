@@ -1,5 +1,5 @@
-import { CamlabError } from '../errors';
-import type { Heatmap } from '../image/heatmap';
+import { assertHeatmap, type Heatmap } from '../image/heatmap';
+import { checkBoxOptions } from '../validate';
 
 /** A box in pixels: the top-left corner and the size (a one-pixel box has width 1). */
 export interface Box {
@@ -16,12 +16,10 @@ export interface Box {
  * @example const box = boundingBox(result.heatmap, { threshold: 0.2 });
  */
 export function boundingBox(heatmap: Heatmap, options: { threshold?: number } = {}): Box {
+  checkBoxOptions(options);
+  assertHeatmap(heatmap);
   const threshold = options.threshold ?? 0.2;
   const { width, height, data } = heatmap;
-  if (!(threshold >= 0 && threshold <= 1)) throw new CamlabError(`threshold must be between 0 and 1, got ${threshold}.`);
-  if (width * height === 0 || data.length !== width * height) {
-    throw new CamlabError(`The heat map is empty or inconsistent (${width}×${height} with ${data.length} values).`);
-  }
   let max = -Infinity;
   for (const v of data) if (v > max) max = v;
   const cut = threshold * max;

@@ -1,7 +1,7 @@
 import { tf } from '../tf';
 import { explain } from '../cam/explain';
 import type { MethodName } from '../cam/methods/method';
-import { modelInputSize, toModelInput } from '../image/model-input';
+import { toModelInput } from '../image/model-input';
 import type { Heatmap } from '../image/heatmap';
 import { boundingBox, iou } from '../localize/box';
 import { Random } from '../data/random';
@@ -66,7 +66,7 @@ export async function compareMethods(model: tf.LayersModel, samples: LabelledIma
       iouSum += overlap;
       if (overlap >= IOU_CORRECT) located++;
       if (peakInside(heatmap, sample.box)) pointed++;
-      const input = toModelInput(sample.image, modelInputSize(model));
+      const input = toModelInput(sample.image, model);
       scores.push(await faithfulness(model, input, heatmap, sample.label, { steps: options.steps }));
       input.dispose();
     }

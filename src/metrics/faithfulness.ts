@@ -1,5 +1,7 @@
 import { tf } from '../tf';
-import type { Heatmap } from '../image/heatmap';
+import { assertHeatmap, type Heatmap } from '../image/heatmap';
+import { assertFinite, assertTensor } from '../image/validate';
+import { checkFaithfulnessOptions } from '../validate';
 import { resizeHeatmap } from '../image/resize';
 
 export interface Faithfulness {
@@ -27,6 +29,10 @@ export interface FaithfulnessOptions {
  * batch of `steps + 1` inputs per curve.
  */
 export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, heatmap: Heatmap, classIndex: number, options: FaithfulnessOptions = {}): Promise<Faithfulness> {
+  checkFaithfulnessOptions(options, classIndex);
+  assertTensor(input, 'The model input');
+  assertFinite(input as tf.Tensor4D);
+  assertHeatmap(heatmap);
   const steps = options.steps ?? 16;
   const [, height, width] = input.shape;
   const map = resizeHeatmap(heatmap, width, height).data;

@@ -1,7 +1,9 @@
 import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
+import { describeValue } from '../validate';
 import { modelInputSize, toModelInput } from '../image/model-input';
+import { assertLayersFit, hasOpenInputSize } from './shapes';
 import { assertImages } from '../image/validate';
 import { probedForward, scoreReader } from './probe';
 import { findLayer, outputShapeOf } from './layers';
@@ -16,10 +18,13 @@ import { findLayer, outputShapeOf } from './layers';
 export async function layerActivations(model: tf.LayersModel, images: tf.Tensor3D | tf.Tensor4D, layer: string): Promise<tf.Tensor> {
   await ready();
   assertImages(images);
+  if (typeof layer !== 'string') throw new CamlabError(`layer must be a string (a layer's name or nested path), got ${describeValue(layer)}.`);
   const entry = findLayer(model, layer);
   if (!outputShapeOf(entry.layer)) throw new CamlabError(`Layer '${entry.path}' has several outputs; name one of the layers that take them.`);
+  const [height, width] = images.shape.slice(-3, -1);
+  if (hasOpenInputSize(model)) assertLayersFit(model, modelInputSize(model, { image: { height, width } }));
   return tf.tidy(() => {
-    const probed = probedForward(model, toModelInput(images, modelInputSize(model)), entry.layer, scoreReader(model));
+    const probed = probedForward(model, toModelInput(images, model), entry.layer, scoreReader(model));
     probed.scores.dispose(); // kept by the probe; the activations are returned, the rest goes with this tidy
     return probed.activations;
   });

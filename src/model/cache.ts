@@ -88,7 +88,7 @@ export async function cachedDownload(url: string, options: { progress?: boolean;
     await rm(partial, { force: true });
     if (watchdog.signal.aborted && !(error instanceof CamlabError)) throw stalled();
     if (error instanceof CamlabError) throw error;
-    throw new CamlabError(`Downloading ${url} failed: ${(error as Error).message}. Nothing was cached; try again.`);
+    throw new CamlabError(`Downloading ${url} failed: ${(error as Error).message}. Nothing was cached; try again.`, { cause: error });
   } finally {
     clearTimeout(timer);
   }

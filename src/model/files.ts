@@ -4,6 +4,7 @@ import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
+import { describeValue } from '../validate';
 import { describeNormalisation, normaliseKeras3 } from './keras3';
 
 interface WeightsGroup {
@@ -92,13 +93,16 @@ export function fileSystemSaver(folder: string): tf.io.IOHandler {
 }
 
 async function readModelJson(path: string): Promise<ModelJson> {
-  let parsed: ModelJson;
+  let parsed: ModelJson | null;
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
+    parsed = JSON.parse(await readFile(path, 'utf8')) as ModelJson | null;
   } catch (error) {
-    throw new CamlabError(`'${path}' is not a readable model.json (${(error as Error).message}).`);
+    throw new CamlabError(`'${path}' is not a readable model.json (${(error as Error).message}).`, { cause: error });
   }
-  if (!parsed.modelTopology) {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CamlabError(`'${path}' holds ${describeValue(parsed)}, not a model.json object with modelTopology and weightsManifest.`);
+  }
+  if (typeof parsed.modelTopology !== 'object' || parsed.modelTopology === null) {
     throw new CamlabError(`'${path}' has no modelTopology: it is not a TensorFlow.js layers model (graph models are not supported).`);
   }
   return parsed;

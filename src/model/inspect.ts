@@ -98,10 +98,14 @@ export function findCamHead(model: tf.LayersModel): CamHead {
   const pools = graph.entries.filter((e) => e.layer.getClassName() === 'GlobalAveragePooling2D');
   const pooling = pools[pools.length - 1];
   if (!pooling) {
+    // Grad-CAM needs feature maps too: recommend it only where there are some.
+    const hasFeatureMaps = graph.entries.some((e) => isFourD(e.layer));
     throw new CamlabError(
       `CAM needs a GlobalAveragePooling2D layer followed by a dense classifier, and this model has none ` +
         `(its last layers: ${graph.entries.slice(-4).map((e) => `${e.path} (${e.layer.getClassName()})`).join(', ')}). ` +
-        `Use a gradient method such as Grad-CAM, which works on any convolutional layer.`,
+        (hasFeatureMaps
+          ? `Use a gradient method such as Grad-CAM, which works on any convolutional layer.`
+          : `It has no layer with feature maps ([n, height, width, channels]) either, so no method of camlab applies: they explain convolutional image models.`),
     );
   }
   const feature = graph.predecessor(pooling);

@@ -133,7 +133,7 @@ export async function loadKerasModel(path: string): Promise<tf.LayersModel> {
     try {
       model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(strings(config)[0]) as tf.io.ModelJSON['modelTopology'] });
     } catch (error) {
-      throw new CamlabError(`The model in '${path}' could not be built by TensorFlow.js: ${(error as Error).message}`);
+      throw new CamlabError(`The model in '${path}' could not be built by TensorFlow.js: ${(error as Error).message}`, { cause: error });
     }
     try {
       assignWeights(model, weightsRoot(file, path), path);

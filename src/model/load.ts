@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
+import { describeValue } from '../validate';
 import { fileSystemLoader, resolveModelJson } from './files';
 import { attachMetadata } from './metadata';
 import { cachedDownload } from './cache';
@@ -15,6 +16,7 @@ import { loadKerasModel } from './keras-h5';
  * @example const model = await loadModel('data/models/digits-gap-cnn');
  */
 export async function loadModel(src: string): Promise<tf.LayersModel> {
+  if (typeof src !== 'string' || src === '') throw new CamlabError(`loadModel takes a model.json path, its folder or an http(s) URL, got ${describeValue(src)}.`);
   await ready();
   if (/\.(h5|hdf5|keras)$/i.test(src) && !/^https?:/i.test(src)) return loadKerasModel(src.replace(/^file:\/\//, ''));
   const json = /^https?:\/\//i.test(src) ? await downloadModel(src) : await resolveModelJson(src.replace(/^file:\/\//, ''));
@@ -23,7 +25,7 @@ export async function loadModel(src: string): Promise<tf.LayersModel> {
     model = await tf.loadLayersModel(fileSystemLoader(json));
   } catch (error) {
     if (error instanceof CamlabError) throw error;
-    throw new CamlabError(`'${json}' could not be turned into a model: ${(error as Error).message}`);
+    throw new CamlabError(`'${json}' could not be turned into a model: ${(error as Error).message}`, { cause: error });
   }
   try {
     await attachMetadata(model, json);
@@ -43,7 +45,7 @@ async function downloadModel(src: string): Promise<string> {
     manifest = JSON.parse(await readFile(json, 'utf8')) as typeof manifest;
   } catch (error) {
     await rm(json, { force: true });
-    throw new CamlabError(`${url} is not a model.json (${(error as Error).message}); nothing was cached.`);
+    throw new CamlabError(`${url} is not a model.json (${(error as Error).message}); nothing was cached.`, { cause: error });
   }
   for (const path of (manifest.weightsManifest ?? []).flatMap((group) => group.paths)) {
     await cachedDownload(new URL(path, url).href);

@@ -31,7 +31,7 @@ export async function attachMetadata(model: tf.LayersModel, modelJsonPath: strin
   try {
     metadata = JSON.parse(text) as ModelMetadata;
   } catch (error) {
-    throw new CamlabError(`'${path}' is not valid JSON (${(error as Error).message}); fix it or remove it.`);
+    throw new CamlabError(`'${path}' is not valid JSON (${(error as Error).message}); fix it or remove it.`, { cause: error });
   }
   const outputs = model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
   // A single sigmoid unit has two classes, so two labels.

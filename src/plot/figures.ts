@@ -1,9 +1,10 @@
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { colormapAnchors, type ColormapName } from '../image/colormap';
-import type { Heatmap } from '../image/heatmap';
+import { assertHeatmap, type Heatmap } from '../image/heatmap';
 import { imageDataUri, rgbaFromRgb } from '../image/png';
 import { assertImage3D } from '../image/validate';
+import { checkOverlayOptions } from '../validate';
 import type { Box } from '../localize/box';
 import type { CamResult } from '../cam/types';
 import { escapeText, type Annotation, type Axis, type Figure, type HeatmapTrace, type Layout, type Shape, type Trace } from './figure';
@@ -224,9 +225,10 @@ interface Panel {
 /** Image trace + heat map trace on one pair of axes, in image pixel coordinates (y down). */
 function imagePanel(image: tf.Tensor3D, heatmap: Heatmap, suffix: string, options: HeatmapFigureOptions, showScale: boolean): Panel {
   assertImage3D(image);
+  assertHeatmap(heatmap);
+  checkOverlayOptions(options, 'the figure');
   const [height, width] = image.shape;
   const alpha = options.alpha ?? 0.5;
-  if (!(alpha >= 0 && alpha <= 1)) throw new CamlabError(`alpha must be between 0 and 1, got ${alpha}.`);
   const source = imageDataUri(rgbaFromRgb(image.dataSync(), width, height), width, height);
   const heat = heatTrace(heatmap, width, height, options.colormap ?? 'jet', alpha, suffix, showScale);
   const shapes: Shape[] = [];

@@ -5,7 +5,7 @@ import { ready, type BackendName } from '../backend';
 import { CamlabError } from '../errors';
 import { COLORMAPS } from '../image/colormap';
 import { PREPROCESSINGS } from '../image/preprocess';
-import { loadImage } from '../image/load';
+import { ImageTooLargeError, loadImage } from '../image/load';
 import { overlayPng, type OverlayOptions } from '../image/overlay';
 import { modelInputSize, type Fit } from '../image/model-input';
 import type { Preprocessing } from '../image/preprocess';
@@ -33,6 +33,8 @@ export interface ExplainSettings extends ClassTargets {
   overlay?: OverlayOptions;
   /** Images larger than this are refused (loadImage's limit, default 40). */
   maxMegapixels?: number;
+  /** The caller's flag that raises the limit, named in the refusal (default: the API's option). */
+  megapixelsFlag?: string;
 }
 
 /** What a pool learnt when its first explainer opened: the settings as they resolved on this model. */
@@ -121,7 +123,7 @@ export async function openExplainer(settings: ExplainSettings): Promise<Explaine
       weightBytes: model.getWeights().reduce((sum, w) => sum + w.size * 4, 0),
     };
     const run = async (input: JobInput): Promise<JobOutput> => {
-      const image = 'path' in input ? await loadImage(input.path, { maxMegapixels: settings.maxMegapixels }) : tf.tensor(input.pixels, input.shape, 'float32');
+      const image = 'path' in input ? await loadFile(input.path, settings) : tf.tensor(input.pixels, input.shape, 'float32');
       try {
         const targets = 'path' in input || (input.classIndex === undefined && input.topK === undefined) ? {} : { classIndex: input.classIndex, topK: input.topK };
         const maps = await explain(model, image as tf.Tensor3D | tf.Tensor4D, { ...options, ...targets });
@@ -142,6 +144,12 @@ export async function openExplainer(settings: ExplainSettings): Promise<Explaine
     model.dispose();
     throw error;
   }
+}
+
+function loadFile(path: string, { maxMegapixels, megapixelsFlag }: ExplainSettings): Promise<tf.Tensor3D> {
+  return loadImage(path, { maxMegapixels }).catch((error: Error) => {
+    throw error instanceof ImageTooLargeError && megapixelsFlag ? error.withAdvice((needed) => `run with ${megapixelsFlag} ${needed}`) : error;
+  });
 }
 
 /** The buffers of a job's output, to move to another thread rather than copy. */
