@@ -79,17 +79,17 @@ export interface ExecutedNotebook {
 }
 
 /**
- * Executes a notebook with the tslab kernel (cells run in the notebook's folder) and writes the
- * executed copy into `outputDir`; `html` also exports it as HTML there.
+ * Executes a notebook with the tslab kernel and writes the executed copy into `outputDir`; `html` also
+ * exports it as HTML there. Cells run in the notebook's folder, or in `workDir` (where files they write go).
  */
-export async function executeNotebook(notebookPath: string, outputFolder: string, options: { cellTimeout?: number; html?: boolean } = {}): Promise<ExecutedNotebook> {
-  // The kernel runs in the notebook's folder, so relative paths would point elsewhere.
+export async function executeNotebook(notebookPath: string, outputFolder: string, options: { cellTimeout?: number; html?: boolean; workDir?: string } = {}): Promise<ExecutedNotebook> {
   const [path, outputDir] = [resolve(notebookPath), resolve(outputFolder)];
+  const workDir = resolve(options.workDir ?? dirname(path));
   const executed = join(outputDir, basename(path));
   const script = join(ROOT, 'scripts', 'execute_notebook.py');
-  const { stdout } = await run(JUPYTER_PYTHON, [script, path, executed, 'tslab', String(options.cellTimeout ?? 300)], {
+  const { stdout } = await run(JUPYTER_PYTHON, [script, path, executed, 'tslab', String(options.cellTimeout ?? 300), workDir], {
     env: quietPython(),
-    cwd: dirname(path),
+    cwd: workDir,
     maxBuffer: 64 * 1024 * 1024,
   }).catch((error: Error & { stderr?: string }) => {
     const detail = (error.stderr ?? error.message).split('\n').filter((l) => !/Debugger|frozen|PYDEVD/.test(l)).slice(-30).join('\n');

@@ -1,19 +1,38 @@
 // The tutorial notebooks executed as `npm start` runs them, checked for what a reader must see.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkJupyter, registerKernel, cellText, type Notebook, type NotebookCell } from '../scripts/jupyter';
 import { buildSite, NOTEBOOKS_DIR, type PublishedNotebook } from '../scripts/site';
-import { ready, loadDefaultModel, inspectModel } from '../src';
+import { pathToFileURL } from 'node:url';
+import { ready, loadDefaultModel, inspectModel, loadImage } from '../src';
+import { launchChromium } from './helpers/browser';
+import { checkSitePages } from './helpers/site';
 
 const SITE = join(__dirname, '..', 'test-artifacts', 'site');
 let published: PublishedNotebook[];
+let sourcesBefore: Map<string, string>;
+let sourcesAfter: Map<string, string>;
+
+/** Every file under notebooks/ (untracked ones too) with a hash of its bytes. */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  const entries = await Promise.all(files.map(async (e) => {
+    const path = join(e.parentPath, e.name);
+    return [path, createHash('sha256').update(await readFile(path)).digest('hex')] as const;
+  }));
+  return new Map(entries.sort());
+}
 
 before(async () => {
   await checkJupyter();
   await registerKernel();
+  await rm(SITE, { recursive: true, force: true });
+  sourcesBefore = await snapshot(NOTEBOOKS_DIR);
   published = await buildSite(SITE);
+  sourcesAfter = await snapshot(NOTEBOOKS_DIR);
 });
 
 const source = (cell: NotebookCell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
@@ -34,7 +53,7 @@ test('every show() gave both renderings: the PNG and the script that draws the l
       assert.ok(outputs.length >= 1, `${name}: a show() cell has no figure`);
       for (const html of outputs) {
         assert.match(html, /<img class="camlab-static" alt="[^"]+" width="\d+" height="\d+" src="data:image\/png;base64,/);
-        assert.match(html, /Plotly\.newPlot\(live, figure\.data, figure\.layout/);
+        assert.match(html, /Plotly\.react\(live, figure\.data, fitLayout\(figure\.layout, available\)/);
         figures++;
       }
     }
@@ -78,5 +97,51 @@ test('the committed notebooks carry the outputs of a run, and a re-run reproduce
     // Differences near float precision (printed as 1.2e-7) vary by backend; everything else must match.
     const lines = (nb: Notebook) => nb.cells.map(cellText).join('\n').replace(/\d\.\d+e-\d+/g, '≈0');
     assert.equal(lines(notebook), lines(committed), `${name}: re-run printed something else than the committed notebook`);
+  }
+});
+
+test('publishing leaves notebooks/ as it was: not one byte changed, no file added', () => {
+  assert.ok(sourcesBefore.size >= 7);
+  assert.deepEqual([...sourcesAfter], [...sourcesBefore]);
+});
+
+test('the site on a phone (390×844) and a desktop (1280×900): figures fit, no sideways scroll, no error, nothing fetched', async () => {
+  const report = await checkSitePages(SITE, published.map((p) => p.name));
+  console.log(report.lines.join('\n'));
+  assert.deepEqual(report.problems, []);
+});
+
+test('index.html lists every notebook: number, title, summary from its first paragraph, a thumbnail that decodes, time, links', async () => {
+  const context = await launchChromium();
+  try {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(pathToFileURL(join(SITE, 'index.html')).href);
+    const entries = await page.locator('ol > li').evaluateAll((items) => items.map((li) => {
+      const img = li.querySelector('img');
+      return {
+        heading: li.querySelector('h2')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+        summary: li.querySelector('p')?.textContent ?? '',
+        meta: li.querySelector('.meta')?.textContent ?? '',
+        links: Array.from(li.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? ''),
+        thumbnail: img ? { src: img.getAttribute('src') ?? '', decoded: img.complete && img.naturalWidth > 0, width: img.getBoundingClientRect().width } : undefined,
+      };
+    }));
+    assert.equal(entries.length, published.length);
+    for (const [i, entry] of entries.entries()) {
+      const { name, notebook } = published[i];
+      const firstMarkdown = source(notebook.cells.find((c) => c.cell_type === 'markdown')!).replace(/[*_`]/g, '').replace(/\s+/g, ' ');
+      assert.equal(entry.heading, `${i + 1} ${published[i].title}`);
+      assert.ok(entry.summary.length >= 60 && firstMarkdown.includes(entry.summary.slice(0, 60)), `${name}: summary '${entry.summary}'`);
+      assert.match(entry.meta, /Ran in (\d+m)?\d+s/);
+      assert.ok(entry.links.includes(name) && entry.links.includes(name.replace(/\.ipynb$/, '.html')), `${name}: links ${entry.links}`);
+      assert.ok(entry.thumbnail?.decoded, `${name}: thumbnail ${entry.thumbnail?.src} does not decode`);
+      assert.ok(entry.thumbnail.width > 100 && entry.thumbnail.width <= 390, `${name}: thumbnail ${entry.thumbnail.width} px wide`);
+      const image = await loadImage(await readFile(join(SITE, entry.thumbnail.src)));
+      assert.ok(image.shape[0] > 100 && image.shape[1] > 100, `${name}: thumbnail ${image.shape}`);
+      image.dispose();
+    }
+  } finally {
+    await context.close();
   }
 });

@@ -4,6 +4,10 @@
 export interface TextSpec {
   text: string;
   font?: { size?: number; color?: string };
+  /** Where a wrapped title sits: from the top of the whole figure ('container'). */
+  yref?: 'container' | 'paper';
+  y?: number;
+  yanchor?: 'top' | 'middle' | 'bottom';
 }
 
 export interface ImageTrace {
