@@ -9,8 +9,8 @@ export interface IndexEntry {
   name: string;
   title: string;
   summary: string;
-  /** The thumbnail's path relative to the index, when the notebook has a figure. */
-  thumbnail?: string;
+  /** The thumbnail's path relative to the index: the first figure's PNG, or a placeholder. */
+  thumbnail: string;
   seconds: number;
 }
 
@@ -50,13 +50,16 @@ export function firstFigurePng(notebook: Notebook): Buffer | undefined {
   return undefined;
 }
 
+/** For a notebook without figures (its outputs are text): its number on a card the thumbnails' size. */
+export function placeholderThumbnail(number: number): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240" viewBox="0 0 320 240"><rect width="320" height="240" fill="#eef3f8"/><text x="160" y="150" font-family="sans-serif" font-size="96" text-anchor="middle" fill="#1f77b4">${number}</text><text x="160" y="210" font-family="sans-serif" font-size="20" text-anchor="middle" fill="#555">text and tables</text></svg>\n`;
+}
+
 export function indexPage(entries: IndexEntry[]): string {
   const items = entries.map((entry) => {
     const page = escapeHtml(entry.name.replace(/\.ipynb$/, '.html'));
     const title = escapeHtml(entry.title);
-    const thumbnail = entry.thumbnail
-      ? `<a class="thumb" href="${page}" tabindex="-1"><img src="${escapeHtml(entry.thumbnail)}" alt="The first figure of “${title}”" loading="lazy"></a>`
-      : '<span class="thumb"></span>';
+    const thumbnail = `<a class="thumb" href="${page}" tabindex="-1"><img src="${escapeHtml(entry.thumbnail)}" alt="The first figure of “${title}”" loading="lazy"></a>`;
     return `    <li>
       ${thumbnail}
       <div>
@@ -77,15 +80,16 @@ export function indexPage(entries: IndexEntry[]): string {
     h1 { font-size: 1.6em; line-height: 1.25; }
     ol { list-style: none; padding: 0; }
     li { display: flex; gap: 1em; align-items: flex-start; padding: 1em 0; border-top: 1px solid #ddd; }
-    .thumb { flex: 0 0 10em; }
-    .thumb img { display: block; width: 100%; height: auto; border: 1px solid #ddd; border-radius: 4px; }
+    .thumb { flex: 0 0 10em; aspect-ratio: 4 / 3; }
+    .thumb img { display: block; box-sizing: border-box; width: 100%; height: 100%; object-fit: contain; background: #fff; border: 1px solid #ddd; border-radius: 4px; }
     h2 { font-size: 1.15em; margin: 0 0 0.3em; }
     .number { display: inline-block; min-width: 1.6em; height: 1.6em; line-height: 1.6em; text-align: center; border-radius: 50%; background: #1f77b4; color: #fff; font-size: 0.85em; }
     p { margin: 0.3em 0; overflow-wrap: anywhere; }
     .meta { color: #555; font-size: 0.9em; }
     @media (max-width: 36em) {
-      li { flex-direction: column; }
-      .thumb { flex: none; width: 100%; max-width: 22em; }
+      body { margin-top: 1em; }
+      li { gap: 0.75em; }
+      .thumb { flex: 0 0 7em; }
     }
   </style>
 </head>

@@ -3,7 +3,7 @@ import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { executeNotebook, type Notebook } from './jupyter';
-import { firstFigurePng, indexPage, notebookSummary, notebookTitle } from './site-index';
+import { firstFigurePng, indexPage, notebookSummary, notebookTitle, placeholderThumbnail } from './site-index';
 import { formatSeconds } from '../src/progress';
 
 export const NOTEBOOKS_DIR = resolve(__dirname, '..', 'notebooks');
@@ -68,8 +68,8 @@ export async function buildSite(siteDir: string, options: BuildOptions = {}): Pr
   if (failures.length) throw failures[0];
   const entries = await Promise.all(published.map(async (p) => {
     const png = firstFigurePng(p.notebook);
-    const thumbnail = png ? `thumbnails/${p.name.replace(/\.ipynb$/, '.png')}` : undefined;
-    if (png && thumbnail) await writeFile(join(siteDir, thumbnail), png);
+    const thumbnail = `thumbnails/${p.name.replace(/\.ipynb$/, png ? '.png' : '.svg')}`;
+    await writeFile(join(siteDir, thumbnail), png ?? placeholderThumbnail(Number(p.name.slice(0, 2))));
     return { name: p.name, title: p.title, summary: notebookSummary(p.notebook), thumbnail, seconds: p.seconds };
   }));
   await writeFile(join(siteDir, 'index.html'), indexPage(entries));

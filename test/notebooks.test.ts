@@ -6,6 +6,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkJupyter, registerKernel, cellText, type Notebook, type NotebookCell } from '../scripts/jupyter';
 import { buildSite, NOTEBOOKS_DIR, type PublishedNotebook } from '../scripts/site';
+import { firstFigurePng } from '../scripts/site-index';
 import { pathToFileURL } from 'node:url';
 import { ready, loadDefaultModel, inspectModel, loadImage } from '../src';
 import { launchChromium } from './helpers/browser';
@@ -93,7 +94,7 @@ test('the committed notebooks carry the outputs of a run, and a re-run reproduce
     const committed = JSON.parse(await readFile(join(NOTEBOOKS_DIR, name), 'utf8')) as Notebook;
     const kinds = (nb: Notebook) => nb.cells.map((c) => (c.outputs ?? []).map((o) => `${o.output_type}:${Object.keys(o.data ?? {}).join('+')}`).join(','));
     assert.ok(committed.cells.some((c) => (c.outputs ?? []).length > 0), `${name}: committed without outputs`);
-    assert.deepEqual(kinds(committed), kinds(notebook), `${name}: the committed outputs are not those of a run (run npm start)`);
+    assert.deepEqual(kinds(committed), kinds(notebook), `${name}: the committed outputs are not those of a run (run npm run notebooks:update)`);
     // Differences near float precision (printed as 1.2e-7) vary by backend; everything else must match.
     const lines = (nb: Notebook) => nb.cells.map(cellText).join('\n').replace(/\d\.\d+e-\d+/g, '≈0');
     assert.equal(lines(notebook), lines(committed), `${name}: re-run printed something else than the committed notebook`);
@@ -137,9 +138,17 @@ test('index.html lists every notebook: number, title, summary from its first par
       assert.ok(entry.links.includes(name) && entry.links.includes(name.replace(/\.ipynb$/, '.html')), `${name}: links ${entry.links}`);
       assert.ok(entry.thumbnail?.decoded, `${name}: thumbnail ${entry.thumbnail?.src} does not decode`);
       assert.ok(entry.thumbnail.width > 100 && entry.thumbnail.width <= 390, `${name}: thumbnail ${entry.thumbnail.width} px wide`);
-      const image = await loadImage(await readFile(join(SITE, entry.thumbnail.src)));
-      assert.ok(image.shape[0] > 100 && image.shape[1] > 100, `${name}: thumbnail ${image.shape}`);
-      image.dispose();
+      const figure = firstFigurePng(notebook);
+      if (figure) {
+        // The first figure's own PNG, decoded here too.
+        const bytes = await readFile(join(SITE, entry.thumbnail.src));
+        assert.ok(bytes.equals(figure), `${name}: the thumbnail is not the first figure`);
+        const image = await loadImage(bytes);
+        assert.ok(image.shape[0] > 100 && image.shape[1] > 100, `${name}: thumbnail ${image.shape}`);
+        image.dispose();
+      } else {
+        assert.match(entry.thumbnail.src, /\.svg$/, `${name} has no figure: its thumbnail is the placeholder`);
+      }
     }
   } finally {
     await context.close();

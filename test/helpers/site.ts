@@ -28,6 +28,11 @@ function measure(): { scrollWidth: number; viewport: number; outside: string[]; 
     if (box.width === 0 || getComputedStyle(el).display === 'none') continue;
     if (box.left < -0.5 || box.right > viewport + 0.5) outside.push(`${el.tagName.toLowerCase()}.${String(el.getAttribute('class')).split(' ')[0]} spans ${Math.round(box.left)}..${Math.round(box.right)} px`);
   }
+  // Code and printed text wider than their box must be reachable by scrolling that box, not cut off.
+  for (const box of Array.from(document.querySelectorAll('.jp-InputArea-editor, .jp-OutputArea-output'))) {
+    const pre = box.querySelector('pre');
+    if (pre && pre.scrollWidth > box.clientWidth + 1 && box.scrollWidth < pre.scrollWidth) outside.push(`a ${pre.scrollWidth} px line is cut at ${box.clientWidth} px in ${box.className.split(' ').pop()}`);
+  }
   let smallest = { size: Infinity, text: '' };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
