@@ -34,7 +34,9 @@ export function notebookSummary(notebook: Notebook): string {
     .trim();
   const sentences = plain.split(/(?<=[.!?])\s+(?=[A-Z])/);
   const first = sentences[0] ?? '';
-  return first.length < 160 && sentences[1] ? `${first} ${sentences[1]}` : first;
+  const summary = first.length < 160 && sentences[1] ? `${first} ${sentences[1]}` : first;
+  // A sentence that introduces a formula or a list ends with a colon; alone, it ends with a full stop.
+  return summary.replace(/:$/, '.');
 }
 
 /** The PNG bytes of the notebook's first figure: the static image of a camlab figure, or a PNG output. */

@@ -25,7 +25,10 @@ async function figures(): Promise<{ heat: Figure; maps: Figure; grid: Figure }> 
 }
 
 test('a figure that fits is drawn as designed, except that no annotation is under 12 px', async () => {
+  await ready();
+  const tensors = tf.memory().numTensors;
   const { heat } = await figures();
+  assert.equal(tf.memory().numTensors, tensors, 'the test leaves no tensor behind');
   const fitted = fitLayout(heat.layout, heat.layout.width + 200);
   assert.equal(heat.layout.annotations![0].font!.size, 11, 'the box label is designed at 11 px');
   assert.equal(fitted.annotations![0].font!.size, 12);

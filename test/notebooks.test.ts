@@ -3,13 +3,15 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { extname, join } from 'node:path';
 import { checkJupyter, registerKernel, cellText, type Notebook, type NotebookCell } from '../scripts/jupyter';
 import { buildSite, NOTEBOOKS_DIR, type PublishedNotebook } from '../scripts/site';
 import { firstFigurePng } from '../scripts/site-index';
 import { pathToFileURL } from 'node:url';
 import { ready, loadDefaultModel, inspectModel, loadImage } from '../src';
 import { launchChromium } from './helpers/browser';
+import { freePort } from './helpers/net';
 import { checkSitePages } from './helpers/site';
 
 const SITE = join(__dirname, '..', 'test-artifacts', 'site');
@@ -152,5 +154,41 @@ test('index.html lists every notebook: number, title, summary from its first par
     }
   } finally {
     await context.close();
+  }
+});
+
+test('served by a plain static web server, a page draws its figures and asks for nothing outside the site', async () => {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.png': 'image/png', '.svg': 'image/svg+xml', '.ipynb': 'application/json' };
+  const server = createServer(async (request, response) => {
+    const path = join(SITE, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    const body = path.startsWith(SITE) ? await readFile(path).catch(() => undefined) : undefined;
+    response.writeHead(body ? 200 : 404, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
+    response.end(body);
+  });
+  const port = await freePort();
+  await new Promise<void>((done) => server.listen(port, '127.0.0.1', done));
+  const context = await launchChromium();
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    const asked: string[] = [];
+    const problems: string[] = [];
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(base) || /^(data|blob):/.test(url)) return route.continue();
+      asked.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    await page.goto(`${base}/index.html`);
+    await page.locator('ol > li h2 a').nth(3).click();
+    await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 60000 });
+    assert.match(page.url(), /\/04-class-activation-maps\.html$/);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(asked, []);
+  } finally {
+    await context.close();
+    await new Promise((done) => server.close(done));
   }
 });
