@@ -66,7 +66,7 @@ export function fitLayout(layout: Layout, available: number): Layout {
     const extra = Math.round((lines.length - 1) * size * 1.3);
     fitted.margin = { ...fitted.margin, t: margin.t + extra };
     fitted.height += extra;
-    fitted.title = { ...fitted.title, text: lines.join('<br>'), yref: 'container', y: 1 - 10 / fitted.height, yanchor: 'top' };
+    fitted.title = { ...fitted.title, text: lines.join('<br>'), yref: 'container', y: 1 - fitted.margin.t / 2 / fitted.height, yanchor: 'middle' };
   }
   return fitted;
 }

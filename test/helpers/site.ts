@@ -28,6 +28,11 @@ function measure(): { scrollWidth: number; viewport: number; outside: string[]; 
     if (box.width === 0 || getComputedStyle(el).display === 'none') continue;
     if (box.left < -0.5 || box.right > viewport + 0.5) outside.push(`${el.tagName.toLowerCase()}.${String(el.getAttribute('class')).split(' ')[0]} spans ${Math.round(box.left)}..${Math.round(box.right)} px`);
   }
+  for (const title of Array.from(document.querySelectorAll('.camlab-live .gtitle'))) {
+    const svg = title.closest('svg')!.getBoundingClientRect();
+    const box = title.getBoundingClientRect();
+    if (box.top < svg.top - 0.5 || box.left < svg.left - 0.5 || box.right > svg.right + 0.5) outside.push(`the title '${title.textContent}' is cut at the figure's edge`);
+  }
   // Code and printed text wider than their box must be reachable by scrolling that box, not cut off.
   for (const box of Array.from(document.querySelectorAll('.jp-InputArea-editor, .jp-OutputArea-output'))) {
     const pre = box.querySelector('pre');
