@@ -7,7 +7,7 @@ import type { Layout } from '../src/plot/figure';
 
 const axes = (layout: Layout, kind: 'x' | 'y') => Object.keys(layout).filter((k) => new RegExp(`^${kind}axis\\d*$`).test(k)).map((k) => layout[k as `xaxis${string}`]!);
 
-async function figures(): Promise<{ heat: Figure; maps: Figure; grid: Figure }> {
+async function figures(): Promise<{ heat: Figure; short: Figure; maps: Figure; grid: Figure }> {
   await ready();
   const image = tf.randomUniform([64, 64, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
   const activations = tf.randomUniform([16, 16, 32], 0, 1, 'float32', 2) as tf.Tensor3D;
@@ -16,6 +16,7 @@ async function figures(): Promise<{ heat: Figure; maps: Figure; grid: Figure }> 
   try {
     return {
       heat: heatmapFigure(image, heatmap, { title: 'Class activation map of the digit seven, threshold 0.2', boxes: [{ box: { x: 4, y: 4, width: 20, height: 20 }, label: 'CAM box' }] }),
+      short: heatmapFigure(image, heatmap, { title: 'CAM', boxes: [{ box: { x: 4, y: 4, width: 20, height: 20 }, label: 'CAM box' }] }),
       maps: featureMapsFigure(activations, { channels: [...Array(16).keys()] }),
       grid: camGridFigure(image, results, { panelTitles: ['conv2_block3_out', 'conv3_block4_out', 'conv4_block6_out', 'conv5_block3_out'] }),
     };
@@ -27,12 +28,17 @@ async function figures(): Promise<{ heat: Figure; maps: Figure; grid: Figure }> 
 test('a figure that fits is drawn as designed, except that no annotation is under 12 px', async () => {
   await ready();
   const tensors = tf.memory().numTensors;
-  const { heat } = await figures();
+  const { heat, short } = await figures();
   assert.equal(tf.memory().numTensors, tensors, 'the test leaves no tensor behind');
-  const fitted = fitLayout(heat.layout, heat.layout.width + 200);
-  assert.equal(heat.layout.annotations![0].font!.size, 11, 'the box label is designed at 11 px');
+  const fitted = fitLayout(short.layout, short.layout.width + 200);
+  assert.equal(short.layout.annotations![0].font!.size, 11, 'the box label is designed at 11 px');
   assert.equal(fitted.annotations![0].font!.size, 12);
-  assert.deepEqual({ ...fitted, annotations: [] }, { ...heat.layout, annotations: [] });
+  assert.deepEqual(fitted.uniformtext, { minsize: 12, mode: 'hide' });
+  assert.deepEqual({ ...fitted, annotations: [], uniformtext: undefined }, { ...short.layout, annotations: [], uniformtext: undefined });
+  // A title longer than the figure as designed wraps even where the figure fits.
+  const wide = fitLayout(heat.layout, 2000);
+  assert.equal(wide.width, heat.layout.width);
+  assert.match(wide.title.text, /<br>/);
 });
 
 test('at a phone width, a grid of 16 feature maps reflows into fewer columns that fill the width', async () => {

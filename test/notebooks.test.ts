@@ -120,6 +120,9 @@ test('index.html lists every notebook: number, title, summary from its first par
     const page = await context.newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(pathToFileURL(join(SITE, 'index.html')).href);
+    // Thumbnails load lazily: scroll each into view, as a reader would.
+    for (const img of await page.locator('ol > li img').all()) await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete), undefined, { timeout: 10000 });
     const entries = await page.locator('ol > li').evaluateAll((items) => items.map((li) => {
       const img = li.querySelector('img');
       return {

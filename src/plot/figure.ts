@@ -124,6 +124,8 @@ export interface Layout {
   plot_bgcolor?: string;
   paper_bgcolor?: string;
   hovermode?: 'closest' | false;
+  /** Bar labels: Plotly shrinks a label to fit its bar unless told a smallest size (then it hides it). */
+  uniformtext?: { minsize: number; mode: 'hide' | 'show' };
   [axis: `xaxis${string}` | `yaxis${string}`]: Axis | undefined;
 }
 

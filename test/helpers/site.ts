@@ -47,7 +47,9 @@ function measure(): { scrollWidth: number; viewport: number; outside: string[]; 
     const style = getComputedStyle(parent);
     const box = parent.getBoundingClientRect();
     if (box.width === 0 || box.height === 0 || style.visibility === 'hidden' || parent.closest('script, style, .modebar')) continue;
-    const size = parseFloat(style.fontSize);
+    // Plotly shrinks some labels (bar texts) with a transform rather than a font size: count the scale.
+    const ctm = parent instanceof SVGGraphicsElement ? parent.getScreenCTM() : null;
+    const size = parseFloat(style.fontSize) * (ctm ? Math.hypot(ctm.a, ctm.b) : 1);
     if (size < smallest.size) smallest = { size, text: node.textContent.trim().slice(0, 40) };
   }
   return { scrollWidth: document.documentElement.scrollWidth, viewport, outside, smallest };
