@@ -30,23 +30,24 @@ export function fitLayout(layout: Layout, available: number): Layout {
       const columnsBefore = new Set(panels.map((key) => layout[key]!.domain![0])).size;
       const cellBefore = innerBefore / columnsBefore;
       const rowBefore = (layout.height - margin.t - margin.b) / Math.ceil(panels.length / columnsBefore);
-      // Above each panel its title; below it, tick labels unless the panels hide them.
-      const tickRoom = layout[panels[0]]?.showticklabels === false ? 0 : 18;
-      const titleRoom = Math.max(0, rowBefore - cellBefore) + tickRoom;
+      // Above each panel its title; below it and to its left, tick labels unless the panels hide them.
+      const labelled = layout[panels[0]]?.showticklabels !== false;
+      const [above, below, left, gap] = [Math.max(0, rowBefore - cellBefore), labelled ? 18 : 4, labelled ? 28 : 4, 4];
       const titles = (fitted.annotations ?? []).filter((note) => note.xref === 'paper' && note.yanchor === 'bottom');
       const longest = Math.max(0, ...titles.map((note) => note.text.replace(/&\w+;/g, '_').length));
       const readable = Math.min(cellBefore, Math.max(80, longest * 7 + 8));
       const columns = Math.max(1, Math.min(columnsBefore, Math.floor(inner / readable)));
       const rows = Math.ceil(panels.length / columns);
       const cell = inner / columns;
-      const plotHeight = rows * (cell + titleRoom);
-      const gap = 4;
+      const side = Math.max(10, cell - left - gap);
+      const rowHeight = above + side + below;
+      const plotHeight = rows * rowHeight;
       fitted.height = Math.round(plotHeight + margin.t + margin.b);
       panels.forEach((key, i) => {
         const [row, column] = [Math.floor(i / columns), i % columns];
-        const x: [number, number] = [(column * cell + gap) / inner, ((column + 1) * cell - gap) / inner];
-        const top = row * (cell + titleRoom) + titleRoom;
-        const y: [number, number] = [1 - (top + cell - gap) / plotHeight, 1 - (top + gap) / plotHeight];
+        const x: [number, number] = [(column * cell + left) / inner, (column * cell + left + side) / inner];
+        const top = row * rowHeight + above;
+        const y: [number, number] = [1 - (top + side) / plotHeight, 1 - top / plotHeight];
         const suffix = key.slice(5);
         fitted[key] = { ...fitted[key], domain: x };
         fitted[`yaxis${suffix}`] = { ...fitted[`yaxis${suffix}`], domain: y };
