@@ -79,12 +79,14 @@ export interface ExecutedNotebook {
 }
 
 /**
- * Executes a notebook with the tslab kernel (cells run in the notebook's folder) and writes the
- * executed copy into `outputDir`; `html` also exports it as HTML there.
+ * Executes a notebook with the tslab kernel and writes the executed copy into `outputDir`; `html` also
+ * exports it as HTML there. Cells run in the notebook's folder, or in `workDir` (where files they write go).
  */
 export interface ExecuteOptions {
   cellTimeout?: number;
   html?: boolean;
+  /** Where the cells run and the files they write go (default: the notebook's folder). */
+  workDir?: string;
   /** The kernel to run (default: 'tslab', the one registerKernel() installs). */
   kernel?: string;
   /** Variables added to Jupyter's environment (e.g. JUPYTER_PATH to find a kernel elsewhere). */
@@ -92,13 +94,13 @@ export interface ExecuteOptions {
 }
 
 export async function executeNotebook(notebookPath: string, outputFolder: string, options: ExecuteOptions = {}): Promise<ExecutedNotebook> {
-  // The kernel runs in the notebook's folder, so relative paths would point elsewhere.
   const [path, outputDir] = [resolve(notebookPath), resolve(outputFolder)];
+  const workDir = resolve(options.workDir ?? dirname(path));
   const executed = join(outputDir, basename(path));
   const script = join(ROOT, 'scripts', 'execute_notebook.py');
-  const { stdout } = await run(JUPYTER_PYTHON, [script, path, executed, options.kernel ?? 'tslab', String(options.cellTimeout ?? 300)], {
+  const { stdout } = await run(JUPYTER_PYTHON, [script, path, executed, options.kernel ?? 'tslab', String(options.cellTimeout ?? 300), workDir], {
     env: { ...quietPython(), ...options.env },
-    cwd: dirname(path),
+    cwd: workDir,
     maxBuffer: 64 * 1024 * 1024,
   }).catch((error: Error & { stderr?: string }) => {
     const detail = (error.stderr ?? error.message).split('\n').filter((l) => !/Debugger|frozen|PYDEVD/.test(l)).slice(-30).join('\n');

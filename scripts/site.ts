@@ -1,9 +1,10 @@
-// Executes the tutorial notebooks in order and publishes them (executed .ipynb + HTML + index.html).
+// Executes the tutorial notebooks side by side and publishes them (executed .ipynb + HTML + index.html).
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { executeNotebook, type Notebook } from './jupyter';
+import { firstFigurePng, indexPage, notebookSummary, notebookTitle, placeholderThumbnail } from './site-index';
 import { formatSeconds } from '../src/progress';
-import { escapeHtml } from '../src/plot/html';
 
 export const NOTEBOOKS_DIR = resolve(__dirname, '..', 'notebooks');
 const CELL_TIMEOUT = 300;
@@ -16,50 +17,61 @@ export interface PublishedNotebook {
   errors: string[];
 }
 
+export interface BuildOptions {
+  /** Also write the executed notebooks over the sources (those that succeeded): the maintainers' update. */
+  copyBack?: boolean;
+  /** How many notebooks run at once (each is its own kernel process); default: one per core. */
+  concurrency?: number;
+  log?: (line: string) => void;
+}
+
+/** Notebooks run at once by default: CAMLAB_NOTEBOOK_WORKERS, else one per core. */
+export function defaultConcurrency(): number {
+  const asked = process.env.CAMLAB_NOTEBOOK_WORKERS;
+  if (asked === undefined || asked === '') return availableParallelism();
+  const n = Number(asked);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`CAMLAB_NOTEBOOK_WORKERS must be a whole number of at least 1, got '${asked}'.`);
+  return n;
+}
+
 /**
- * Runs every notebooks/NN-*.ipynb with the tslab kernel into `siteDir`, with HTML beside each and an
- * index page. `copyBack` writes the executed notebooks over the sources (only those that succeeded),
- * so that the committed notebooks carry their outputs.
+ * Runs every notebooks/NN-*.ipynb with the tslab kernel into `siteDir` (cells run there too, so files a
+ * notebook writes land in the site, never beside the sources), with HTML beside each and an index page.
+ * Notebooks run `concurrency` at a time and are logged as they finish; the result is in file order and
+ * does not depend on the order they ran in.
  */
-export async function buildSite(siteDir: string, options: { copyBack?: boolean; log?: (line: string) => void } = {}): Promise<PublishedNotebook[]> {
-  await mkdir(siteDir, { recursive: true });
+export async function buildSite(siteDir: string, options: BuildOptions = {}): Promise<PublishedNotebook[]> {
+  await mkdir(join(siteDir, 'thumbnails'), { recursive: true });
   const names = (await readdir(NOTEBOOKS_DIR)).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
-  const published: PublishedNotebook[] = [];
-  for (const name of names) {
-    const began = Date.now();
-    const { notebook, path, errors } = await executeNotebook(join(NOTEBOOKS_DIR, name), siteDir, { cellTimeout: CELL_TIMEOUT, html: true });
-    const seconds = (Date.now() - began) / 1000;
-    options.log?.(`${name}: ${errors.length ? `FAILED (${errors.join('; ')})` : 'ok'} in ${formatSeconds(seconds)}`);
-    if (options.copyBack && !errors.length) await copyFile(path, join(NOTEBOOKS_DIR, name));
-    published.push({ name, title: notebookTitle(notebook, name), seconds, notebook, errors: errors.map((e) => `${name}, ${e}`) });
-  }
-  await writeFile(join(siteDir, 'index.html'), indexPage(published));
+  const published: PublishedNotebook[] = new Array(names.length);
+  const failures: Error[] = [];
+  let [next, finished] = [0, 0];
+  const runNext = async (): Promise<void> => {
+    while (next < names.length) {
+      const index = next++;
+      const name = names[index];
+      const began = Date.now();
+      try {
+        const { notebook, path, errors } = await executeNotebook(join(NOTEBOOKS_DIR, name), siteDir, { cellTimeout: CELL_TIMEOUT, html: true, workDir: siteDir });
+        const seconds = (Date.now() - began) / 1000;
+        options.log?.(`[${++finished}/${names.length}] ${name}: ${errors.length ? `FAILED (${errors.join('; ')})` : 'ok'} in ${formatSeconds(seconds)}`);
+        if (options.copyBack && !errors.length) await copyFile(path, join(NOTEBOOKS_DIR, name));
+        published[index] = { name, title: notebookTitle(notebook, name), seconds, notebook, errors: errors.map((e) => `${name}, ${e}`) };
+      } catch (error) {
+        options.log?.(`[${++finished}/${names.length}] ${name}: FAILED`);
+        failures.push(error as Error);
+      }
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? defaultConcurrency(), names.length));
+  await Promise.all(Array.from({ length: workers }, runNext));
+  if (failures.length) throw failures[0];
+  const entries = await Promise.all(published.map(async (p) => {
+    const png = firstFigurePng(p.notebook);
+    const thumbnail = `thumbnails/${p.name.replace(/\.ipynb$/, png ? '.png' : '.svg')}`;
+    await writeFile(join(siteDir, thumbnail), png ?? placeholderThumbnail(Number(p.name.slice(0, 2))));
+    return { name: p.name, title: p.title, summary: notebookSummary(p.notebook), thumbnail, seconds: p.seconds };
+  }));
+  await writeFile(join(siteDir, 'index.html'), indexPage(entries));
   return published;
-}
-
-function notebookTitle(notebook: Notebook, fallback: string): string {
-  const first = notebook.cells.find((c) => c.cell_type === 'markdown');
-  const source = Array.isArray(first?.source) ? first!.source.join('') : first?.source ?? '';
-  return /^#\s+(.+)$/m.exec(source)?.[1].trim() ?? fallback;
-}
-
-function indexPage(pages: { name: string; title: string }[]): string {
-  const items = pages.map((p) => `    <li><a href="${escapeHtml(p.name.replace(/\.ipynb$/, '.html'))}">${escapeHtml(p.title)}</a> <small>(<a href="${escapeHtml(p.name)}">notebook</a>)</small></li>`);
-  return `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <title>camlab — where a CNN looks</title>
-  <style>body { font: 16px/1.5 system-ui, sans-serif; max-width: 46em; margin: 3em auto; padding: 0 1em; } li { margin: 0.4em 0; }</style>
-</head>
-<body>
-  <h1>camlab: where a convolutional network looks</h1>
-  <p>Class Activation Maps (Zhou et al., CVPR 2016) in TypeScript notebooks, executed with the tslab kernel.
-  Read them in order; each page is interactive where JavaScript runs and shows static images where it does not.</p>
-  <ol>
-${items.join('\n')}
-  </ol>
-</body>
-</html>
-`;
 }

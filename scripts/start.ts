@@ -1,5 +1,7 @@
-// npm start: sets up Jupyter and the tslab kernel, executes every notebook headless, and publishes the
-// executed notebooks and their HTML in site/. A failing cell fails the run, naming notebook and cell.
+// npm start: sets up Jupyter and the tslab kernel, executes every notebook headless (one per core at a
+// time), and publishes the executed notebooks and their HTML in site/. A failing cell fails the run,
+// naming notebook and cell. The sources in notebooks/ are left as they are; with --update-notebooks
+// (npm run notebooks:update, for maintainers) the executed notebooks are also written over them.
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { checkJupyter, registerKernel } from './jupyter';
@@ -14,7 +16,8 @@ async function main(): Promise<void> {
   execFileSync('bash', [join(ROOT, 'scripts', 'setup-system.sh'), 'jupyter'], { stdio: 'inherit' });
   await checkJupyter();
   await registerKernel();
-  const published = await buildSite(SITE, { copyBack: true, log: (line) => console.error(line) });
+  const copyBack = process.argv.includes('--update-notebooks');
+  const published = await buildSite(SITE, { copyBack, log: (line) => console.error(line) });
   const failures = published.flatMap((p) => p.errors);
   if (failures.length) {
     console.error(`\n${failures.length} cell(s) failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
@@ -22,6 +25,7 @@ async function main(): Promise<void> {
   }
   console.log(`\n${published.length} notebooks executed in ${formatSeconds((Date.now() - started) / 1000)}.`);
   console.log(`Open ${join(SITE, 'index.html')} (the executed notebooks are beside it).`);
+  if (copyBack) console.log(`The executed notebooks were also written over ${NOTEBOOKS_DIR}: review and commit them.`);
   console.log(`To work in them interactively: jupyter notebook ${NOTEBOOKS_DIR} (kernel: TypeScript).`);
 }
 

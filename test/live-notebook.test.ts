@@ -68,6 +68,16 @@ test('in the classic Notebook, running all cells of notebook 04 draws a live Plo
     await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 180000 });
     await page.waitForFunction(() => document.querySelectorAll('.camlab-live.js-plotly-plot').length >= 2, undefined, { timeout: 120000 });
     await page.screenshot({ path: join(DIR, 'live-notebook.png'), fullPage: true });
+    // On a phone's width the live figures are laid out again inside their output areas.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const fits = () => Array.from(document.querySelectorAll('.camlab-live.js-plotly-plot svg.main-svg')).every((svg) => {
+      const area = svg.closest('.output_subarea') ?? svg.closest('.camlab-figure')!.parentElement!;
+      return svg.getBoundingClientRect().right <= area.getBoundingClientRect().right + 0.5 && svg.getBoundingClientRect().right <= window.innerWidth;
+    });
+    await page.waitForFunction(fits, undefined, { timeout: 15000 }).catch(() => undefined);
+    const widths = await page.locator('.camlab-live.js-plotly-plot svg.main-svg').evaluateAll((svgs) => svgs.map((s) => Math.round(s.getBoundingClientRect().right)));
+    await page.screenshot({ path: join(DIR, 'live-notebook-390.png'), fullPage: true });
+    assert.ok(await page.evaluate(fits), `figures end at ${widths} px on a 390 px screen`);
     const stderr = await page.locator('.output_stderr').allTextContents();
     assert.deepEqual(stderr.filter((t) => /error/i.test(t)), []);
     assert.deepEqual(offMachine, []);

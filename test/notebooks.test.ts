@@ -1,19 +1,42 @@
 // The tutorial notebooks executed as `npm start` runs them, checked for what a reader must see.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { BrowserContext } from 'playwright-core';
+import { extname, join } from 'node:path';
 import { checkJupyter, registerKernel, cellText, type Notebook, type NotebookCell } from '../scripts/jupyter';
 import { buildSite, NOTEBOOKS_DIR, type PublishedNotebook } from '../scripts/site';
-import { ready, loadDefaultModel, inspectModel } from '../src';
+import { firstFigurePng } from '../scripts/site-index';
+import { pathToFileURL } from 'node:url';
+import { ready, loadDefaultModel, inspectModel, loadImage } from '../src';
+import { launchChromium } from './helpers/browser';
+import { checkSitePages } from './helpers/site';
 
 const SITE = join(__dirname, '..', 'test-artifacts', 'site');
 let published: PublishedNotebook[];
+let sourcesBefore: Map<string, string>;
+let sourcesAfter: Map<string, string>;
+
+/** Every file under notebooks/ (untracked ones too) with a hash of its bytes. */
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  const entries = await Promise.all(files.map(async (e) => {
+    const path = join(e.parentPath, e.name);
+    return [path, createHash('sha256').update(await readFile(path)).digest('hex')] as const;
+  }));
+  return new Map(entries.sort());
+}
 
 before(async () => {
   await checkJupyter();
   await registerKernel();
+  await rm(SITE, { recursive: true, force: true });
+  sourcesBefore = await snapshot(NOTEBOOKS_DIR);
   published = await buildSite(SITE);
+  sourcesAfter = await snapshot(NOTEBOOKS_DIR);
 }, { timeout: 1800000 });
 
 const source = (cell: NotebookCell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
@@ -34,7 +57,7 @@ test('every show() gave both renderings: the PNG and the script that draws the l
       assert.ok(outputs.length >= 1, `${name}: a show() cell has no figure`);
       for (const html of outputs) {
         assert.match(html, /<img class="camlab-static" alt="[^"]+" width="\d+" height="\d+" src="data:image\/png;base64,/);
-        assert.match(html, /Plotly\.newPlot\(live, figure\.data, figure\.layout/);
+        assert.match(html, /Plotly\.react\(live, figure\.data, fitLayout\(figure\.layout, available\)/);
         figures++;
       }
     }
@@ -74,9 +97,103 @@ test('the committed notebooks carry the outputs of a run, and a re-run reproduce
     const committed = JSON.parse(await readFile(join(NOTEBOOKS_DIR, name), 'utf8')) as Notebook;
     const kinds = (nb: Notebook) => nb.cells.map((c) => (c.outputs ?? []).map((o) => `${o.output_type}:${Object.keys(o.data ?? {}).join('+')}`).join(','));
     assert.ok(committed.cells.some((c) => (c.outputs ?? []).length > 0), `${name}: committed without outputs`);
-    assert.deepEqual(kinds(committed), kinds(notebook), `${name}: the committed outputs are not those of a run (run npm start)`);
+    assert.deepEqual(kinds(committed), kinds(notebook), `${name}: the committed outputs are not those of a run (run npm run notebooks:update)`);
     // Differences near float precision (printed as 1.2e-7) vary by backend; everything else must match.
     const lines = (nb: Notebook) => nb.cells.map(cellText).join('\n').replace(/\d\.\d+e-\d+/g, '≈0');
     assert.equal(lines(notebook), lines(committed), `${name}: re-run printed something else than the committed notebook`);
+  }
+});
+
+test('publishing leaves notebooks/ as it was: not one byte changed, no file added', () => {
+  assert.ok(sourcesBefore.size >= 7);
+  assert.deepEqual([...sourcesAfter], [...sourcesBefore]);
+});
+
+test('the site on a phone (390×844) and a desktop (1280×900): figures fit, no sideways scroll, no error, nothing fetched', async () => {
+  const report = await checkSitePages(SITE, published.map((p) => p.name));
+  console.log(report.lines.join('\n'));
+  assert.deepEqual(report.problems, []);
+});
+
+test('index.html lists every notebook: number, title, summary from its first paragraph, a thumbnail that decodes, time, links', async () => {
+  const context = await launchChromium();
+  try {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(pathToFileURL(join(SITE, 'index.html')).href);
+    // Thumbnails load lazily: scroll each into view, as a reader would.
+    for (const img of await page.locator('ol > li img').all()) await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete), undefined, { timeout: 10000 });
+    const entries = await page.locator('ol > li').evaluateAll((items) => items.map((li) => {
+      const img = li.querySelector('img');
+      return {
+        heading: li.querySelector('h2')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+        summary: li.querySelector('p')?.textContent ?? '',
+        meta: li.querySelector('.meta')?.textContent ?? '',
+        links: Array.from(li.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? ''),
+        thumbnail: img ? { src: img.getAttribute('src') ?? '', decoded: img.complete && img.naturalWidth > 0, width: img.getBoundingClientRect().width } : undefined,
+      };
+    }));
+    assert.equal(entries.length, published.length);
+    for (const [i, entry] of entries.entries()) {
+      const { name, notebook } = published[i];
+      const firstMarkdown = source(notebook.cells.find((c) => c.cell_type === 'markdown')!).replace(/[*_`]/g, '').replace(/\s+/g, ' ');
+      assert.equal(entry.heading, `${i + 1} ${published[i].title}`);
+      assert.ok(entry.summary.length >= 60 && firstMarkdown.includes(entry.summary.slice(0, 60)), `${name}: summary '${entry.summary}'`);
+      assert.match(entry.meta, /Ran in (\d+m)?\d+s/);
+      assert.ok(entry.links.includes(name) && entry.links.includes(name.replace(/\.ipynb$/, '.html')), `${name}: links ${entry.links}`);
+      assert.ok(entry.thumbnail?.decoded, `${name}: thumbnail ${entry.thumbnail?.src} does not decode`);
+      assert.ok(entry.thumbnail.width > 100 && entry.thumbnail.width <= 390, `${name}: thumbnail ${entry.thumbnail.width} px wide`);
+      const figure = firstFigurePng(notebook);
+      if (figure) {
+        // The first figure's own PNG, decoded here too.
+        const bytes = await readFile(join(SITE, entry.thumbnail.src));
+        assert.ok(bytes.equals(figure), `${name}: the thumbnail is not the first figure`);
+        const image = await loadImage(bytes);
+        assert.ok(image.shape[0] > 100 && image.shape[1] > 100, `${name}: thumbnail ${image.shape}`);
+        image.dispose();
+      } else {
+        assert.match(entry.thumbnail.src, /\.svg$/, `${name} has no figure: its thumbnail is the placeholder`);
+      }
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+test('served by a plain static web server, a page draws its figures and asks for nothing outside the site', async () => {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.png': 'image/png', '.svg': 'image/svg+xml', '.ipynb': 'application/json' };
+  const server = createServer(async (request, response) => {
+    const path = join(SITE, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    const body = path.startsWith(SITE) ? await readFile(path).catch(() => undefined) : undefined;
+    response.writeHead(body ? 200 : 404, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
+    response.end(body);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  let context: BrowserContext | undefined;
+  try {
+    context = await launchChromium();
+    const base = `http://127.0.0.1:${port}`;
+    const asked: string[] = [];
+    const problems: string[] = [];
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(base) || /^(data|blob):/.test(url)) return route.continue();
+      asked.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    await page.goto(`${base}/index.html`);
+    await page.locator('ol > li h2 a').nth(3).click();
+    await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 60000 });
+    assert.match(page.url(), /\/04-class-activation-maps\.html$/);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(asked, []);
+  } finally {
+    await context?.close();
+    await new Promise((done) => server.close(done));
   }
 });

@@ -4,6 +4,10 @@
 export interface TextSpec {
   text: string;
   font?: { size?: number; color?: string };
+  /** Where a wrapped title sits: from the top of the whole figure ('container'). */
+  yref?: 'container' | 'paper';
+  y?: number;
+  yanchor?: 'top' | 'middle' | 'bottom';
 }
 
 export interface ImageTrace {
@@ -120,6 +124,8 @@ export interface Layout {
   plot_bgcolor?: string;
   paper_bgcolor?: string;
   hovermode?: 'closest' | false;
+  /** Bar labels: Plotly shrinks a label to fit its bar unless told a smallest size (then it hides it). */
+  uniformtext?: { minsize: number; mode: 'hide' | 'show' };
   [axis: `xaxis${string}` | `yaxis${string}`]: Axis | undefined;
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { escapeText, unescapeText, type Figure } from './figure';
+import { fitLayout } from './fit';
 
 const PLOTLY_BUNDLE = 'plotly.js-cartesian-dist-min/plotly-cartesian.min.js';
 let plotlyLoader: string | undefined;
@@ -36,28 +37,39 @@ function figureId(figure: Figure): string {
 /**
  * The figure as one HTML fragment: the PNG as an <img> (what a viewer without JavaScript shows) and a
  * script that draws the interactive plot over it once plotly.js is on the page, then hides the PNG.
+ * Both fit the width they are given, from a phone to a desktop: the PNG scales down, the live plot is
+ * laid out again for its container's width (fitLayout) whenever that width changes.
  */
 export function figureHtml(figure: Figure, png: Uint8Array, options: { includePlotly: boolean }): string {
   const id = figureId(figure);
   const title = escapeHtml(unescapeText(figure.layout.title.text));
   const { width, height } = figure.layout;
-  const image = `<img class="camlab-static" alt="${title}" width="${width}" height="${height}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}">`;
+  const image = `<img class="camlab-static" alt="${title}" width="${width}" height="${height}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}" style="display:block;max-width:100%;height:auto">`;
   const draw = `<script>(function () {
   var root = document.getElementById('${id}');
   var ready = window.Plotly ? Promise.resolve(window.Plotly) : window.__camlabPlotly;
   if (!root || !ready) return;
   var figure = ${scriptJson(figure)};
+  var fitLayout = (${fitLayout.toString()});
   ready.then(function (Plotly) {
     var live = root.querySelector('.camlab-live');
+    var drawnWidth = -1;
+    var draw = function () {
+      var available = root.clientWidth || figure.layout.width;
+      if (available === drawnWidth) return Promise.resolve();
+      drawnWidth = available;
+      return Plotly.react(live, figure.data, fitLayout(figure.layout, available), { displaylogo: false, responsive: false });
+    };
     live.style.display = 'block';
-    return Plotly.newPlot(live, figure.data, figure.layout, { displaylogo: false, responsive: false }).then(function () {
+    return draw().then(function () {
       root.querySelector('.camlab-static').style.display = 'none';
+      if (window.ResizeObserver) new ResizeObserver(function () { window.requestAnimationFrame(draw); }).observe(root);
     });
   }).catch(function (error) {
     console.warn('camlab: the interactive figure could not be drawn; the static image stays', error);
   });
 })();</script>`;
-  return `${options.includePlotly ? plotlyLoaderScript() : ''}<div class="camlab-figure" id="${id}">${image}<div class="camlab-live" style="display:none;width:${width}px;height:${height}px"></div></div>${draw}`;
+  return `${options.includePlotly ? plotlyLoaderScript() : ''}<div class="camlab-figure" id="${id}" style="max-width:${width}px">${image}<div class="camlab-live" style="display:none"></div></div>${draw}`;
 }
 
 /** Escapes text for HTML content and attribute values. */
