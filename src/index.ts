@@ -39,7 +39,8 @@ export { formatLocalizationReport } from './metrics/report';
 export { faithfulness, averageDropAndIncrease, type Faithfulness } from './metrics/faithfulness';
 export { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, formatMethodTable, type MapMaker, type MethodScore } from './metrics/compare';
 
-export type { Figure, Trace, Layout } from './plot/figure';
+export type { Figure, Trace, Layout, UpdateMenu } from './plot/figure';
+export { explorerFigure, type ExplorerOptions } from './plot/explorer';
 export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
 export { figurePng } from './plot/png';
 export { figureHtml, plotlyLoaderScript } from './plot/html';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { escapeText, unescapeText, type Figure } from './figure';
+import { explorerHook } from './explorer-script';
 
 const PLOTLY_BUNDLE = 'plotly.js-cartesian-dist-min/plotly-cartesian.min.js';
 let plotlyLoader: string | undefined;
@@ -52,6 +53,7 @@ export function figureHtml(figure: Figure, png: Uint8Array, options: { includePl
     live.style.display = 'block';
     return Plotly.newPlot(live, figure.data, figure.layout, { displaylogo: false, responsive: false }).then(function () {
       root.querySelector('.camlab-static').style.display = 'none';
+      ${explorerHook(figure)}
     });
   }).catch(function (error) {
     console.warn('camlab: the interactive figure could not be drawn; the static image stays', error);
