@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { checkJupyter, registerKernel } from './jupyter';
 import { buildSite, NOTEBOOKS_DIR } from './site';
 import { formatSeconds } from '../src/progress';
+import { fetchAssets } from './assets';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ROOT, 'site');
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   execFileSync('bash', [join(ROOT, 'scripts', 'setup-system.sh'), 'jupyter'], { stdio: 'inherit' });
   await checkJupyter();
   await registerKernel();
+  await fetchAssets();
   const published = await buildSite(SITE, { copyBack: true, log: (line) => console.error(line) });
   const failures = published.flatMap((p) => p.errors);
   if (failures.length) {

@@ -22,14 +22,19 @@ export function cachePath(url: string): string {
   return join(cacheDir(), 'downloads', folder, decodeURIComponent(basename(parsed.pathname)) || 'index');
 }
 
-/** The cached copy of `url`, downloaded first if it is not there yet (with a progress bar for large files). */
-export async function cachedDownload(url: string, options: { progress?: boolean } = {}): Promise<string> {
+/**
+ * The cached copy of `url`, downloaded first if it is not there yet (with a progress bar for large files).
+ * `stallSeconds`: give up when no byte has arrived for that long (connecting included); default: wait.
+ */
+export async function cachedDownload(url: string, options: { progress?: boolean; stallSeconds?: number } = {}): Promise<string> {
   const path = cachePath(url);
   if (await stat(path).then((s) => s.isFile(), () => false)) return path;
   await mkdir(join(path, '..'), { recursive: true });
   const partial = `${path}.partial-${process.pid}`;
+  const stall = new StallTimer(options.stallSeconds);
   try {
-    const response = await fetch(url).catch((error: Error & { cause?: { code?: string } }) => {
+    const response = await fetch(url, { signal: stall.signal }).catch((error: Error & { cause?: { code?: string } }) => {
+      if (stall.fired) throw stall.error(url);
       const code = error.cause?.code ?? error.message;
       throw new CamlabError(
         UNREACHABLE.has(code)
@@ -44,6 +49,7 @@ export async function cachedDownload(url: string, options: { progress?: boolean 
     let received = 0;
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        stall.restart();
         await file.write(chunk);
         received += chunk.byteLength;
         bar?.update(Math.min(received, expected || received), `${(received / 1e6).toFixed(1)} MB`);
@@ -58,7 +64,42 @@ export async function cachedDownload(url: string, options: { progress?: boolean 
     return path;
   } catch (error) {
     await rm(partial, { force: true });
+    if (stall.fired) throw stall.error(url);
     if (error instanceof CamlabError) throw error;
     throw new CamlabError(`Downloading ${url} failed: ${(error as Error).message}. Nothing was cached; try again.`);
+  } finally {
+    stall.stop();
+  }
+}
+
+/** Aborts a download when no byte has come for `seconds` (a host that accepts and then says nothing). */
+class StallTimer {
+  private readonly controller = new AbortController();
+  private timer?: NodeJS.Timeout;
+  fired = false;
+
+  constructor(private readonly seconds: number | undefined) {
+    this.restart();
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.seconds === undefined ? undefined : this.controller.signal;
+  }
+
+  restart(): void {
+    if (this.seconds === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.controller.abort();
+    }, this.seconds * 1000);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  error(url: string): CamlabError {
+    return new CamlabError(`Could not download ${url} (no byte for ${this.seconds} s). Nothing was cached; try again later, or put the file at '${cachePath(url)}'.`);
   }
 }
