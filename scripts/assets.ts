@@ -41,7 +41,8 @@ export async function fetchAssets(options: { log?: (line: string) => void; stall
       fetched.push(asset.url);
     } catch (error) {
       // The library's message ends with what to do by hand; here one short reason per file is enough.
-      const reason = /\(([^()]+)\)/.exec((error as Error).message)?.[1] ?? (error as Error).message;
+      const message = (error as Error).message;
+      const reason = /no byte arrived for [\d.]+ s/.exec(message)?.[0] ?? /\(([A-Z_]+)\)/.exec(message)?.[1] ?? message;
       failures.push(`${asset.name} from ${new URL(asset.url).host} (${reason})`);
     }
   }

@@ -117,7 +117,7 @@ test('a host that stops sending is given up after the stall time, without a part
     assert.ok(seconds >= 1 && seconds < 8, `${seconds} s`);
     assert.deepEqual(result, { fetched: [`${base}/photo.png`], missing: [`${base}/stall.h5`] });
     assert.deepEqual(lines.length, 1);
-    assert.match(lines[0], /^Not fetched: ResNet-50's ImageNet weights \(98 MB\) from 127\.0\.0\.1:\d+ \(no byte for 1 s\)\. /);
+    assert.match(lines[0], /^Not fetched: ResNet-50's ImageNet weights \(98 MB\) from 127\.0\.0\.1:\d+ \(no byte arrived for 1 s\)\. /);
     assert.deepEqual(await filesIn(dir), ['photo.png'], 'the photograph only: no partial weights');
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -100,6 +100,6 @@ class StallTimer {
   }
 
   error(url: string): CamlabError {
-    return new CamlabError(`Could not download ${url} (no byte for ${this.seconds} s). Nothing was cached; try again later, or put the file at '${cachePath(url)}'.`);
+    return new CamlabError(`Downloading ${url} stalled: no byte arrived for ${this.seconds} s. Nothing was cached; try again later, or put the file at '${cachePath(url)}'.`);
   }
 }
