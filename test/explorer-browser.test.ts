@@ -164,3 +164,32 @@ test('without JavaScript the page shows the PNG of the first choice, its title a
   assert.match((await image.getAttribute('alt')) ?? '', new RegExp(`^"${XSS.replace(/[()]/g, '\\$&')}" \\(p = 0\\.\\d{3}\\): CAM at features$`));
   await page.screenshot({ path: join(DIR, 'static.png'), fullPage: true });
 });
+
+test('on a plain page (no notebook, no require.js) the menus work too', async () => {
+  const { ready, loadDefaultModel, loadSamples, explorerFigure, figureHtml, figurePng } = await import('../src');
+  await ready();
+  const model = await loadDefaultModel();
+  const samples = await loadSamples();
+  const figure = await explorerFigure(model, samples[0].image, { classes: [3, 5], layers: ['features', 'block2_conv2'], methods: ['gradcam'] });
+  model.dispose();
+  for (const s of samples) s.image.dispose();
+  const path = join(DIR, 'plain.html');
+  await writeFile(path, `<!doctype html><meta charset="utf-8"><title>plain</title><body>${figureHtml(figure, await figurePng(figure), { includePlotly: true })}</body>`);
+  const context = await launchChromium();
+  contexts.push(context);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+  await page.goto(pathToFileURL(path).href);
+  await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 30000 });
+  const first = await state(page, [0, 0, 0]);
+  assert.match(first.title, /^"3" \(p = 0\.\d{3}\): Grad-CAM at features$/);
+  await pick(page, 0, 1);
+  await pick(page, 1, 1);
+  const picked = await state(page, [1, 1, 0]);
+  assert.match(picked.title, /^"5" \(p = 0\.\d{3}\): Grad-CAM at block2_conv2$/);
+  assert.deepEqual(picked.z, picked.expected);
+  assert.deepEqual([picked.z.length, picked.z[0].length], [32, 32]);
+  assert.deepEqual(problems, []);
+});

@@ -93,8 +93,9 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const classes = options.classes ?? first.map((r) => r.classIndex);
   const [height, width] = image.shape;
   const labels = options.labels ?? modelLabels(model);
-  const classNames = classes.map((c, i) => labels?.[c] ?? first[i].label ?? `class ${c}`);
-  const probability = classes.map((c) => first.find((r) => r.classIndex === c)!.score);
+  const firstOf = classes.map((c) => first.find((r) => r.classIndex === c)!);
+  const classNames = classes.map((c, i) => labels?.[c] ?? firstOf[i].label ?? `class ${c}`);
+  const probability = firstOf.map((r) => r.score);
 
   const counts: [number, number, number] = [classes.length, layers.length, methodNames.length];
   const choices = counts[0] * counts[1] * counts[2];
