@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { checkJupyter, registerKernel, executeNotebook, type ExecutedNotebook } from '../scripts/jupyter';
 import { code, tslabNotebook } from './helpers/notebooks';
-import { launchChromium } from './helpers/browser';
+import { launchChromium, watchedPage } from './helpers/browser';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'explorer');
 const XSS = '<img src=x onerror=alert(1)>';
@@ -83,23 +83,7 @@ test('the notebook executes and its output holds the PNG, the figure and its scr
 test('in chromium, choosing another class, layer and method changes the heat map and the title; nothing leaves the machine', async () => {
   const context = await launchChromium();
   contexts.push(context);
-  const page = await context.newPage();
-  const problems: string[] = [];
-  const offMachine: string[] = [];
-  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(m.text()));
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('dialog', (d) => {
-    problems.push(`a dialog opened: ${d.message()}`);
-    void d.dismiss();
-  });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (!/^(file|data|blob):/.test(url)) {
-      offMachine.push(url);
-      return route.abort();
-    }
-    return route.continue();
-  });
+  const { page, problems, offMachine } = await watchedPage(context, { warnings: true });
   await page.goto(htmlUrl);
   await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 30000 });
   await page.waitForFunction(() => /Menus above/.test(document.querySelector('.camlab-live .annotation')?.textContent ?? ''), undefined, { timeout: 5000 });
