@@ -1,6 +1,6 @@
 // npm run bench: milliseconds per image for a bare predict, CAM and each gradient method (median of runs),
 // and what show() costs, on this machine's backend. Prints Markdown tables.
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, scoreCam, heatmapFigure, figurePng, figureHtml, type Heatmap, type CamResult } from '../src';
+import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult } from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
 import { execFile } from 'node:child_process';
@@ -155,8 +155,24 @@ async function figureTable(): Promise<string> {
   image.dispose();
   return table(
     ['figure', 'ms per show() (PNG + HTML)', 'first figure', 'each further figure'],
-    [['224×224 heat map with a box', ms.toFixed(1), `${(bytes.first / 1e6).toFixed(2)} MB`, `${(bytes.further / 1e3).toFixed(0)} KB`]],
+    [['224×224 heat map with a box', ms.toFixed(1), `${(bytes.first / 1e6).toFixed(2)} MB`, `${(bytes.further / 1e3).toFixed(0)} KB`], await explorerRow()],
   );
+}
+
+/** The explorer of the tutorial's notebook 06: 10 classes × 4 layers × 3 methods of the embedded model (maps computed once). */
+async function explorerRow(): Promise<string[]> {
+  const model = await loadDefaultModel();
+  const samples = await loadSamples();
+  const options = { layers: ['features', 'block3_conv1', 'block2_conv2', 'block1_conv1'], methods: ['cam', 'gradcam', 'layercam'] as const };
+  let bytes = { first: 0, further: 0 };
+  const ms = await median(Math.min(RUNS, 3), async () => {
+    const figure = await explorerFigure(model, samples[0].image, { ...options, methods: [...options.methods] });
+    const png = await figurePng(figure);
+    bytes = { first: figureHtml(figure, png, { includePlotly: true }).length, further: figureHtml(figure, png, { includePlotly: false }).length };
+  });
+  model.dispose();
+  tf.dispose(samples.map((s) => s.image));
+  return ['explorer, digits GAP-CNN: 10 classes × 4 layers × 3 methods (90 maps)', `${ms.toFixed(0)} (maps computed + PNG + HTML)`, `${(bytes.first / 1e6).toFixed(2)} MB`, `${(bytes.further / 1e3).toFixed(0)} KB`];
 }
 
 main().catch((error) => {

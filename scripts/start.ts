@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { checkJupyter, registerKernel } from './jupyter';
 import { buildSite, NOTEBOOKS_DIR } from './site';
 import { formatSeconds } from '../src/progress';
+import { fetchAssets } from './assets';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ROOT, 'site');
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   execFileSync('bash', [join(ROOT, 'scripts', 'setup-system.sh'), 'jupyter'], { stdio: 'inherit' });
   await checkJupyter();
   await registerKernel();
+  await fetchAssets();
   const copyBack = process.argv.includes('--update-notebooks');
   const published = await buildSite(SITE, { copyBack, log: (line) => console.error(line) });
   const failures = published.flatMap((p) => p.errors);

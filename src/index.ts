@@ -33,6 +33,7 @@ export { boundingBox, iou, type Box } from './localize/box';
 export { digitsCanvas, CANVAS_SIZE, type Sample, type CanvasOptions } from './data/canvas';
 export type { Split } from './data/digits';
 export { loadSamples, SAMPLES_DIR, type LoadedSample } from './data/samples';
+export { ELEPHANT_PHOTO_URL } from './data/photo';
 export { evaluateDigits, meanTrainingBox, THRESHOLDS, PAPER_THRESHOLD } from './metrics/digits';
 export { evaluateLocalization, bestThreshold, type LocalizationReport, type ThresholdScore, type LabelledImage } from './metrics/localization';
 export { formatLocalizationReport } from './metrics/report';
@@ -45,7 +46,8 @@ export { defaultWorkerCount, type PoolOptions } from './pool/pool';
 export type { ExplainSettings, ExplainerInfo, MapResult } from './pool/task';
 export type { MapSource } from './metrics/localization';
 
-export type { Figure, Trace, Layout } from './plot/figure';
+export type { Figure, Trace, Layout, UpdateMenu } from './plot/figure';
+export { explorerFigure, type ExplorerOptions } from './plot/explorer';
 export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
 export { figurePng } from './plot/png';
 export { figureHtml, plotlyLoaderScript } from './plot/html';

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { checkJupyter, registerKernel, executeNotebook, type ExecutedNotebook } from '../scripts/jupyter';
 import { code, tslabNotebook } from './helpers/notebooks';
-import { launchChromium } from './helpers/browser';
+import { launchChromium, watchedPage } from './helpers/browser';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'browser');
 const XSS = '<img src=x onerror=alert(1)>';
@@ -60,23 +60,7 @@ test('show() leaves one HTML output per figure; plotly.js travels with the first
 test('in chromium the exported page draws the interactive heat map, hover works, nothing leaves the machine', async () => {
   const context = await launchChromium();
   contexts.push(context);
-  const page = await context.newPage();
-  const problems: string[] = [];
-  const offMachine: string[] = [];
-  page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-  page.on('pageerror', (e) => problems.push(e.message));
-  page.on('dialog', (d) => {
-    problems.push(`a dialog opened: ${d.message()}`);
-    void d.dismiss();
-  });
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (!/^(file|data|blob):/.test(url)) {
-      offMachine.push(url);
-      return route.abort();
-    }
-    return route.continue();
-  });
+  const { page, problems, offMachine } = await watchedPage(context);
   await page.goto(htmlUrl);
   await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 30000 });
   await page.waitForSelector('.camlab-live.js-plotly-plot .barlayer');

@@ -37,6 +37,8 @@ export interface HeatmapTrace {
   /** [[position 0..1, 'rgb(r,g,b)'], …] */
   colorscale: [number, string][];
   opacity: number;
+  /** 'best': Plotly interpolates between cell centres (and the PNG painter does too). */
+  zsmooth?: 'best' | false;
   showscale: boolean;
   colorbar?: { title?: TextSpec; len?: number; thickness?: number; x?: number; y?: number; yanchor?: string };
   hovertemplate?: string;
@@ -112,6 +114,22 @@ export interface Annotation {
   bgcolor?: string;
 }
 
+/** A dropdown menu. camlab's menus use method 'skip': a script of the figure reacts to the choice. */
+export interface UpdateMenu {
+  type: 'dropdown';
+  name: string;
+  buttons: { label: string; method: 'skip'; args: [] }[];
+  active: number;
+  direction: 'down';
+  showactive: boolean;
+  x: number;
+  y: number;
+  xanchor: 'left' | 'center' | 'right';
+  yanchor: 'top' | 'middle' | 'bottom';
+  pad?: { t?: number; r?: number; b?: number; l?: number };
+  font?: { size?: number };
+}
+
 export interface Layout {
   title: TextSpec;
   width: number;
@@ -126,6 +144,9 @@ export interface Layout {
   hovermode?: 'closest' | false;
   /** Bar labels: Plotly shrinks a label to fit its bar unless told a smallest size (then it hides it). */
   uniformtext?: { minsize: number; mode: 'hide' | 'show' };
+  updatemenus?: UpdateMenu[];
+  /** Data for the figure's own script (Plotly keeps it and draws nothing from it). */
+  meta?: Record<string, unknown>;
   [axis: `xaxis${string}` | `yaxis${string}`]: Axis | undefined;
 }
 

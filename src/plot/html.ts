@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { escapeText, unescapeText, type Figure } from './figure';
 import { fitLayout } from './fit';
+import { explorerHook } from './explorer-script';
 
 const PLOTLY_BUNDLE = 'plotly.js-cartesian-dist-min/plotly-cartesian.min.js';
 let plotlyLoader: string | undefined;
@@ -63,6 +64,7 @@ export function figureHtml(figure: Figure, png: Uint8Array, options: { includePl
     live.style.display = 'block';
     return draw().then(function () {
       root.querySelector('.camlab-static').style.display = 'none';
+      ${explorerHook(figure)}
       if (window.ResizeObserver) new ResizeObserver(function () { window.requestAnimationFrame(draw); }).observe(root);
     });
   }).catch(function (error) {

@@ -113,15 +113,26 @@ function paintHeatmap(canvas: Picture, trace: HeatmapTrace, area: Area): void {
   const [right, bottom] = toPixel(area, trace.x0 - trace.dx / 2 + cols * trace.dx, trace.y0 - trace.dy / 2 + rows * trace.dy);
   const data = canvas.bitmap.data;
   for (let py = Math.max(0, Math.round(top)); py < Math.min(canvas.bitmap.height, Math.round(bottom)); py++) {
-    const r = Math.min(rows - 1, Math.floor(((py + 0.5 - top) / (bottom - top)) * rows));
+    const fr = ((py + 0.5 - top) / (bottom - top)) * rows;
     for (let px = Math.max(0, Math.round(left)); px < Math.min(canvas.bitmap.width, Math.round(right)); px++) {
-      const c = Math.min(cols - 1, Math.floor(((px + 0.5 - left) / (right - left)) * cols));
-      const t = (trace.z[r][c] - trace.zmin) / (trace.zmax - trace.zmin || 1);
+      const fc = ((px + 0.5 - left) / (right - left)) * cols;
+      const value = trace.zsmooth === 'best' ? bilinear(trace.z, fr - 0.5, fc - 0.5) : trace.z[Math.min(rows - 1, Math.floor(fr))][Math.min(cols - 1, Math.floor(fc))];
+      const t = (value - trace.zmin) / (trace.zmax - trace.zmin || 1);
       const color = scaleColor(trace.colorscale, t);
       const i = (py * canvas.bitmap.width + px) * 4;
       for (let k = 0; k < 3; k++) data[i + k] = Math.round((1 - trace.opacity) * data[i + k] + trace.opacity * color[k]);
     }
   }
+}
+
+/** z between cell centres, as Plotly's zsmooth 'best' draws it (edges hold the edge cells' values). */
+function bilinear(z: number[][], row: number, col: number): number {
+  const r = Math.min(z.length - 1, Math.max(0, row));
+  const c = Math.min(z[0].length - 1, Math.max(0, col));
+  const [r0, c0] = [Math.floor(r), Math.floor(c)];
+  const [r1, c1] = [Math.min(z.length - 1, r0 + 1), Math.min(z[0].length - 1, c0 + 1)];
+  const [wr, wc] = [r - r0, c - c0];
+  return (z[r0][c0] * (1 - wc) + z[r0][c1] * wc) * (1 - wr) + (z[r1][c0] * (1 - wc) + z[r1][c1] * wc) * wr;
 }
 
 function scaleColor(scale: [number, string][], value: number): Rgb {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * Debian's chromium, headless, with a fresh profile and none of its background traffic. Closing the
@@ -33,4 +33,31 @@ export async function launchChromium(options: { javaScriptEnabled?: boolean } = 
     }
   };
   return context;
+}
+
+/** What a page did that a reader must never see: errors, dialogs (a label run as HTML), requests off the machine. */
+export interface PageWatch {
+  problems: string[];
+  offMachine: string[];
+}
+
+/** A new page of `context` whose console errors, page errors and dialogs are collected, and whose requests off the machine are refused and listed. */
+export async function watchedPage(context: BrowserContext, options: { warnings?: boolean } = {}): Promise<{ page: Page } & PageWatch> {
+  const page = await context.newPage();
+  const watch: PageWatch = { problems: [], offMachine: [] };
+  page.on('console', (m) => (m.type() === 'error' || (options.warnings && m.type() === 'warning')) && watch.problems.push(m.text()));
+  page.on('pageerror', (e) => watch.problems.push(e.message));
+  page.on('dialog', (d) => {
+    watch.problems.push(`a dialog opened: ${d.message()}`);
+    void d.dismiss();
+  });
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (!/^(file|data|blob):/.test(url)) {
+      watch.offMachine.push(url);
+      return route.abort();
+    }
+    return route.continue();
+  });
+  return { page, ...watch };
 }

@@ -1,0 +1,161 @@
+// explorerFigure on the embedded model: what the figure carries (maps at each layer's resolution, boxes,
+// titles, reasons), checked against the library's own maps; its PNG; and its errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Jimp } from 'jimp';
+import { tf, ready, loadDefaultModel, loadSamples, explain, boundingBox, explorerFigure, heatmapFigure, figurePng, resizeHeatmap, CamlabError, type Figure, type LoadedSample } from '../src';
+import type { ExplorerData } from '../src/plot/explorer';
+import type { HeatmapTrace } from '../src/plot/figure';
+
+const LAYERS = ['features', 'block3_conv1', 'block2_conv2', 'block1_conv1'];
+const METHODS = ['cam', 'gradcam', 'layercam'] as const;
+let model: tf.LayersModel;
+let sample: LoadedSample;
+let figure: Figure;
+let spec: ExplorerData;
+
+before(async () => {
+  await ready();
+  model = await loadDefaultModel();
+  sample = (await loadSamples())[0];
+  const tensors = tf.memory().numTensors;
+  figure = await explorerFigure(model, sample.image, { layers: LAYERS, methods: [...METHODS], threshold: 0.3 });
+  assert.equal(tf.memory().numTensors, tensors, 'explorerFigure leaves no tensor behind');
+  spec = figure.layout.meta!.camlabExplorer as ExplorerData;
+});
+
+after(() => {
+  model.dispose();
+  sample.image.dispose();
+});
+
+const index = (c: number, l: number, m: number) => (c * LAYERS.length + l) * METHODS.length + m;
+const decode = (k: number, l: number) => Uint8Array.from(Buffer.from(spec.maps[k]!, 'base64')).slice(0, spec.grids[l].width * spec.grids[l].height);
+
+function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  const [ma, mb] = [Array.from(a).reduce((s, v) => s + v, 0) / n, Array.from(b).reduce((s, v) => s + v, 0) / n];
+  let [ab, aa, bb] = [0, 0, 0];
+  for (let i = 0; i < n; i++) [ab, aa, bb] = [ab + (a[i] - ma) * (b[i] - mb), aa + (a[i] - ma) ** 2, bb + (b[i] - mb) ** 2];
+  return ab / Math.sqrt(aa * bb);
+}
+
+test('one image, one heat map at the first layer\'s resolution placed over the image, smoothed by Plotly, three menus', () => {
+  assert.deepEqual(figure.data.map((t) => t.type), ['image', 'heatmap']);
+  const heat = figure.data[1] as HeatmapTrace;
+  assert.equal(heat.zsmooth, 'best');
+  assert.deepEqual([heat.z.length, heat.z[0].length], [16, 16], 'features is 16×16');
+  assert.deepEqual([heat.x0 - heat.dx / 2, heat.x0 + 15.5 * heat.dx], [-0.5, 63.5], 'the cells cover the 64 pixels exactly');
+  assert.deepEqual([heat.zmin, heat.zmax], [0, 100]);
+  assert.match(heat.hovertemplate!, /activation %\{z\}%/);
+  assert.deepEqual(figure.layout.updatemenus!.map((m) => [m.name, m.buttons.length, m.buttons.every((b) => b.method === 'skip')]), [['class', 10, true], ['layer', 4, true], ['method', 3, true]]);
+  assert.deepEqual(spec.grids.map((g) => [g.width, g.height]), [[16, 16], [16, 16], [32, 32], [64, 64]]);
+  assert.deepEqual(spec.counts, [10, 4, 3]);
+  assert.deepEqual(Array.from(decode(index(0, 0, 0), 0)), heat.z.flat(), 'the first choice is the one drawn');
+});
+
+test('classes come most probable first, with the model\'s probabilities in the menu and the titles', async () => {
+  const [top] = await explain(model, sample.image, { method: 'cam', topK: 10 });
+  const probabilities = (await explain(model, sample.image, { method: 'cam', topK: 10 })).map((r) => [r.classIndex, r.score]);
+  assert.equal(top.classIndex, sample.label);
+  const labels = figure.layout.updatemenus![0].buttons.map((b) => b.label);
+  assert.deepEqual(labels, probabilities.map(([c, p]) => `${c} (p = ${p.toFixed(3)})`));
+  assert.equal(figure.layout.title.text, `"${top.classIndex}" (p = ${top.score.toFixed(3)}): CAM at features`);
+  assert.equal(spec.titles[index(1, 2, 1)], `"${probabilities[1][0]}" (p = ${probabilities[1][1].toFixed(3)}): Grad-CAM at block2_conv2`);
+});
+
+test('each map is the library\'s map at the layer\'s resolution, and each box is boundingBox of that map', async () => {
+  for (const [l, layer] of LAYERS.entries()) {
+    for (const [m, method] of METHODS.entries()) {
+      if (method === 'cam' && layer !== 'features') continue;
+      const c = 1; // the second most probable class: its map is not the default one
+      const classIndex = Number(figure.layout.updatemenus![0].buttons[c].label.split(' ')[0]);
+      const [expected] = await explain(model, sample.image, { method, layer, classIndex });
+      const { width, height } = spec.grids[l];
+      const sent = decode(index(c, l, m), l);
+      const upsampled = resizeHeatmap({ width, height, data: Float32Array.from(sent) }, 64, 64);
+      const r = correlation(upsampled.data, expected.heatmap.data);
+      assert.ok(r > 0.97, `${method} at ${layer}: the map sent correlates ${r.toFixed(3)} with the library's`);
+      const box = boundingBox(expected.heatmap, { threshold: 0.3 });
+      assert.deepEqual(spec.boxes[index(c, l, m)], [box.x - 0.5, box.y - 0.5, box.x + box.width - 0.5, box.y + box.height - 0.5]);
+    }
+  }
+});
+
+test('CAM away from the layer that feeds GAP carries no map but a sentence that says why and what works there', () => {
+  for (let c = 0; c < 10; c++) {
+    for (let l = 1; l < LAYERS.length; l++) {
+      assert.equal(spec.maps[index(c, l, 0)], null);
+      assert.equal(spec.boxes[index(c, l, 0)], null);
+      assert.equal(spec.titles[index(c, l, 0)], `CAM at ${LAYERS[l]}: not defined`);
+    }
+  }
+  const reason = spec.reasons[3 * METHODS.length]!.replace(/<br>/g, ' ');
+  assert.match(reason, /^CAM is defined only at features, the layer that feeds global average pooling.*At block1_conv1, pick Grad-CAM or Layer-CAM\.$/);
+  assert.equal(spec.maps.filter((k) => k === null).length, 10 * 3, 'only CAM at the three other layers');
+  assert.equal(spec.reasons.filter((r) => r === null).length, 4 * 3 - 3);
+});
+
+test('labels and titles reach Plotly escaped', async () => {
+  const XSS = '<img src=x onerror=alert(1)>';
+  const labels = Array.from({ length: 10 }, (_, i) => (i === sample.label ? XSS : `digit ${i} & co`));
+  const escaped = await explorerFigure(model, sample.image, { labels, methods: ['gradcam'] });
+  const json = JSON.stringify(escaped);
+  assert.ok(!json.includes('<img') && !json.includes('& co'), 'no raw label in the figure');
+  assert.equal(escaped.layout.title.text.startsWith('"&lt;img src=x onerror=alert(1)&gt;"'), true);
+  assert.ok(escaped.layout.updatemenus![0].buttons.some((b) => b.label.startsWith(`digit ${(sample.label + 1) % 10} &amp; co`)));
+});
+
+test('the PNG paints the first choice and names what the menus offer', async () => {
+  const png = await Jimp.read(Buffer.from(await figurePng(figure)));
+  assert.deepEqual([png.width, png.height], [figure.layout.width, figure.layout.height]);
+  assert.equal(figure.layout.annotations![0].text, 'Interactive version: menus pick one of 10 classes, 4 layers and 3 methods.');
+  // The box of the first choice is painted in its colour.
+  const green = [0x00, 0xe6, 0x76];
+  let boxPixels = 0;
+  for (let i = 0; i < png.bitmap.data.length; i += 4) if (green.every((v, k) => Math.abs(png.bitmap.data[i + k] - v) < 8)) boxPixels++;
+  assert.ok(boxPixels > 200, `${boxPixels} box pixels`);
+});
+
+test('the PNG painter smooths a heat map between cell centres when zsmooth is \'best\', as Plotly does', async () => {
+  const image = tf.fill([40, 40, 3], 128) as tf.Tensor3D;
+  const figure2 = heatmapFigure(image, { width: 2, height: 1, data: new Float32Array([0, 1]) }, { alpha: 1 });
+  image.dispose();
+  const colours = async (fig: Figure) => {
+    const png = await Jimp.read(Buffer.from(await figurePng(fig)));
+    const y = Math.round(fig.layout.margin.t + (fig.layout.height - fig.layout.margin.t - fig.layout.margin.b) / 2);
+    const row = new Set<number>();
+    for (let x = 0; x < png.width; x++) row.add(png.getPixelColor(x, y));
+    return row.size;
+  };
+  const blocky = await colours(figure2);
+  (figure2.data[1] as HeatmapTrace).zsmooth = 'best';
+  const smooth = await colours(figure2);
+  assert.ok(smooth > blocky + 50, `distinct colours across the map: ${blocky} blocky, ${smooth} smoothed`);
+});
+
+test('bad options are refused with what was given and what exists, and leave no tensor', async () => {
+  const tensors = tf.memory().numTensors;
+  await assert.rejects(explorerFigure(model, sample.image, { layers: ['nope'] }), /There is no layer 'nope'\. Layers with feature maps: rescale, block1_conv1, .*features\./);
+  await assert.rejects(explorerFigure(model, sample.image, { layers: ['gap'] }), /Layer 'gap' has no feature maps\. Layers with feature maps: /);
+  await assert.rejects(explorerFigure(model, sample.image, { layers: [] }), /layers is empty/);
+  await assert.rejects(explorerFigure(model, sample.image, { layers: ['features', 'features'] }), /layers lists a layer twice: features, features\./);
+  // @ts-expect-error: a method camlab does not have
+  await assert.rejects(explorerFigure(model, sample.image, { methods: ['gradcam', 'magic'] }), /Unknown method 'magic'; use one of: cam, gradcam, /);
+  await assert.rejects(explorerFigure(model, sample.image, { classes: [1, 1] }), /classes lists a class twice: \[1, 1\]\./);
+  await assert.rejects(explorerFigure(model, sample.image, { classes: [12] }), /classIndex 12 is not a class of this model: use an integer from 0 to 9\./);
+  await assert.rejects(explorerFigure(model, sample.image, { threshold: 2 }), /threshold must be between 0 and 1, got 2\./);
+  await assert.rejects(explorerFigure(model, sample.image, { layers: ['block1_conv1'], methods: ['cam'] }), /None of the methods cam is defined at block1_conv1: CAM is defined only at features/);
+  const grey = tf.zeros([8, 8]);
+  await assert.rejects(explorerFigure(model, grey as unknown as tf.Tensor3D), (e: Error) => e instanceof CamlabError && /Expected one RGB image of shape \[height, width, 3\], got a tensor of shape \[8, 8\]/.test(e.message));
+  grey.dispose();
+  assert.equal(tf.memory().numTensors, tensors);
+});
+
+test('defaults: the layer that feeds GAP, CAM, Grad-CAM and Layer-CAM, every class of a 10-class model', async () => {
+  const fig = await explorerFigure(model, sample.image);
+  const data = fig.layout.meta!.camlabExplorer as ExplorerData;
+  assert.deepEqual(data.counts, [10, 1, 3]);
+  assert.deepEqual(fig.layout.updatemenus!.map((m) => m.buttons.map((b) => b.label)).slice(1), [['features (16×16)'], ['CAM', 'Grad-CAM', 'Layer-CAM']]);
+  assert.ok(data.maps.every((m) => m !== null));
+});
