@@ -63,6 +63,8 @@ export interface ExplorerData {
 
 const DEFAULT_SIZE = 360;
 const BOX_COLOR = '#00e676';
+/** Characters a line of a note under the plot holds: it fits a 360-px phone at 12 px. */
+const NOTE_LINE = 44;
 
 /**
  * One figure in which the reader picks the class, the layer and the method (three menus): the heat map,
@@ -129,7 +131,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const size = options.size ?? DEFAULT_SIZE;
   const scale = size / Math.max(width, height);
   const [panelW, panelH] = [Math.round(width * scale), Math.round(height * scale)];
-  const margin = { l: 50, r: 110, t: 110, b: 56 };
+  const margin = { l: 50, r: 110, t: 110, b: 72 };
   const menuLabels = [
     classNames.map((name, i) => `${name} (p = ${probability[i].toFixed(3)})`),
     layers.map((layer, l) => `${layer.path} (${grids[l].height}×${grids[l].width})`),
@@ -162,7 +164,10 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   };
   const boxShape: Shape = { type: 'rect', xref: 'x', yref: 'y', x0: 0, y0: 0, x1: 0, y1: 0, line: { color: BOX_COLOR, width: 2 }, name: 'box' };
   const [bx0, by0, bx1, by1] = boxes[k0]!;
-  const noteAt = { x: 0.5, y: 0, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'top', font: { size: 11, color: '#444' } } as const;
+  // Notes start at the plot's left edge; the live one in lines short enough for a phone (Plotly does not wrap).
+  const noteAt = { x: 0, y: 0, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 11, color: '#444' } } as const;
+  const noteText = (text: string) => wrap(text, NOTE_LINE).map(escapeText).join('<br>');
+  // The PNG is never narrowed (it scales as a picture), so its note stays one line.
   const staticNote: Annotation = { ...noteAt, text: escapeText(`Interactive version: menus pick one of ${plural(counts[0], 'class', 'classes')}, ${plural(counts[1], 'layer', 'layers')} and ${plural(counts[2], 'method', 'methods')}.`) };
   const data: ExplorerData = {
     menus: ['class', 'layer', 'method'],
@@ -176,7 +181,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
     titles,
     reasons: reasons.map((r) => (r === null ? null : wrap(r, 52).map(escapeText).join('<br>'))),
     boxShape,
-    liveNote: { ...noteAt, text: escapeText(`Menus above: class, layer, method. Box: ≥ ${Math.round(threshold * 100)}% of the map's maximum.`) },
+    liveNote: { ...noteAt, text: noteText(`Menus above: class, layer, method. Box: ≥ ${Math.round(threshold * 100)}% of the map's maximum.`) },
     reasonNote: { text: '', x: width / 2 - 0.5, y: height / 2 - 0.5, xref: 'x', yref: 'y', showarrow: false, xanchor: 'center', yanchor: 'middle', font: { size: 12, color: '#000' }, bgcolor: 'rgba(255,255,255,0.85)' },
   };
   const menu = (i: number, x: number): UpdateMenu => ({

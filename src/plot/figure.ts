@@ -112,6 +112,8 @@ export interface Annotation {
   yanchor?: 'top' | 'middle' | 'bottom';
   font?: { size?: number; color?: string };
   bgcolor?: string;
+  /** How the lines of a multi-line text align (Plotly centres them by default). */
+  align?: 'left' | 'center' | 'right';
 }
 
 /** A dropdown menu. camlab's menus use method 'skip': a script of the figure reacts to the choice. */
