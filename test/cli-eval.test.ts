@@ -38,5 +38,5 @@ test('camlab eval --method all prints one row per method and the two baselines',
     const cells = line.split('|').slice(2, -1).map((c) => parseFloat(c));
     assert.ok(cells.every(Number.isFinite), `numbers in ${line}`);
   }
-  await assert.rejects(camlab('eval', '--method', 'nope', '--count', '1'), /unknown method 'nope'; use all or one of cam, gradcam/);
+  await assert.rejects(camlab('eval', '--method', 'nope', '--count', '1'), /--method 'nope' is not one of: all, cam, gradcam/);
 });
