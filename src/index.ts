@@ -20,12 +20,13 @@ export { resnet50, RESNET50_IMAGENET_URL } from './model/resnet50';
 export { cachePath, cacheDir } from './model/cache';
 export { decodePredictions, imagenetClasses, type Prediction } from './model/imagenet';
 export type { ResNet50Options } from './model/architectures/resnet50';
-export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo, type HeadActivation } from './model/inspect';
+export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo } from './model/inspect';
+export type { HeadActivation } from './model/head';
 
-export { classActivationMap, type CamOptions } from './cam/cam';
+export { classActivationMap, type CamOptions } from './cam/class-activation-map';
 export type { CamResult, ClassTargets } from './cam/types';
 export { explain, methods, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam } from './cam/explain';
-export type { MethodOptions } from './cam/family';
+export type { MethodOptions } from './cam/options';
 export type { MethodName } from './cam/methods/method';
 
 export { boundingBox, iou, type Box } from './localize/box';

@@ -1,5 +1,5 @@
 import { tf } from '../tf';
-import { classActivationMap } from '../cam/cam';
+import { classActivationMap } from '../cam/class-activation-map';
 import { boundingBox, iou, type Box } from '../localize/box';
 import type { Heatmap } from '../image/heatmap';
 

@@ -3,7 +3,8 @@ import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { modelInputSize, toModelInput } from '../image/model-input';
 import { assertImages } from '../image/validate';
-import { probedForward, scoreReader } from './probe';
+import { modelHead } from './head';
+import { probedForward } from './probe';
 import { findLayer, outputShapeOf } from './layers';
 
 /**
@@ -18,9 +19,13 @@ export async function layerActivations(model: tf.LayersModel, images: tf.Tensor3
   assertImages(images);
   const entry = findLayer(model, layer);
   if (!outputShapeOf(entry.layer)) throw new CamlabError(`Layer '${entry.path}' has several outputs; name one of the layers that take them.`);
-  return tf.tidy(() => {
-    const probed = probedForward(model, toModelInput(images, modelInputSize(model)), entry.layer, scoreReader(model));
-    probed.scores.dispose(); // kept by the probe; the activations are returned, the rest goes with this tidy
+  const head = modelHead(model);
+  const input = toModelInput(images, modelInputSize(model));
+  try {
+    const probed = probedForward(model, head, input, { layer: entry.layer, scores: head.logits });
+    tf.dispose([probed.scores, probed.output]); // all three are kept by the probe; the activations are the caller's
     return probed.activations;
-  });
+  } finally {
+    input.dispose();
+  }
 }
