@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// camlab's functions from a shell: `camlab layers`, `camlab cam`, `camlab eval`, `camlab samples`.
+// camlab's functions from a shell: `camlab layers`, `camlab cam`, `camlab eval`.
 import { runCli } from './cli/run';
 
 runCli(process.argv.slice(2)).then(

@@ -16,7 +16,7 @@ export { modelLabels, modelMetadata, type ModelMetadata } from './model/metadata
 export { saveModel } from './model/save';
 export { loadKerasWeights, loadKerasModel, saveKerasWeights } from './model/keras-h5';
 export { layerActivations } from './model/activations';
-export { resnet50, RESNET50_IMAGENET_URL } from './model/resnet50';
+export { resnet50, RESNET50_IMAGENET_URL } from './model/resnet50-weights';
 export { cachePath, cacheDir } from './model/cache';
 export { decodePredictions, imagenetClasses, type Prediction } from './model/imagenet';
 export type { ResNet50Options } from './model/architectures/resnet50';

@@ -85,12 +85,12 @@ async function cam(argv: string[]): Promise<number> {
   const model = await openModel(values.model);
   const metadata = modelMetadata(model);
   const threshold = values.threshold !== undefined ? number(values.threshold, '--threshold') : metadata.boxThreshold ?? PAPER_THRESHOLD;
-  const targets = values.class !== undefined ? { classIndex: integer(values.class, '--class') } : { topK: integer(values.top ?? '1', '--top') };
+  const classes = values.class !== undefined ? { classIndex: integer(values.class, '--class') } : { topK: integer(values.top ?? '1', '--top') };
   await mkdir(values.out!, { recursive: true });
   for (const file of positionals) {
     const image = await loadImage(file);
     try {
-      for (const result of await explain(model, image, { ...targets, method: values.method as MethodName | undefined, layer: values.layer })) {
+      for (const result of await explain(model, image, { ...classes, method: values.method as MethodName | undefined, layer: values.layer })) {
         const output = resolve(join(values.out!, `${basename(file, extname(file))}-class${result.classIndex}.png`));
         await writeFile(output, await overlayPng(image, result.heatmap, { colormap: values.colormap as ColormapName, alpha: number(values.alpha!, '--alpha') }));
         const box = boundingBox(result.heatmap, { threshold });

@@ -5,7 +5,6 @@ let classes: string[] | undefined;
 /** The 1000 ImageNet class names in Keras's order, from the package @tensorflow-models/mobilenet. */
 export function imagenetClasses(): string[] {
   if (!classes) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const table = (require('@tensorflow-models/mobilenet/dist/imagenet_classes') as { IMAGENET_CLASSES: Record<number, string> }).IMAGENET_CLASSES;
     classes = Array.from({ length: 1000 }, (_, i) => table[i]);
   }

@@ -2,7 +2,7 @@ import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { colormapAnchors, type ColormapName } from '../image/colormap';
 import type { Heatmap } from '../image/heatmap';
-import { imageDataUri, rgbaFromRgb } from '../image/png';
+import { imageDataUri, rgbaFromRgb } from '../image/encode';
 import { assertImage3D } from '../image/validate';
 import type { Box } from '../localize/box';
 import type { CamResult } from '../cam/types';

@@ -17,7 +17,6 @@ interface Fonts {
 let fonts: Promise<Fonts> | undefined;
 function loadFonts(): Promise<Fonts> {
   // jimp's bundled bitmap fonts; 'jimp/fonts' is an exports-only subpath, so it is required at run time.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const paths = require('jimp/fonts') as Record<'SANS_10_BLACK' | 'SANS_12_BLACK' | 'SANS_16_BLACK', string>;
   fonts ??= Promise.all([loadFont(paths.SANS_16_BLACK), loadFont(paths.SANS_12_BLACK), loadFont(paths.SANS_10_BLACK)]).then(([title, label, tick]) => ({ title, label, tick }));
   return fonts;
