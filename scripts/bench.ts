@@ -19,13 +19,35 @@ function cpuMs(): number {
 async function median(runs: number, body: () => Promise<void>): Promise<number> {
   await body(); // warm-up: kernels compiled, sub-models built
   const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await cpuTime(body));
+  return middle(times);
+}
+
+/**
+ * The median time of `body`, and the ratio of its fastest run to the fastest of `baseline`, measured in
+ * alternation with it: other processes on the same cores only ever add time, and alternating keeps
+ * drift out of the ratio.
+ */
+async function paired(runs: number, baseline: () => Promise<void>, body: () => Promise<void>): Promise<{ ms: number; ratio: number }> {
+  await baseline();
+  await body();
+  const [base, times]: number[][] = [[], []];
   for (let i = 0; i < runs; i++) {
-    const start = cpuMs();
-    await body();
-    times.push(cpuMs() - start);
+    base.push(await cpuTime(baseline));
+    times.push(await cpuTime(body));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return { ms: middle(times), ratio: Math.min(...times) / Math.min(...base) };
+}
+
+async function cpuTime(body: () => Promise<void>): Promise<number> {
+  const start = cpuMs();
+  await body();
+  return cpuMs() - start;
+}
+
+function middle(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -51,18 +73,19 @@ async function main(): Promise<void> {
     const model = build();
     for (const batch of [1, 8]) {
       const images = tf.randomUniform([batch, ...shape], 0, 255, 'float32', 7) as tf.Tensor4D;
-      const predict = (await median(RUNS, async () => {
+      const bare = async () => {
         const out = model.predict(images) as tf.Tensor;
         await out.data();
         out.dispose();
-      })) / batch;
+      };
+      const predict = (await median(RUNS, bare)) / batch;
       rows.push([backend, name, String(batch), 'bare predict', '', predict.toFixed(1), '1.00']);
       for (const [method, run] of explainers) {
         for (const [choice, options] of CHOICES) {
           if (method === 'Eigen-CAM' && choice !== 'top-1') continue; // class-agnostic: the same work for any class
-          const ms = (await median(RUNS, async () => void (await run(model, images, options)))) / batch;
-          rows.push([backend, name, String(batch), method, choice, ms.toFixed(1), (ms / predict).toFixed(2)]);
-          console.error(`measured ${name}, batch ${batch}, ${method}, ${choice}: ${(ms / predict).toFixed(2)}× predict`);
+          const { ms, ratio } = await paired(RUNS, bare, async () => void (await run(model, images, options)));
+          rows.push([backend, name, String(batch), method, choice, (ms / batch).toFixed(1), ratio.toFixed(2)]);
+          console.error(`measured ${name}, batch ${batch}, ${method}, ${choice}: ${ratio.toFixed(2)}× predict`);
         }
       }
       if (fullScoreCam && batch === 1) {
@@ -85,7 +108,7 @@ async function main(): Promise<void> {
     model.dispose();
   }
   console.log(table(['backend', 'model', 'batch', 'method', 'classes', 'ms per image', 'ratio to predict'], rows));
-  console.log(`median of ${RUNS} runs after one warm-up, in CPU time of this process (the WASM backend runs on one thread); every map is upsampled to the input and scaled`);
+  console.log(`median of ${RUNS} runs after one warm-up, in CPU time of this process (the WASM backend runs on one thread); each ratio is fastest run to fastest bare predict, run in alternation with the method; every map is upsampled to the input and scaled`);
   console.log();
   console.log(await figureTable());
 }

@@ -40,8 +40,8 @@ export { formatLocalizationReport } from './metrics/report';
 export { faithfulness, averageDropAndIncrease, type Faithfulness } from './metrics/faithfulness';
 export { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, formatMethodTable, type MapMaker, type MethodScore } from './metrics/compare';
 
-export type { Figure, Trace, Layout } from './plot/figure';
+export type { Figure, Trace, Layout, Color, Pixels } from './plot/figure';
 export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
 export { figurePng } from './plot/png';
-export { figureHtml, plotlyLoaderScript } from './plot/html';
+export { figureHtml, plotlyFigure, plotlyLoaderScript, type PlotlyFigure } from './plot/html';
 export { show } from './plot/show';

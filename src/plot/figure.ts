@@ -1,15 +1,28 @@
-// Plotly figures as plain data: what camlab's builders return, `show()` draws and the PNG renderer paints.
-// Only the parts of Plotly's schema camlab uses are typed.
+// Figures as plain data, in Plotly's shape: what camlab's builders return, `show()` draws and the PNG
+// renderer paints. Three things are kept in the form a painter needs rather than Plotly's: text is plain
+// (not HTML-escaped), colours are numbers, and pictures are pixels. `plotlyFigure` turns a figure into
+// Plotly's JSON (escaped text, CSS colours, data URIs). Only the parts of Plotly's schema camlab uses are typed.
+import type { Rgb } from '../image/colormap';
+
+/** A colour as 0..255 channels, with an opacity 0..1 where it is translucent. */
+export type Color = Rgb | [number, number, number, number];
+
+/** RGBA pixels, row-major. */
+export interface Pixels {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
 
 export interface TextSpec {
   text: string;
-  font?: { size?: number; color?: string };
+  font?: { size?: number; color?: Color };
 }
 
 export interface ImageTrace {
   type: 'image';
-  /** A data: URI of a PNG or JPEG. */
-  source: string;
+  /** The picture (Plotly gets it as a data: URI). */
+  pixels: Pixels;
   x0?: number;
   y0?: number;
   dx?: number;
@@ -30,8 +43,8 @@ export interface HeatmapTrace {
   dy: number;
   zmin: number;
   zmax: number;
-  /** [[position 0..1, 'rgb(r,g,b)'], …] */
-  colorscale: [number, string][];
+  /** [[position 0..1, colour], …] */
+  colorscale: [number, Color][];
   opacity: number;
   showscale: boolean;
   colorbar?: { title?: TextSpec; len?: number; thickness?: number; x?: number; y?: number; yanchor?: string };
@@ -45,7 +58,7 @@ export interface BarTrace {
   type: 'bar';
   x: string[];
   y: number[];
-  marker?: { color?: string | string[] };
+  marker?: { color?: Color | Color[] };
   text?: string[];
   textposition?: 'outside' | 'auto' | 'none';
   hovertemplate?: string;
@@ -59,7 +72,7 @@ export interface ScatterTrace {
   name: string;
   x: number[];
   y: number[];
-  line?: { color?: string; dash?: 'solid' | 'dash' };
+  line?: { color?: Color; dash?: 'solid' | 'dash' };
   hovertemplate?: string;
   xaxis?: string;
   yaxis?: string;
@@ -91,7 +104,7 @@ export interface Shape {
   y0: number;
   x1: number;
   y1: number;
-  line: { color: string; width: number; dash?: 'solid' | 'dash' };
+  line: { color: Color; width: number; dash?: 'solid' | 'dash' };
   name?: string;
 }
 
@@ -104,8 +117,8 @@ export interface Annotation {
   showarrow: false;
   xanchor?: 'left' | 'center' | 'right';
   yanchor?: 'top' | 'middle' | 'bottom';
-  font?: { size?: number; color?: string };
-  bgcolor?: string;
+  font?: { size?: number; color?: Color };
+  bgcolor?: Color;
 }
 
 export interface Layout {
@@ -117,13 +130,13 @@ export interface Layout {
   annotations?: Annotation[];
   showlegend?: boolean;
   legend?: { x?: number; y?: number; xanchor?: 'left' | 'right'; yanchor?: 'top' | 'bottom' };
-  plot_bgcolor?: string;
-  paper_bgcolor?: string;
+  plot_bgcolor?: Color;
+  paper_bgcolor?: Color;
   hovermode?: 'closest' | false;
   [axis: `xaxis${string}` | `yaxis${string}`]: Axis | undefined;
 }
 
-/** A Plotly figure: pass it to `show()`, or to Plotly.newPlot where JavaScript runs. */
+/** A figure: pass it to `show()`, `figurePng` or `figureHtml`, or `plotlyFigure(figure)` to Plotly.newPlot. */
 export interface Figure {
   data: Trace[];
   layout: Layout;
@@ -138,7 +151,7 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Reverses escapeText, for painting the same text into a PNG. */
-export function unescapeText(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+/** A colour as CSS, as Plotly takes it. */
+export function cssColor(color: Color): string {
+  return color.length === 4 ? `rgba(${color.join(',')})` : `rgb(${color.join(',')})`;
 }

@@ -12,5 +12,5 @@ export const camMethod: CamMethod = {
   description: 'CAM: the classifier’s weights on the maps that GAP averages (Zhou et al. 2016); GAP + linear heads only',
   needsGradients: false,
   keepsNegative: true,
-  map: ({ activations, classes, classifierKernel }) => channelWeighted(activations, tf.gather(tf.transpose(classifierKernel()), classes) as tf.Tensor2D),
+  map: ({ activations, classes, classifierKernel }) => channelWeighted(activations, tf.transpose(tf.gather(classifierKernel(), classes, 1)) as tf.Tensor2D),
 };
