@@ -1,7 +1,7 @@
 // npm run bench: milliseconds per image for a bare predict, CAM and each gradient method (median of runs),
 // with each image's top class, a given class per image (classIndex) and the top 3 classes, and what
 // show() costs, on this machine's backend. Prints Markdown tables. RUNS=n sets the repetitions,
-// MODELS=resnet (or digits) measures one model only.
+// MODELS=resnet (or digits), METHODS=CAM,Grad-CAM and BATCHES=1 (default 1,8) measure only those.
 import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, scoreCam, heatmapFigure, figurePng, figureHtml, type Heatmap, type CamResult, type MethodOptions } from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     ['Layer-CAM', layerCam],
     ['HiResCAM', hiResCam],
     ['Eigen-CAM', eigenCam],
-  ];
+  ].filter(([method]) => !process.env.METHODS || process.env.METHODS.split(',').includes(method as string)) as [string, Explainer][];
   const models = ([
     ['digits', 'digits GAP-CNN 64×64', () => digitsGapCnn(), [64, 64, 1], true],
     ['resnet', 'ResNet-50 224×224 (random weights)', () => resnet50Architecture(), [224, 224, 3], false],
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const [, name, build, shape, fullScoreCam] of models) {
     const model = build();
-    for (const batch of [1, 8]) {
+    for (const batch of (process.env.BATCHES ?? '1,8').split(',').map(Number)) {
       const images = tf.randomUniform([batch, ...shape], 0, 255, 'float32', 7) as tf.Tensor4D;
       const bare = async () => {
         const out = model.predict(images) as tf.Tensor;
