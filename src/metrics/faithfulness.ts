@@ -32,13 +32,13 @@ export interface FaithfulnessOptions {
  * (a single sigmoid unit is two classes).
  */
 export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, heatmap: Heatmap, classIndex: number, options: FaithfulnessOptions = {}): Promise<Faithfulness> {
-  checkFaithfulnessOptions(options, classIndex);
+  checkFaithfulnessOptions(options, classIndex); // an integer ≥ 0; its upper bound is the head's class count
   assertTensor(input, 'The model input');
   assertFinite(input as tf.Tensor4D);
   assertHeatmap(heatmap);
   const steps = options.steps ?? 16;
   const head = modelHead(model);
-  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= head.numClasses) {
+  if (classIndex >= head.numClasses) {
     throw new CamlabError(`classIndex ${classIndex} is not a class of this model: use an integer from 0 to ${head.numClasses - 1}.`);
   }
   const [, height, width] = input.shape;
