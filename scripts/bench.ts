@@ -1,6 +1,8 @@
 // npm run bench: milliseconds per image for a bare predict, CAM and each gradient method (median of runs),
-// and what show() costs, on this machine's backend. Prints Markdown tables.
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult } from '../src';
+// with each image's top class, a given class per image (classIndex) and the top 3 classes, and what
+// show() costs, on this machine's backend. Prints Markdown tables. RUNS=n sets the repetitions,
+// MODELS=resnet (or digits), METHODS=CAM,Grad-CAM and BATCHES=1 (default 1,8) measure only those.
+import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult, type MethodOptions } from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
 import { execFile } from 'node:child_process';
@@ -12,18 +14,47 @@ import { Jimp } from 'jimp';
 import { saveModel } from '../src';
 
 const RUNS = Number(process.env.RUNS ?? 5);
-type Explainer = (model: tf.LayersModel, images: tf.Tensor4D) => Promise<CamResult[]>;
+type Explainer = (model: tf.LayersModel, images: tf.Tensor4D, options?: MethodOptions) => Promise<CamResult[]>;
+const CHOICES: [string, MethodOptions][] = [['top-1', {}], ['classIndex', { classIndex: 3 }], ['topK 3', { topK: 3 }]];
+
+/** CPU milliseconds of this process (user + system): unlike wall time, not inflated by other processes on shared cores. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
 
 async function median(runs: number, body: () => Promise<void>): Promise<number> {
   await body(); // warm-up: kernels compiled, sub-models built
   const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await cpuTime(body));
+  return middle(times);
+}
+
+/**
+ * The median time of `body`, and the ratio of its fastest run to the fastest of `baseline`, measured in
+ * alternation with it: other processes on the same cores only ever add time, and alternating keeps
+ * drift out of the ratio.
+ */
+async function paired(runs: number, baseline: () => Promise<void>, body: () => Promise<void>): Promise<{ ms: number; ratio: number }> {
+  await baseline();
+  await body();
+  const [base, times]: number[][] = [[], []];
   for (let i = 0; i < runs; i++) {
-    const start = performance.now();
-    await body();
-    times.push(performance.now() - start);
+    base.push(await cpuTime(baseline));
+    times.push(await cpuTime(body));
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return { ms: middle(times), ratio: Math.min(...times) / Math.min(...base) };
+}
+
+async function cpuTime(body: () => Promise<void>): Promise<number> {
+  const start = cpuMs();
+  await body();
+  return cpuMs() - start;
+}
+
+function middle(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -40,30 +71,34 @@ async function main(): Promise<void> {
     ['Layer-CAM', layerCam],
     ['HiResCAM', hiResCam],
     ['Eigen-CAM', eigenCam],
-  ];
-  const models: [string, () => tf.LayersModel, [number, number, number], boolean][] = [
-    ['digits GAP-CNN 64×64', () => digitsGapCnn(), [64, 64, 1], true],
-    ['ResNet-50 224×224 (random weights)', () => resnet50Architecture(), [224, 224, 3], false],
-  ];
+  ].filter(([method]) => !process.env.METHODS || process.env.METHODS.split(',').includes(method as string)) as [string, Explainer][];
+  const models = ([
+    ['digits', 'digits GAP-CNN 64×64', () => digitsGapCnn(), [64, 64, 1], true],
+    ['resnet', 'ResNet-50 224×224 (random weights)', () => resnet50Architecture(), [224, 224, 3], false],
+  ] as const).filter(([key]) => !process.env.MODELS || process.env.MODELS.split(',').includes(key));
   const rows: string[][] = [];
-  for (const [name, build, shape, fullScoreCam] of models) {
+  for (const [, name, build, shape, fullScoreCam] of models) {
     const model = build();
-    for (const batch of [1, 8]) {
+    for (const batch of (process.env.BATCHES ?? '1,8').split(',').map(Number)) {
       const images = tf.randomUniform([batch, ...shape], 0, 255, 'float32', 7) as tf.Tensor4D;
-      const predict = (await median(RUNS, async () => {
+      const bare = async () => {
         const out = model.predict(images) as tf.Tensor;
         await out.data();
         out.dispose();
-      })) / batch;
-      rows.push([backend, name, String(batch), 'bare predict', predict.toFixed(1), '1.00']);
+      };
+      const predict = (await median(RUNS, bare)) / batch;
+      rows.push([backend, name, String(batch), 'bare predict', '', predict.toFixed(1), '1.00']);
       for (const [method, run] of explainers) {
-        const ms = (await median(RUNS, async () => void (await run(model, images)))) / batch;
-        rows.push([backend, name, String(batch), method, ms.toFixed(1), (ms / predict).toFixed(2)]);
-        console.error(`measured ${name}, batch ${batch}, ${method}`);
+        for (const [choice, options] of CHOICES) {
+          if (method === 'Eigen-CAM' && choice !== 'top-1') continue; // class-agnostic: the same work for any class
+          const { ms, ratio } = await paired(RUNS, bare, async () => void (await run(model, images, options)));
+          rows.push([backend, name, String(batch), method, choice, (ms / batch).toFixed(1), ratio.toFixed(2)]);
+          console.error(`measured ${name}, batch ${batch}, ${method}, ${choice}: ${ratio.toFixed(2)}× predict`);
+        }
       }
       if (fullScoreCam && batch === 1) {
         const ms = await median(Math.min(RUNS, 3), async () => void (await scoreCam(model, images)));
-        rows.push([backend, name, '1', 'Score-CAM (64 channels)', ms.toFixed(1), (ms / predict).toFixed(2)]);
+        rows.push([backend, name, '1', 'Score-CAM (64 channels)', 'top-1', ms.toFixed(1), (ms / predict).toFixed(2)]);
       }
       images.dispose();
     }
@@ -76,12 +111,12 @@ async function main(): Promise<void> {
         out.dispose();
       });
       masked.dispose();
-      rows.push([backend, name, '1', `Score-CAM: ${(perBatch / 32).toFixed(1)} ms per channel`, `≈ ${((perBatch / 32) * 2048 / 1000).toFixed(0)} s for 2048 channels (estimated)`, '']);
+      rows.push([backend, name, '1', `Score-CAM: ${(perBatch / 32).toFixed(1)} ms per channel`, '', `≈ ${((perBatch / 32) * 2048 / 1000).toFixed(0)} s for 2048 channels (estimated)`, '']);
     }
     model.dispose();
   }
-  console.log(table(['backend', 'model', 'batch', 'method', 'ms per image', 'ratio to predict'], rows));
-  console.log(`median of ${RUNS} runs after one warm-up; every map is upsampled to the input and scaled`);
+  console.log(table(['backend', 'model', 'batch', 'method', 'classes', 'ms per image', 'ratio to predict'], rows));
+  console.log(`median of ${RUNS} runs after one warm-up, in CPU time of this process (the WASM backend runs on one thread); each ratio is fastest run to fastest bare predict, run in alternation with the method; every map is upsampled to the input and scaled`);
   console.log();
   console.log(await figureTable());
   console.log();

@@ -34,7 +34,7 @@ function learningRate(epoch: number): number {
 
 async function main(): Promise<void> {
   const backend = await ready();
-  const model = digitsGapCnn({ seed: SEED });
+  const model = digitsGapCnn({ seed: SEED, size: CANVAS_SIZE });
   const validation = toTensors(renderCanvases({ split: 'validation', count: VALIDATION_COUNT, seed: 1 }));
   const history: { epoch: number; loss: number; accuracy: number; validationAccuracy: number; seconds: number; learningRate: number }[] = [];
   const started = Date.now();

@@ -16,16 +16,17 @@ export { modelLabels, modelMetadata, type ModelMetadata } from './model/metadata
 export { saveModel } from './model/save';
 export { loadKerasWeights, loadKerasModel, saveKerasWeights } from './model/keras-h5';
 export { layerActivations } from './model/activations';
-export { resnet50, RESNET50_IMAGENET_URL } from './model/resnet50';
+export { resnet50, RESNET50_IMAGENET_URL } from './model/resnet50-weights';
 export { cachePath, cacheDir, DEFAULT_STALL_SECONDS } from './model/cache';
 export { decodePredictions, imagenetClasses, type Prediction } from './model/imagenet';
 export type { ResNet50Options } from './model/architectures/resnet50';
-export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo, type HeadActivation } from './model/inspect';
+export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo } from './model/inspect';
+export type { HeadActivation } from './model/head';
 
-export { classActivationMap, type CamOptions } from './cam/cam';
+export { classActivationMap, type CamOptions } from './cam/class-activation-map';
 export type { CamResult, ClassTargets } from './cam/types';
 export { explain, methods, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam } from './cam/explain';
-export type { MethodOptions } from './cam/family';
+export type { MethodOptions } from './cam/options';
 export type { MethodName } from './cam/methods/method';
 
 export { boundingBox, iou, type Box } from './localize/box';
@@ -46,9 +47,9 @@ export { defaultWorkerCount, type PoolOptions } from './pool/pool';
 export type { ExplainSettings, ExplainerInfo, MapResult } from './pool/task';
 export type { MapSource } from './metrics/localization';
 
-export type { Figure, Trace, Layout, UpdateMenu } from './plot/figure';
+export type { Figure, Trace, Layout, UpdateMenu, Color, Pixels } from './plot/figure';
 export { explorerFigure, type ExplorerOptions } from './plot/explorer';
 export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
 export { figurePng } from './plot/png';
-export { figureHtml, plotlyLoaderScript } from './plot/html';
+export { figureHtml, plotlyFigure, plotlyLoaderScript, type PlotlyFigure } from './plot/html';
 export { show } from './plot/show';

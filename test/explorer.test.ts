@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Jimp } from 'jimp';
-import { tf, ready, loadDefaultModel, loadSamples, explain, boundingBox, explorerFigure, heatmapFigure, figurePng, resizeHeatmap, CamlabError, type Figure, type LoadedSample } from '../src';
+import { tf, ready, loadDefaultModel, loadSamples, explain, boundingBox, explorerFigure, heatmapFigure, figurePng, plotlyFigure, resizeHeatmap, CamlabError, type Figure, type LoadedSample } from '../src';
 import type { ExplorerData } from '../src/plot/explorer';
 import type { HeatmapTrace } from '../src/plot/figure';
 
@@ -90,20 +90,24 @@ test('CAM away from the layer that feeds GAP carries no map but a sentence that 
       assert.equal(spec.titles[index(c, l, 0)], `CAM at ${LAYERS[l]}: not defined`);
     }
   }
-  const reason = spec.reasons[3 * METHODS.length]!.replace(/<br>/g, ' ');
+  const reason = spec.reasons[3 * METHODS.length]!.replace(/\n/g, ' ');
   assert.match(reason, /^CAM is defined only at features, the layer that feeds global average pooling.*At block1_conv1, pick Grad-CAM or Layer-CAM\.$/);
   assert.equal(spec.maps.filter((k) => k === null).length, 10 * 3, 'only CAM at the three other layers');
   assert.equal(spec.reasons.filter((r) => r === null).length, 4 * 3 - 3);
 });
 
-test('labels and titles reach Plotly escaped', async () => {
+test('the figure holds labels and titles as plain text, and they reach Plotly escaped', async () => {
   const XSS = '<img src=x onerror=alert(1)>';
   const labels = Array.from({ length: 10 }, (_, i) => (i === sample.label ? XSS : `digit ${i} & co`));
-  const escaped = await explorerFigure(model, sample.image, { labels, methods: ['gradcam'] });
+  const plain = await explorerFigure(model, sample.image, { labels, methods: ['gradcam'] });
+  assert.equal(plain.layout.title.text.startsWith(`"${XSS}"`), true, 'escaped once, when the figure is turned into Plotly\'s JSON');
+  const escaped = plotlyFigure(plain) as unknown as Figure;
   const json = JSON.stringify(escaped);
-  assert.ok(!json.includes('<img') && !json.includes('& co'), 'no raw label in the figure');
+  assert.ok(!json.includes('<img') && !json.includes('& co'), 'no raw label in what Plotly gets');
   assert.equal(escaped.layout.title.text.startsWith('"&lt;img src=x onerror=alert(1)&gt;"'), true);
   assert.ok(escaped.layout.updatemenus![0].buttons.some((b) => b.label.startsWith(`digit ${(sample.label + 1) % 10} &amp; co`)));
+  const titles = (escaped.layout.meta!.camlabExplorer as ExplorerData).titles;
+  assert.ok(titles.some((t) => t.startsWith('"&lt;img src=x onerror=alert(1)&gt;"')), 'the titles the menus switch to are escaped too');
 });
 
 test('the PNG paints the first choice and names what the menus offer', async () => {

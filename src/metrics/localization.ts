@@ -1,5 +1,5 @@
 import { tf } from '../tf';
-import { classActivationMap } from '../cam/cam';
+import { classActivationMap } from '../cam/class-activation-map';
 import type { CamResult, ClassTargets } from '../cam/types';
 import { boundingBox, iou, type Box } from '../localize/box';
 import type { Heatmap } from '../image/heatmap';

@@ -5,7 +5,8 @@ import { describeValue } from '../validate';
 import { modelInputSize, toModelInput } from '../image/model-input';
 import { assertLayersFit, hasOpenInputSize } from './shapes';
 import { assertImages } from '../image/validate';
-import { probedForward, scoreReader } from './probe';
+import { modelHead } from './head';
+import { probedForward } from './probe';
 import { findLayer, outputShapeOf } from './layers';
 
 /**
@@ -23,9 +24,13 @@ export async function layerActivations(model: tf.LayersModel, images: tf.Tensor3
   if (!outputShapeOf(entry.layer)) throw new CamlabError(`Layer '${entry.path}' has several outputs; name one of the layers that take them.`);
   const [height, width] = images.shape.slice(-3, -1);
   if (hasOpenInputSize(model)) assertLayersFit(model, modelInputSize(model, { image: { height, width } }));
-  return tf.tidy(() => {
-    const probed = probedForward(model, toModelInput(images, model), entry.layer, scoreReader(model));
-    probed.scores.dispose(); // kept by the probe; the activations are returned, the rest goes with this tidy
+  const head = modelHead(model);
+  const input = toModelInput(images, model);
+  try {
+    const probed = probedForward(model, head, input, { layer: entry.layer, scores: head.logits });
+    tf.dispose([probed.scores, probed.output]); // all three are kept by the probe; the activations are the caller's
     return probed.activations;
-  });
+  } finally {
+    input.dispose();
+  }
 }

@@ -164,9 +164,9 @@ export async function saveKerasWeights(model: tf.LayersModel, path: string, opti
       group.create_attribute('weight_names', names);
       layer.getWeights().forEach((weight, i) => {
         const [folder, leaf] = [names[i].split('/').slice(0, -1).join('/'), names[i].split('/').pop()!];
-        let target = group as unknown as { get(p: string): unknown; create_group(p: string): unknown; create_dataset(a: object): unknown };
-        for (const part of folder.split('/').filter(Boolean)) target = (target.get(part) ?? target.create_group(part)) as typeof target;
-        target.create_dataset({ name: leaf, data: weight.dataSync(), shape: weight.shape, dtype: '<f' });
+        let node = group as unknown as { get(p: string): unknown; create_group(p: string): unknown; create_dataset(a: object): unknown };
+        for (const part of folder.split('/').filter(Boolean)) node = (node.get(part) ?? node.create_group(part)) as typeof node;
+        node.create_dataset({ name: leaf, data: weight.dataSync(), shape: weight.shape, dtype: '<f' });
       });
     }
   } finally {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
+import { modelHead } from './head';
 
 /** What a model folder's metadata.json may say (Teachable Machine writes `labels` too). */
 export interface ModelMetadata {
@@ -33,9 +34,7 @@ export async function attachMetadata(model: tf.LayersModel, modelJsonPath: strin
   } catch (error) {
     throw new CamlabError(`'${path}' is not valid JSON (${(error as Error).message}); fix it or remove it.`, { cause: error });
   }
-  const outputs = model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
-  // A single sigmoid unit has two classes, so two labels.
-  const classes = outputs === 1 ? 2 : outputs;
+  const classes = modelHead(model).numClasses;
   if (metadata.labels && metadata.labels.length !== classes) {
     throw new CamlabError(`'${path}' names ${metadata.labels.length} labels but the model has ${classes} classes; the labels must match the model's output.`);
   }

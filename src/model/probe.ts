@@ -1,106 +1,106 @@
 // Reading a layer's activations, and the gradient of a class score with respect to them, during one
 // ordinary forward pass of the whole model. tfjs cannot cut a graph at an arbitrary layer (and nested
-// models, residual shortcuts and shared layers make rebuilding one fragile), so the target layer's
+// models, residual shortcuts and shared layers make rebuilding one fragile), so the probed layer's
 // `call` is wrapped for the duration of the pass: it records its output and adds a zero tensor
 // `shift` to it. The gradient with respect to `shift` is then the gradient with respect to the layer's
 // output, whatever the model's topology.
+//
+// With `replicas` r > 1 the layer's output is repeated r times along the batch before the shift, so
+// that everything above the layer runs r times (once per rank of classes) in the same pass while
+// everything below runs once. Layers above that also read a tensor from below (a shortcut that skips
+// the probed layer) get that tensor repeated the same way.
 import { tf } from '../tf';
-import { isContainer, type Layer } from './layers';
+import { perClass, type ModelHead, type ScoreSource } from './head';
+import { applicationNode, flattenLayers, isContainer, type Layer } from './layers';
 
 type Call = Layer['call'];
 
-/** How the class scores before the output activation are read off the model. */
-export interface ScoreReader {
-  /** The layer whose input (or output) gives the logits. */
-  layer: Layer;
-  /** 'dense': logits = input · kernel + bias (a Dense layer with softmax or sigmoid folded in); 'input': the layer's input; 'output': its output. */
-  read: 'dense' | 'input' | 'output';
-  /** A single sigmoid unit, read as two classes: 0 scores −z with probability 1 − σ(z), 1 scores z. */
-  binary?: boolean;
-}
-
-/** Layers that may follow the softmax without changing the scores (MobileNet ends softmax → Reshape). */
-const TRAILING = new Set(['Reshape', 'Flatten', 'Dropout']);
-
-/** Finds where the logits are: before the final softmax or sigmoid, or the output itself. */
-export function scoreReader(model: tf.LayersModel, after: 'logit' | 'probability' = 'logit'): ScoreReader {
-  let layer = model.outputs[0].sourceLayer as Layer;
-  while (isContainer(layer)) layer = layer.outputs[0].sourceLayer as Layer;
-  const output = layer;
-  while (TRAILING.has(layer.getClassName()) && layer.inboundNodes.length === 1) {
-    const previous = (layer.inboundNodes[0] as unknown as { inboundLayers: Layer[] }).inboundLayers[0];
-    if (!previous || isContainer(previous)) break;
-    layer = previous;
-  }
-  if (!['Dense', 'Activation', 'Conv2D'].includes(layer.getClassName())) layer = output;
-  const activation = (layer.getConfig().activation as string | undefined) ?? 'linear';
-  const squashing = activation === 'softmax' || activation === 'sigmoid';
-  const binary = activation === 'sigmoid' && model.outputs[0].shape[model.outputs[0].shape.length - 1] === 1;
-  if (after === 'probability') return { layer, read: 'output', binary };
-  if (layer.getClassName() === 'Dense' && squashing) return { layer, read: 'dense', binary };
-  if (layer.getClassName() === 'Conv2D' && squashing) return { layer: output, read: 'output', binary };
-  if (layer.getClassName() === 'Activation' && squashing) return { layer, read: 'input', binary };
-  return { layer, read: 'output', binary };
-}
-
 export interface Probed {
+  /** The probed layer's output [n, …] (once, not repeated); the model's output when no layer is probed. */
   activations: tf.Tensor;
-  /** Class scores [n, classes] as the reader defines them. */
+  /** Class scores [n·r, classes] as the score source defines them (one sigmoid unit read as two classes). */
   scores: tf.Tensor2D;
-  /** The model's own output [n, classes]. */
+  /** The model's output as class probabilities [n·r, classes]. */
   output: tf.Tensor2D;
 }
 
+export interface ProbeOptions {
+  /** The layer whose output is recorded (and shifted). */
+  layer?: Layer;
+  /** Where the class scores are read. */
+  scores: ScoreSource;
+  /** Added to the layer's (repeated) output, to take gradients with respect to it. */
+  shift?: tf.Tensor;
+  /** How many times everything above the layer runs (default 1). */
+  replicas?: number;
+}
+
 /**
- * One forward pass recording the target's output (plus `shift`) and the scores. The three tensors
- * returned are the caller's to dispose, even inside a tidy (they are kept so that they outlive the
- * model's own tidy).
+ * One forward pass recording the layer's output and the scores. The three tensors returned are the
+ * caller's to dispose, even inside a tidy (they are kept so that they outlive the model's own tidy).
  */
-export function probedForward(model: tf.LayersModel, input: tf.Tensor4D, target: Layer | undefined, reader: ScoreReader, shift?: tf.Tensor): Probed {
+export function probedForward(model: tf.LayersModel, head: ModelHead, input: tf.Tensor4D, options: ProbeOptions): Probed {
+  const { layer, scores: source, shift } = options;
+  const replicas = options.replicas ?? 1;
   let activations: tf.Tensor | undefined;
   let scores: tf.Tensor2D | undefined;
-  const restoreTarget = target
-    ? wrapCall(target, (original) => function (this: Layer, inputs, kwargs) {
-        const out = original.call(this, inputs, kwargs) as tf.Tensor;
+  const restore: (() => void)[] = [];
+  try {
+    if (layer) {
+      restore.push(wrapCall(layer, (original) => function (this: Layer, inputs, kwargs) {
+        let out = original.call(this, inputs, kwargs) as tf.Tensor;
         // tfjs-layers frees intermediate tensors once consumed, and a model's call runs in a tidy:
         // keep our own handle (the caller disposes it).
         activations = tf.keep(tf.clone(out));
+        if (replicas > 1) out = tf.tile(out, [replicas, ...Array(out.rank - 1).fill(1)]);
         return shift ? tf.add(out, shift) : out;
-      })
-    : () => undefined;
-  const restoreReader = wrapCall(reader.layer, (original) => function (this: Layer, inputs, kwargs) {
-    const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
-    const out = original.call(this, inputs, kwargs) as tf.Tensor;
-    // Scores are [n, classes] even where a head keeps unit axes ([n, 1, 1, classes] in MobileNet).
-    const flat = (t: tf.Tensor) => tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D;
-    if (reader.read === 'input') scores = tf.keep(flat(x));
-    else if (reader.read === 'output') scores = tf.keep(flat(out));
-    else {
-      const [kernel, bias] = reader.layer.getWeights();
-      const product = tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
-      scores = tf.keep(bias ? tf.add(product, bias) : product) as tf.Tensor2D;
+      }));
     }
-    return out;
-  });
-  try {
-    const output = model.apply(input, { training: false }) as tf.Tensor2D;
-    if ((target && !activations) || !scores) {
+    if (replicas > 1) for (const merge of mergeLayers(model)) restore.push(wrapCall(merge, (original) => repeatShortcuts(original, input.shape[0], replicas)));
+    restore.push(wrapCall(source.layer, (original) => function (this: Layer, inputs, kwargs) {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+      const out = original.call(this, inputs, kwargs) as tf.Tensor;
+      // Scores are [n, classes] even where a head keeps unit axes ([n, 1, 1, classes] in MobileNet).
+      const flat = (t: tf.Tensor) => tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D;
+      let raw: tf.Tensor2D;
+      if (source.read === 'input') raw = flat(x);
+      else if (source.read === 'output') raw = flat(out);
+      else {
+        const [kernel, bias] = source.layer.getWeights();
+        const product = tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
+        raw = (bias ? tf.add(product, bias) : product) as tf.Tensor2D;
+      }
+      scores = tf.keep(perClass(head, raw, source.read === 'output' ? 'probability' : 'logit'));
+      return out;
+    }));
+    const output = model.apply(input, { training: false }) as tf.Tensor;
+    if ((layer && !activations) || !scores) {
       tf.dispose([output, ...(activations ? [activations] : []), ...(scores ? [scores] : [])]);
       throw new Error('the probed layers were not reached by the forward pass');
     }
-    if (reader.binary) {
-      // Two columns for one unit: class 0 is the complement. Kept like the tensors they replace.
-      const [z, p] = [scores, output];
-      scores = tf.keep(tf.concat([reader.read === 'output' ? tf.sub(1, z) : tf.neg(z), z], 1)) as tf.Tensor2D;
-      const both = tf.concat([tf.sub(1, p), p], 1) as tf.Tensor2D;
-      tf.dispose(z);
-      return { activations: activations ?? both, scores, output: both };
-    }
-    return { activations: activations ?? output, scores, output };
+    const probabilities = tf.keep(perClass(head, tf.reshape(output, [output.shape[0], -1]) as tf.Tensor2D, 'probability'));
+    if (probabilities !== output) output.dispose();
+    return { activations: activations ?? probabilities, scores, output: probabilities };
   } finally {
-    restoreReader();
-    restoreTarget();
+    for (const undo of restore.reverse()) undo();
   }
+}
+
+/** Layers that take several inputs (Add, Concatenate, …): the only places a shortcut can rejoin. */
+function mergeLayers(model: tf.LayersModel): Layer[] {
+  return flattenLayers(model)
+    .map((e) => e.layer)
+    .filter((l) => !isContainer(l) && l.inboundNodes.length > 0 && applicationNode(l).inboundLayers.length > 1);
+}
+
+/** A merge layer's call that repeats inputs of the original batch size to match the repeated ones. */
+function repeatShortcuts(original: Call, batch: number, replicas: number): Call {
+  return function (this: Layer, inputs, kwargs) {
+    if (!Array.isArray(inputs)) return original.call(this, inputs, kwargs);
+    const repeated = inputs.some((t) => t.shape[0] === batch * replicas);
+    const matched = inputs.map((t) => (repeated && t.shape[0] === batch ? tf.tile(t, [replicas, ...Array(t.rank - 1).fill(1)]) : t));
+    return original.call(this, matched, kwargs);
+  };
 }
 
 /** Replaces a layer's `call` on the instance; returns the function that puts the original back. */

@@ -5,7 +5,7 @@ import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { colormapAnchors, type ColormapName } from '../image/colormap';
 import type { ModelInputOptions } from '../image/model-input';
-import { imageDataUri, rgbaFromRgb } from '../image/png';
+import { rgbaFromRgb } from '../image/encode';
 import { shrinkHeatmap } from '../image/resize';
 import { assertImage3D } from '../image/validate';
 import { inspectModel, type LayerInfo, type ModelAnatomy } from '../model/inspect';
@@ -14,7 +14,7 @@ import { boundingBox } from '../localize/box';
 import { explain, methods as allMethods } from '../cam/explain';
 import type { MethodName } from '../cam/methods/method';
 import type { CamResult } from '../cam/types';
-import { escapeText, type Annotation, type Figure, type HeatmapTrace, type Shape, type UpdateMenu } from './figure';
+import type { Annotation, Color, Figure, HeatmapTrace, Shape, UpdateMenu } from './figure';
 
 export interface ExplorerOptions extends ModelInputOptions {
   /** The classes to offer, the first shown first. Default: every class of a model with at most 10, else the 5 most probable; most probable first. */
@@ -62,7 +62,7 @@ export interface ExplorerData {
 }
 
 const DEFAULT_SIZE = 360;
-const BOX_COLOR = '#00e676';
+const BOX_COLOR: Color = [0x00, 0xe6, 0x76];
 /** Characters a line of a note under the plot holds: it fits a 360-px phone at 12 px. */
 const NOTE_LINE = 44;
 
@@ -125,7 +125,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const titles = Array.from({ length: choices }, (_, k) => {
     const [c, l, m] = [Math.floor(k / (counts[1] * counts[2])), Math.floor(k / counts[2]) % counts[1], k % counts[2]];
     const what = `${methodTitles[m]} at ${layers[l].path}`;
-    return escapeText(maps[k] === null ? `${what}: not defined` : `"${classNames[c]}" (p = ${probability[c].toFixed(3)}): ${what}`);
+    return maps[k] === null ? `${what}: not defined` : `"${classNames[c]}" (p = ${probability[c].toFixed(3)}): ${what}`;
   });
 
   const size = options.size ?? DEFAULT_SIZE;
@@ -154,7 +154,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
     zmin: 0,
     zmax: 100,
     zsmooth: 'best',
-    colorscale: anchors.map((rgb, i) => [i / (anchors.length - 1), `rgb(${rgb.join(',')})`]),
+    colorscale: anchors.map((rgb, i) => [i / (anchors.length - 1), rgb]),
     opacity: alpha,
     showscale: true,
     colorbar: { title: { text: 'activation %' }, thickness: 14, len: 0.9 },
@@ -165,10 +165,9 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const boxShape: Shape = { type: 'rect', xref: 'x', yref: 'y', x0: 0, y0: 0, x1: 0, y1: 0, line: { color: BOX_COLOR, width: 2 }, name: 'box' };
   const [bx0, by0, bx1, by1] = boxes[k0]!;
   // Notes start at the plot's left edge; the live one in lines short enough for a phone (Plotly does not wrap).
-  const noteAt = { x: 0, y: 0, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 11, color: '#444' } } as const;
-  const noteText = (text: string) => wrap(text, NOTE_LINE).map(escapeText).join('<br>');
+  const noteAt = { x: 0, y: 0, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 11, color: [68, 68, 68] as Color } } as const;
   // The PNG is never narrowed (it scales as a picture), so its note stays one line.
-  const staticNote: Annotation = { ...noteAt, text: escapeText(`Interactive version: menus pick one of ${plural(counts[0], 'class', 'classes')}, ${plural(counts[1], 'layer', 'layers')} and ${plural(counts[2], 'method', 'methods')}.`) };
+  const staticNote: Annotation = { ...noteAt, text: `Interactive version: menus pick one of ${plural(counts[0], 'class', 'classes')}, ${plural(counts[1], 'layer', 'layers')} and ${plural(counts[2], 'method', 'methods')}.` };
   const data: ExplorerData = {
     menus: ['class', 'layer', 'method'],
     choice,
@@ -179,15 +178,15 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
     maps,
     boxes,
     titles,
-    reasons: reasons.map((r) => (r === null ? null : wrap(r, 52).map(escapeText).join('<br>'))),
+    reasons: reasons.map((r) => (r === null ? null : wrap(r, 52).join('\n'))),
     boxShape,
-    liveNote: { ...noteAt, text: noteText(`Menus above: class, layer, method. Box: ≥ ${Math.round(threshold * 100)}% of the map's maximum.`) },
-    reasonNote: { text: '', x: width / 2 - 0.5, y: height / 2 - 0.5, xref: 'x', yref: 'y', showarrow: false, xanchor: 'center', yanchor: 'middle', font: { size: 12, color: '#000' }, bgcolor: 'rgba(255,255,255,0.85)' },
+    liveNote: { ...noteAt, text: wrap(`Menus above: class, layer, method. Box: ≥ ${Math.round(threshold * 100)}% of the map's maximum.`, NOTE_LINE).join('\n') },
+    reasonNote: { text: '', x: width / 2 - 0.5, y: height / 2 - 0.5, xref: 'x', yref: 'y', showarrow: false, xanchor: 'center', yanchor: 'middle', font: { size: 12, color: [0, 0, 0] }, bgcolor: [255, 255, 255, 0.85] },
   };
   const menu = (i: number, x: number): UpdateMenu => ({
     type: 'dropdown',
     name: data.menus[i],
-    buttons: menuLabels[i].map((label) => ({ label: escapeText(label), method: 'skip', args: [] })),
+    buttons: menuLabels[i].map((label) => ({ label, method: 'skip', args: [] })),
     active: choice[i],
     direction: 'down',
     showactive: true,
@@ -200,7 +199,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   });
   const offsets = menuWidths.map((_, i) => menuWidths.slice(0, i).reduce((a, b) => a + b + 8, 0) / plotWidth);
   return {
-    data: [{ type: 'image', source: imageDataUri(rgbaFromRgb(image.dataSync(), width, height), width, height), x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip', xaxis: 'x', yaxis: 'y' }, heat],
+    data: [{ type: 'image', pixels: { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) }, x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip', xaxis: 'x', yaxis: 'y' }, heat],
     layout: {
       title: { text: titles[k0] },
       width: figureWidth,

@@ -1,9 +1,22 @@
-// Plotly figures as plain data: what camlab's builders return, `show()` draws and the PNG renderer paints.
-// Only the parts of Plotly's schema camlab uses are typed.
+// Figures as plain data, in Plotly's shape: what camlab's builders return, `show()` draws and the PNG
+// renderer paints. Three things are kept in the form a painter needs rather than Plotly's: text is plain
+// (not HTML-escaped), colours are numbers, and pictures are pixels. `plotlyFigure` turns a figure into
+// Plotly's JSON (escaped text, CSS colours, data URIs). Only the parts of Plotly's schema camlab uses are typed.
+import type { Rgb } from '../image/colormap';
+
+/** A colour as 0..255 channels, with an opacity 0..1 where it is translucent. */
+export type Color = Rgb | [number, number, number, number];
+
+/** RGBA pixels, row-major. */
+export interface Pixels {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
 
 export interface TextSpec {
   text: string;
-  font?: { size?: number; color?: string };
+  font?: { size?: number; color?: Color };
   /** Where a wrapped title sits: from the top of the whole figure ('container'). */
   yref?: 'container' | 'paper';
   y?: number;
@@ -12,8 +25,8 @@ export interface TextSpec {
 
 export interface ImageTrace {
   type: 'image';
-  /** A data: URI of a PNG or JPEG. */
-  source: string;
+  /** The picture (Plotly gets it as a data: URI). */
+  pixels: Pixels;
   x0?: number;
   y0?: number;
   dx?: number;
@@ -34,8 +47,8 @@ export interface HeatmapTrace {
   dy: number;
   zmin: number;
   zmax: number;
-  /** [[position 0..1, 'rgb(r,g,b)'], …] */
-  colorscale: [number, string][];
+  /** [[position 0..1, colour], …] */
+  colorscale: [number, Color][];
   opacity: number;
   /** 'best': Plotly interpolates between cell centres (and the PNG painter does too). */
   zsmooth?: 'best' | false;
@@ -51,7 +64,7 @@ export interface BarTrace {
   type: 'bar';
   x: string[];
   y: number[];
-  marker?: { color?: string | string[] };
+  marker?: { color?: Color | Color[] };
   text?: string[];
   textposition?: 'outside' | 'auto' | 'none';
   hovertemplate?: string;
@@ -65,7 +78,7 @@ export interface ScatterTrace {
   name: string;
   x: number[];
   y: number[];
-  line?: { color?: string; dash?: 'solid' | 'dash' };
+  line?: { color?: Color; dash?: 'solid' | 'dash' };
   hovertemplate?: string;
   xaxis?: string;
   yaxis?: string;
@@ -97,7 +110,7 @@ export interface Shape {
   y0: number;
   x1: number;
   y1: number;
-  line: { color: string; width: number; dash?: 'solid' | 'dash' };
+  line: { color: Color; width: number; dash?: 'solid' | 'dash' };
   name?: string;
 }
 
@@ -110,8 +123,8 @@ export interface Annotation {
   showarrow: false;
   xanchor?: 'left' | 'center' | 'right';
   yanchor?: 'top' | 'middle' | 'bottom';
-  font?: { size?: number; color?: string };
-  bgcolor?: string;
+  font?: { size?: number; color?: Color };
+  bgcolor?: Color;
   /** How the lines of a multi-line text align (Plotly centres them by default). */
   align?: 'left' | 'center' | 'right';
 }
@@ -141,8 +154,8 @@ export interface Layout {
   annotations?: Annotation[];
   showlegend?: boolean;
   legend?: { x?: number; y?: number; xanchor?: 'left' | 'right'; yanchor?: 'top' | 'bottom' };
-  plot_bgcolor?: string;
-  paper_bgcolor?: string;
+  plot_bgcolor?: Color;
+  paper_bgcolor?: Color;
   hovermode?: 'closest' | false;
   /** Bar labels: Plotly shrinks a label to fit its bar unless told a smallest size (then it hides it). */
   uniformtext?: { minsize: number; mode: 'hide' | 'show' };
@@ -152,7 +165,7 @@ export interface Layout {
   [axis: `xaxis${string}` | `yaxis${string}`]: Axis | undefined;
 }
 
-/** A Plotly figure: pass it to `show()`, or to Plotly.newPlot where JavaScript runs. */
+/** A figure: pass it to `show()`, `figurePng` or `figureHtml`, or `plotlyFigure(figure)` to Plotly.newPlot. */
 export interface Figure {
   data: Trace[];
   layout: Layout;
@@ -167,7 +180,7 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Reverses escapeText, for painting the same text into a PNG. */
-export function unescapeText(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+/** A colour as CSS, as Plotly takes it. */
+export function cssColor(color: Color): string {
+  return color.length === 4 ? `rgba(${color.join(',')})` : `rgb(${color.join(',')})`;
 }

@@ -2,20 +2,20 @@ import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { colormapAnchors, type ColormapName } from '../image/colormap';
 import { assertHeatmap, type Heatmap } from '../image/heatmap';
-import { imageDataUri, rgbaFromRgb } from '../image/png';
+import { rgbaFromRgb } from '../image/encode';
 import { assertImage3D } from '../image/validate';
 import { checkOverlayOptions } from '../validate';
 import type { Box } from '../localize/box';
 import type { CamResult } from '../cam/types';
-import { escapeText, type Annotation, type Axis, type Figure, type HeatmapTrace, type Layout, type Shape, type Trace } from './figure';
+import { escapeText, type Annotation, type Axis, type Color, type Figure, type HeatmapTrace, type Layout, type Shape, type Trace } from './figure';
 
-/** Interactive heat maps are sent at most this many cells a side (the PNG keeps full resolution). */
+/** Heat map traces have at most this many cells a side (area-averaged), in the live plot and the PNG alike. */
 const MAX_CELLS = 64;
 
 export interface LabelledBox {
   box: Box;
   label: string;
-  color?: string;
+  color?: Color;
 }
 
 export interface HeatmapFigureOptions {
@@ -42,7 +42,7 @@ export function heatmapFigure(image: tf.Tensor3D, heatmap: Heatmap, options: Hea
   return {
     data: panel.traces,
     layout: {
-      title: { text: escapeText(options.title ?? 'Class activation map') },
+      title: { text: options.title ?? 'Class activation map' },
       width: Math.round(width * scale) + margin.l + margin.r,
       height: Math.round(height * scale) + margin.t + margin.b,
       margin,
@@ -118,20 +118,20 @@ export function probabilitiesFigure(scores: ArrayLike<number>, labels?: string[]
   const values = Array.from(scores);
   if (values.length === 0) throw new CamlabError('probabilitiesFigure needs at least one score.');
   if (labels && labels.length !== values.length) throw new CamlabError(`${labels.length} labels for ${values.length} scores: give one label per class.`);
-  const names = values.map((_, i) => escapeText(labels?.[i] ?? String(i)));
+  const names = values.map((_, i) => labels?.[i] ?? String(i));
   const top = values.indexOf(Math.max(...values));
   return {
     data: [{
       type: 'bar',
       x: names,
       y: values,
-      marker: { color: values.map((_, i) => (i === top ? '#d62728' : '#1f77b4')) },
+      marker: { color: values.map((_, i) => (i === top ? SERIES_COLORS[1] : SERIES_COLORS[0])) },
       text: values.map((v) => v.toFixed(3)),
       textposition: 'outside',
       hovertemplate: 'class %{x}<br>probability %{y:.4f}<extra></extra>',
     }],
     layout: {
-      title: { text: escapeText(options.title ?? 'Class probabilities') },
+      title: { text: options.title ?? 'Class probabilities' },
       width: Math.max(360, 40 * values.length + 120),
       height: 320,
       margin: { l: 60, r: 20, t: 60, b: 60 },
@@ -148,7 +148,7 @@ export interface Series {
   dash?: boolean;
 }
 
-const SERIES_COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'];
+const SERIES_COLORS: Color[] = [[31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189], [255, 127, 14]];
 
 /**
  * Lines of values against a common x, with a legend: accuracy against threshold, for example.
@@ -162,19 +162,19 @@ export function curveFigure(x: number[], series: Series[], options: { title: str
     data: series.map((s, i) => ({
       type: 'scatter',
       mode: 'lines+markers',
-      name: escapeText(s.name),
+      name: s.name,
       x,
       y: s.y,
       line: { color: SERIES_COLORS[i % SERIES_COLORS.length], dash: s.dash ? 'dash' : 'solid' },
       hovertemplate: `${escapeText(s.name)}<br>%{x}: %{y:.3f}<extra></extra>`,
     })),
     layout: {
-      title: { text: escapeText(options.title) },
+      title: { text: options.title },
       width: 560,
       height: 360,
       margin: { l: 60, r: 20, t: 60, b: 60 },
-      xaxis: { range: [Math.min(...x), Math.max(...x)], title: { text: escapeText(options.xTitle) } },
-      yaxis: { range: options.yRange ?? [Math.min(0, ...ys), Math.max(...ys) * 1.05], title: { text: escapeText(options.yTitle) } },
+      xaxis: { range: [Math.min(...x), Math.max(...x)], title: { text: options.xTitle } },
+      yaxis: { range: options.yRange ?? [Math.min(0, ...ys), Math.max(...ys) * 1.05], title: { text: options.yTitle } },
       showlegend: true,
       legend: { x: 1, y: 1, xanchor: 'right', yanchor: 'top' },
       hovermode: 'closest',
@@ -197,7 +197,7 @@ function gridFigure(panels: GridPanel[], options: { title: string; columns: numb
   const width = columns * cell + margin.l + margin.r;
   const height = rows * (cell + 24) + margin.t + margin.b;
   const data: Trace[] = [];
-  const layout: Layout = { title: { text: escapeText(options.title) }, width, height, margin, shapes: [], annotations: [], showlegend: false, hovermode: 'closest' };
+  const layout: Layout = { title: { text: options.title }, width, height, margin, shapes: [], annotations: [], showlegend: false, hovermode: 'closest' };
   panels.forEach((p, i) => {
     const [row, col] = [Math.floor(i / columns), i % columns];
     const suffix = i === 0 ? '' : String(i + 1);
@@ -209,7 +209,7 @@ function gridFigure(panels: GridPanel[], options: { title: string; columns: numb
     data.push(...panel.traces);
     layout[`xaxis${suffix}`] = { ...panel.xaxis, domain: x, anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { ...panel.yaxis, domain: y, anchor: `x${suffix}` };
-    layout.annotations!.push({ text: escapeText(p.title), x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
+    layout.annotations!.push({ text: p.title, x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
   });
   return { data, layout };
 }
@@ -229,19 +229,19 @@ function imagePanel(image: tf.Tensor3D, heatmap: Heatmap, suffix: string, option
   checkOverlayOptions(options, 'the figure');
   const [height, width] = image.shape;
   const alpha = options.alpha ?? 0.5;
-  const source = imageDataUri(rgbaFromRgb(image.dataSync(), width, height), width, height);
+  const pixels = { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) };
   const heat = heatTrace(heatmap, width, height, options.colormap ?? 'jet', alpha, suffix, showScale);
   const shapes: Shape[] = [];
   const annotations: Annotation[] = [];
   for (const [i, { box, label, color }] of (options.boxes ?? []).entries()) {
     const stroke = color ?? BOX_COLORS[i % BOX_COLORS.length];
-    shapes.push({ type: 'rect', xref: `x${suffix}`, yref: `y${suffix}`, x0: box.x - 0.5, y0: box.y - 0.5, x1: box.x + box.width - 0.5, y1: box.y + box.height - 0.5, line: { color: stroke, width: 2, dash: i === 0 ? 'solid' : 'dash' }, name: escapeText(label) });
+    shapes.push({ type: 'rect', xref: `x${suffix}`, yref: `y${suffix}`, x0: box.x - 0.5, y0: box.y - 0.5, x1: box.x + box.width - 0.5, y1: box.y + box.height - 0.5, line: { color: stroke, width: 2, dash: i === 0 ? 'solid' : 'dash' }, name: label });
     // Labels alternate above and below their boxes so that two boxes with close corners stay readable.
     const above = i % 2 === 0;
-    annotations.push({ text: escapeText(label), x: box.x - 0.5, y: above ? box.y - 0.5 : box.y + box.height - 0.5, xref: `x${suffix}`, yref: `y${suffix}`, showarrow: false, xanchor: 'left', yanchor: above ? 'bottom' : 'top', font: { size: 11, color: stroke }, bgcolor: 'rgba(255,255,255,0.7)' });
+    annotations.push({ text: label, x: box.x - 0.5, y: above ? box.y - 0.5 : box.y + box.height - 0.5, xref: `x${suffix}`, yref: `y${suffix}`, showarrow: false, xanchor: 'left', yanchor: above ? 'bottom' : 'top', font: { size: 11, color: stroke }, bgcolor: [255, 255, 255, 0.7] });
   }
   return {
-    traces: [{ type: 'image', source, x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip', xaxis: `x${suffix}`, yaxis: `y${suffix}` }, heat],
+    traces: [{ type: 'image', pixels, x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip', xaxis: `x${suffix}`, yaxis: `y${suffix}` }, heat],
     xaxis: pixelAxis([-0.5, width - 0.5]),
     yaxis: { ...pixelAxis([height - 0.5, -0.5]), scaleanchor: `x${suffix}` },
     shapes,
@@ -266,7 +266,7 @@ function pixelAxis(range: [number, number]): Axis {
   return { range, showgrid: false, zeroline: false, constrain: 'domain', ticks: 'outside' };
 }
 
-const BOX_COLORS = ['#00e676', '#ffffff', '#ff1744', '#2979ff'];
+const BOX_COLORS: Color[] = [[0, 230, 118], [255, 255, 255], [255, 23, 68], [41, 121, 255]];
 
 /** A heat map trace over a width × height image, at most MAX_CELLS cells a side (area-averaged). */
 function heatTrace(map: Heatmap, width: number, height: number, colormap: ColormapName, opacity: number, suffix: string, showScale: boolean, zRange: [number, number] = [0, 1]): HeatmapTrace {
@@ -300,7 +300,7 @@ function heatTrace(map: Heatmap, width: number, height: number, colormap: Colorm
     dy,
     zmin: zRange[0],
     zmax: zRange[1],
-    colorscale: anchors.map((rgb, i) => [i / (anchors.length - 1), `rgb(${rgb.join(',')})`]),
+    colorscale: anchors.map((rgb, i) => [i / (anchors.length - 1), rgb]),
     opacity,
     showscale: showScale,
     ...(showScale ? { colorbar: { title: { text: 'activation' }, thickness: 14, len: 0.9 } } : {}),

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { escapeText, unescapeText, type Figure } from './figure';
+import { imageDataUri } from '../image/encode';
+import { cssColor, escapeText, type Color, type Figure, type Pixels } from './figure';
 import { fitLayout } from './fit';
 import { explorerHook } from './explorer-script';
 
@@ -31,8 +32,38 @@ export function plotlyLoaderScript(): string {
 let counter = 0;
 
 /** Ids depend on the figure and its place in the session only, so re-running a notebook gives the same output. */
-function figureId(figure: Figure): string {
-  return `camlab-figure-${createHash('sha256').update(JSON.stringify(figure)).update(String(counter++)).digest('hex').slice(0, 12)}`;
+function figureId(json: string): string {
+  return `camlab-figure-${createHash('sha256').update(json).update(String(counter++)).digest('hex').slice(0, 12)}`;
+}
+
+/** Plotly's JSON for a figure: { data, layout } with text escaped, colours as CSS and pictures as data: URIs. */
+export type PlotlyFigure = { data: Record<string, unknown>[]; layout: Record<string, unknown> };
+
+/**
+ * The figure as Plotly takes it: every text escaped, its line breaks ('\n') as <br> (hover templates
+ * are Plotly markup already), colours as CSS strings, pictures as PNG or JPEG data: URIs. Keys keep their order.
+ *
+ * @example Plotly.newPlot(element, plotlyFigure(figure).data, plotlyFigure(figure).layout);
+ */
+export function plotlyFigure(figure: Figure): PlotlyFigure {
+  return toPlotly(figure, '') as PlotlyFigure;
+}
+
+const COLOR_KEYS = new Set(['color', 'bgcolor', 'plot_bgcolor', 'paper_bgcolor']);
+
+function toPlotly(value: unknown, key: string): unknown {
+  if (typeof value === 'string') return key === 'hovertemplate' ? value : escapeText(value).replace(/\n/g, '<br>');
+  if (COLOR_KEYS.has(key) && Array.isArray(value)) return Array.isArray(value[0]) ? (value as Color[]).map(cssColor) : cssColor(value as Color);
+  if (key === 'colorscale') return (value as [number, Color][]).map(([at, color]) => [at, cssColor(color)]);
+  if (key === 'pixels') {
+    const { rgba, width, height } = value as Pixels;
+    return imageDataUri(rgba, width, height);
+  }
+  if (Array.isArray(value)) return value.map((item) => toPlotly(item, ''));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k === 'pixels' ? 'source' : k, toPlotly(v, k)]));
+  }
+  return value;
 }
 
 /**
@@ -42,15 +73,16 @@ function figureId(figure: Figure): string {
  * laid out again for its container's width (fitLayout) whenever that width changes.
  */
 export function figureHtml(figure: Figure, png: Uint8Array, options: { includePlotly: boolean }): string {
-  const id = figureId(figure);
-  const title = escapeHtml(unescapeText(figure.layout.title.text));
+  const json = scriptJson(plotlyFigure(figure));
+  const id = figureId(json);
+  const title = escapeHtml(figure.layout.title.text);
   const { width, height } = figure.layout;
   const image = `<img class="camlab-static" alt="${title}" width="${width}" height="${height}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}" style="display:block;max-width:100%;height:auto">`;
   const draw = `<script>(function () {
   var root = document.getElementById('${id}');
   var ready = window.Plotly ? Promise.resolve(window.Plotly) : window.__camlabPlotly;
   if (!root || !ready) return;
-  var figure = ${scriptJson(figure)};
+  var figure = ${json};
   var fitLayout = (${fitLayout.toString()});
   ready.then(function (Plotly) {
     var live = root.querySelector('.camlab-live');

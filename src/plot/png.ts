@@ -1,8 +1,8 @@
 // Paints a camlab figure into a PNG with jimp: the same picture as the interactive plot, for viewers
-// that run no JavaScript. It understands exactly the traces, axes, shapes and texts camlab's builders make.
-import { HorizontalAlign, Jimp, loadFont, ResizeStrategy } from 'jimp';
-import type { Annotation, Axis, BarTrace, Figure, HeatmapTrace, ImageTrace, Layout, ScatterTrace, Shape } from './figure';
-import { unescapeText } from './figure';
+// that run no JavaScript. It understands exactly the traces, axes, shapes and texts camlab's builders make,
+// and paints from the figure's own data: plain text, colours as numbers, pictures as pixels.
+import { HorizontalAlign, Jimp, loadFont } from 'jimp';
+import type { Annotation, Axis, BarTrace, Color, Figure, HeatmapTrace, ImageTrace, Layout, ScatterTrace, Shape } from './figure';
 
 type Picture = InstanceType<typeof Jimp>;
 type Font = Awaited<ReturnType<typeof loadFont>>;
@@ -17,7 +17,6 @@ interface Fonts {
 let fonts: Promise<Fonts> | undefined;
 function loadFonts(): Promise<Fonts> {
   // jimp's bundled bitmap fonts; 'jimp/fonts' is an exports-only subpath, so it is required at run time.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const paths = require('jimp/fonts') as Record<'SANS_10_BLACK' | 'SANS_12_BLACK' | 'SANS_16_BLACK', string>;
   fonts ??= Promise.all([loadFont(paths.SANS_16_BLACK), loadFont(paths.SANS_12_BLACK), loadFont(paths.SANS_10_BLACK)]).then(([title, label, tick]) => ({ title, label, tick }));
   return fonts;
@@ -42,7 +41,7 @@ export async function figurePng(figure: Figure): Promise<Uint8Array> {
   for (const suffix of axisSuffixes(layout)) areas.set(suffix, plotArea(layout, suffix, figure));
   for (const trace of figure.data) {
     const area = areas.get(suffixOf(trace.xaxis))!;
-    if (trace.type === 'image') await paintImage(canvas, trace, area);
+    if (trace.type === 'image') paintImage(canvas, trace, area);
     else if (trace.type === 'heatmap') paintHeatmap(canvas, trace, area);
     else if (trace.type === 'bar') paintBars(canvas, trace, area, font);
     else paintLine(canvas, trace, area);
@@ -53,8 +52,7 @@ export async function figurePng(figure: Figure): Promise<Uint8Array> {
   for (const [suffix, area] of areas) paintAxes(canvas, layout[`xaxis${suffix}`]!, layout[`yaxis${suffix}`]!, area, font, figure);
   const scale = figure.data.find((t): t is HeatmapTrace => t.type === 'heatmap' && t.showscale);
   if (scale) paintColorbar(canvas, scale, layout, areas.get(suffixOf(scale.xaxis))!, font);
-  const title = unescapeText(layout.title.text);
-  canvas.print({ font: font.title, x: 0, y: 12, text: { text: title, alignmentX: HorizontalAlign.CENTER }, maxWidth: layout.width });
+  canvas.print({ font: font.title, x: 0, y: 12, text: { text: layout.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: layout.width });
   return new Uint8Array(await canvas.getBuffer('image/png'));
 }
 
@@ -97,12 +95,21 @@ function toPixel(area: Area, x: number, y: number): [number, number] {
   return [px, py];
 }
 
-async function paintImage(canvas: Picture, trace: ImageTrace, area: Area): Promise<void> {
-  const picture = await Jimp.read(Buffer.from(trace.source.replace(/^data:image\/(png|jpeg);base64,/, ''), 'base64'));
+/** The picture's pixels, each canvas pixel taking the nearest one (the picture is opaque). */
+function paintImage(canvas: Picture, trace: ImageTrace, area: Area): void {
+  const { width, height, rgba } = trace.pixels;
   const [x0, y0] = toPixel(area, (trace.x0 ?? 0) - 0.5, (trace.y0 ?? 0) - 0.5);
-  const [x1, y1] = toPixel(area, (trace.x0 ?? 0) - 0.5 + picture.bitmap.width * (trace.dx ?? 1), (trace.y0 ?? 0) - 0.5 + picture.bitmap.height * (trace.dy ?? 1));
-  picture.resize({ w: Math.max(1, Math.round(x1 - x0)), h: Math.max(1, Math.round(y1 - y0)), mode: ResizeStrategy.NEAREST_NEIGHBOR });
-  canvas.composite(picture, Math.round(x0), Math.round(y0));
+  const [x1, y1] = toPixel(area, (trace.x0 ?? 0) - 0.5 + width * (trace.dx ?? 1), (trace.y0 ?? 0) - 0.5 + height * (trace.dy ?? 1));
+  const [left, top] = [Math.round(x0), Math.round(y0)];
+  const [w, h] = [Math.max(1, Math.round(x1 - x0)), Math.max(1, Math.round(y1 - y0))];
+  const data = canvas.bitmap.data;
+  for (let py = Math.max(0, top); py < Math.min(canvas.bitmap.height, top + h); py++) {
+    const row = Math.min(height - 1, Math.floor(((py - top) * height) / h));
+    for (let px = Math.max(0, left); px < Math.min(canvas.bitmap.width, left + w); px++) {
+      const from = (row * width + Math.min(width - 1, Math.floor(((px - left) * width) / w))) * 4;
+      data.set(rgba.subarray(from, from + 3), (py * canvas.bitmap.width + px) * 4);
+    }
+  }
 }
 
 /** Each canvas pixel takes the colour of the heat map cell under it, blended with the trace's opacity. */
@@ -135,40 +142,39 @@ function bilinear(z: number[][], row: number, col: number): number {
   return (z[r0][c0] * (1 - wc) + z[r0][c1] * wc) * (1 - wr) + (z[r1][c0] * (1 - wc) + z[r1][c1] * wc) * wr;
 }
 
-function scaleColor(scale: [number, string][], value: number): Rgb {
+function scaleColor(scale: [number, Color][], value: number): Rgb {
   const t = Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0));
   let i = 0;
   while (i < scale.length - 2 && t > scale[i + 1][0]) i++;
   const [p0, c0] = scale[i];
   const [p1, c1] = scale[i + 1] ?? scale[i];
   const f = p1 > p0 ? (t - p0) / (p1 - p0) : 0;
-  const [a, b] = [parseRgb(c0), parseRgb(c1)];
-  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as Rgb;
+  return [0, 1, 2].map((k) => Math.round(c0[k] + (c1[k] - c0[k]) * f)) as Rgb;
 }
 
-function parseRgb(color: string): Rgb {
-  const rgb = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(color);
-  if (rgb) return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
-  const hex = /^#([0-9a-f]{6})$/i.exec(color);
-  if (hex) return [0, 2, 4].map((k) => parseInt(hex[1].slice(k, k + 2), 16)) as Rgb;
-  return [0, 0, 0];
+/** The colour's channels (an opacity is dropped: what camlab paints translucent sits on white). */
+function rgbOf(color: Color): Rgb {
+  return [color[0], color[1], color[2]];
 }
+
+const DEFAULT_COLOR: Rgb = [31, 119, 180];
 
 function paintBars(canvas: Picture, trace: BarTrace, area: Area, font: Fonts): void {
   const n = trace.x.length;
   const slot = area.width / n;
   trace.y.forEach((value, i) => {
-    const color = parseRgb(Array.isArray(trace.marker?.color) ? trace.marker!.color[i] : trace.marker?.color ?? '#1f77b4');
+    const colors = trace.marker?.color;
+    const color = colors === undefined ? DEFAULT_COLOR : rgbOf(Array.isArray(colors[0]) ? (colors as Color[])[i] : (colors as Color));
     const [, top] = toPixel({ ...area, xRange: [0, 1] }, 0, value);
     const left = area.left + slot * (i + 0.1);
     fillRect(canvas, left, top, slot * 0.8, area.top + area.height - top, color);
-    canvas.print({ font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(area.top + area.height + 4), text: { text: unescapeText(trace.x[i]), alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
+    canvas.print({ font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(area.top + area.height + 4), text: { text: trace.x[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
     if (trace.text) canvas.print({ font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(top - 14), text: { text: trace.text[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
   });
 }
 
 function paintLine(canvas: Picture, trace: ScatterTrace, area: Area): void {
-  const color = parseRgb(trace.line?.color ?? '#1f77b4');
+  const color = trace.line?.color ? rgbOf(trace.line.color) : DEFAULT_COLOR;
   const points = trace.x.map((x, i) => toPixel(area, x, trace.y[i]));
   for (let i = 1; i < points.length; i++) {
     const [[x0, y0], [x1, y1]] = [points[i - 1], points[i]];
@@ -185,8 +191,8 @@ function paintLegend(canvas: Picture, traces: ScatterTrace[], area: Area, font: 
   traces.forEach((trace, i) => {
     const top = area.top + 6 + i * 16;
     const left = area.left + area.width - 170;
-    fillRect(canvas, left, top + 6, 18, 3, parseRgb(trace.line?.color ?? '#1f77b4'));
-    canvas.print({ font: font.tick, x: left + 24, y: top, text: unescapeText(trace.name) });
+    fillRect(canvas, left, top + 6, 18, 3, trace.line?.color ? rgbOf(trace.line.color) : DEFAULT_COLOR);
+    canvas.print({ font: font.tick, x: left + 24, y: top, text: trace.name });
   });
 }
 
@@ -203,7 +209,7 @@ function fillRect(canvas: Picture, x: number, y: number, w: number, h: number, c
 function paintRect(canvas: Picture, shape: Shape, area: Area): void {
   const [x0, y0] = toPixel(area, shape.x0, shape.y0);
   const [x1, y1] = toPixel(area, shape.x1, shape.y1);
-  const color = parseRgb(shape.line.color);
+  const color = rgbOf(shape.line.color);
   const w = shape.line.width;
   const [l, r, t, b] = [Math.min(x0, x1), Math.max(x0, x1), Math.min(y0, y1), Math.max(y0, y1)];
   const dashed = shape.line.dash === 'dash';
@@ -230,12 +236,12 @@ function paintAnnotation(canvas: Picture, note: Annotation, layout: Layout, area
   } else {
     [x, y] = toPixel(areas.get(suffixOf(note.xref))!, note.x, note.y);
   }
-  const text = unescapeText(note.text);
+  const text = note.text;
   const f = (note.font?.size ?? 12) <= 11 ? font.tick : font.label;
   const width = 400;
   const left = note.xanchor === 'center' ? x - width / 2 : note.xanchor === 'right' ? x - width : x;
   const top = note.yanchor === 'bottom' ? y - 16 : y;
-  if (note.bgcolor) fillRect(canvas, x, top, Math.min(width, text.length * 6 + 4), 14, [255, 255, 255]);
+  if (note.bgcolor) fillRect(canvas, x, top, Math.min(width, text.length * 6 + 4), 14, rgbOf(note.bgcolor));
   canvas.print({ font: f, x: Math.round(left), y: Math.round(top), text: { text, alignmentX: note.xanchor === 'center' ? HorizontalAlign.CENTER : note.xanchor === 'right' ? HorizontalAlign.RIGHT : HorizontalAlign.LEFT }, maxWidth: width });
 }
 
@@ -257,8 +263,8 @@ function paintAxes(canvas: Picture, xaxis: Axis, yaxis: Axis, area: Area, font: 
       canvas.print({ font: font.tick, x: area.left - 44, y: Math.round(py - 6), text: { text: isBar ? value.toFixed(1) : String(value), alignmentX: HorizontalAlign.RIGHT }, maxWidth: 40 });
     }
   }
-  if (xaxis.title) canvas.print({ font: font.label, x: area.left, y: area.top + area.height + (isBar ? 36 : 18), text: { text: unescapeText(xaxis.title.text), alignmentX: HorizontalAlign.CENTER }, maxWidth: area.width });
-  if (yaxis.title) canvas.print({ font: font.label, x: Math.max(0, area.left - 48), y: Math.max(0, area.top - 16), text: unescapeText(yaxis.title.text) });
+  if (xaxis.title) canvas.print({ font: font.label, x: area.left, y: area.top + area.height + (isBar ? 36 : 18), text: { text: xaxis.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: area.width });
+  if (yaxis.title) canvas.print({ font: font.label, x: Math.max(0, area.left - 48), y: Math.max(0, area.top - 16), text: yaxis.title.text });
 }
 
 function ticks(range: [number, number]): number[] {
@@ -279,5 +285,5 @@ function paintColorbar(canvas: Picture, trace: HeatmapTrace, layout: Layout, are
   for (const [value, y] of [[trace.zmax, top], [(trace.zmin + trace.zmax) / 2, top + height / 2], [trace.zmin, top + height]] as const) {
     canvas.print({ font: font.tick, x: left + 18, y: Math.round(y - 6), text: String(Math.round(value * 100) / 100) });
   }
-  if (trace.colorbar?.title) canvas.print({ font: font.tick, x: left - 4, y: Math.max(0, top - 16), text: unescapeText(trace.colorbar.title.text) });
+  if (trace.colorbar?.title) canvas.print({ font: font.tick, x: left - 4, y: Math.max(0, top - 16), text: trace.colorbar.title.text });
 }

@@ -15,9 +15,9 @@ export const gradCamPlusPlusMethod: CamMethod = {
     const g = gradients!;
     const g2 = tf.square(g);
     const g3 = tf.mul(g2, g);
-    const denominator = tf.add(tf.mul(g2, 2), tf.mul(tf.sum(activations, [0, 1]), g3));
+    const denominator = tf.add(tf.mul(g2, 2), tf.mul(tf.sum(activations, [1, 2], true), g3));
     const safe = tf.where(tf.notEqual(denominator, 0), denominator, tf.onesLike(denominator));
     const alpha = tf.where(tf.notEqual(denominator, 0), tf.div(g2, safe), tf.zerosLike(g2));
-    return channelWeighted(activations, tf.sum(tf.mul(alpha, tf.relu(g)), [0, 1]) as tf.Tensor1D);
+    return channelWeighted(activations, tf.sum(tf.mul(alpha, tf.relu(g)), [1, 2]) as tf.Tensor2D);
   },
 };

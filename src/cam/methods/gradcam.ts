@@ -10,5 +10,5 @@ export const gradCamMethod: CamMethod = {
   name: 'gradcam',
   description: 'Grad-CAM: channels weighted by their mean gradient (Selvaraju et al. 2017)',
   needsGradients: true,
-  map: ({ activations, gradients }) => channelWeighted(activations, tf.mean(gradients!, [0, 1]) as tf.Tensor1D),
+  map: ({ activations, gradients }) => channelWeighted(activations, tf.mean(gradients!, [1, 2]) as tf.Tensor2D),
 };

@@ -10,5 +10,5 @@ export const layerCamMethod: CamMethod = {
   name: 'layercam',
   description: 'Layer-CAM: positive gradients per position, good at early layers (Jiang et al. 2021)',
   needsGradients: true,
-  map: ({ activations, gradients }) => elementwiseSum(activations, tf.relu(gradients!) as tf.Tensor3D),
+  map: ({ activations, gradients }) => elementwiseSum(activations, tf.relu(gradients!) as tf.Tensor4D),
 };

@@ -2,34 +2,41 @@ import type { tf } from '../../tf';
 
 export type MethodName = 'cam' | 'gradcam' | 'gradcam++' | 'scorecam' | 'layercam' | 'hirescam' | 'eigencam';
 
-/** What a method sees of one image and one class. */
-export interface MapContext {
-  model: tf.LayersModel;
-  /** The layer's activations A for this image [h, w, K]. */
-  activations: tf.Tensor3D;
-  /** ∂score_c / ∂A [h, w, K], for methods that need gradients. */
-  gradients?: tf.Tensor3D;
-  classIndex: number;
-  /** The image as the model takes it [1, H, W, C]. */
-  input: tf.Tensor4D;
-  /** Class-c scores of a batch of inputs [m, H, W, C] (for perturbation methods). Returns [m]. */
-  scoreBatch: (inputs: tf.Tensor4D) => tf.Tensor1D;
-  /** Channels per batch for perturbation methods. */
-  batchSize: number;
-  /** Reports progress over `total` steps (perturbation methods). */
-  progress?: (done: number, total: number) => void;
+/** Class scores of variants of the batch's images, for methods that perturb the input (Score-CAM). */
+export interface Scorer {
+  numImages: number;
+  /**
+   * Scores [count, classes] of `count` variants of image `image`; `make(input, start, size)` turns the
+   * image's model input [1, H, W, C] into variants start … start + size − 1 [size, H, W, C].
+   */
+  scoreVariants(image: number, count: number, make: (input: tf.Tensor4D, start: number, size: number) => tf.Tensor4D): tf.Tensor2D;
 }
 
-/** A member of the CAM family: how its map is made from activations (and gradients). */
+/**
+ * What a method sees: one row per map, rank first (row r·n + i is image i's class of rank r, so rows
+ * 0 … n − 1 are the n images).
+ */
+export interface MethodInput {
+  /** The layer's activations A for each row [m, h, w, K]. */
+  activations: tf.Tensor4D;
+  /** ∂score_c / ∂A for each row's class c [m, h, w, K], for methods that need gradients. */
+  gradients?: tf.Tensor4D;
+  /** Each row's class [m] (int32). */
+  classes: tf.Tensor1D;
+  /** The classifier's weights [K, classes] (CAM only: the model has a GAP + linear head). */
+  classifierKernel(): tf.Tensor2D;
+  /** Scores of perturbed inputs (Score-CAM). */
+  scorer(): Scorer;
+}
+
+/** A member of the CAM family: how its maps are made from batch tensors. */
 export interface CamMethod {
   name: MethodName;
   /** One line for notebooks and the CLI. */
   description: string;
   needsGradients: boolean;
-  /** True for methods that run batches of their own and release their tensors themselves (Score-CAM). */
-  managesMemory?: boolean;
   /** True where negative evidence stays in the heat map (CAM); the gradient methods keep only ReLU(map). */
   keepsNegative?: boolean;
-  /** The raw map [h, w] before ReLU. Other methods are run inside tf.tidy. */
-  map(context: MapContext): tf.Tensor2D | Promise<tf.Tensor2D>;
+  /** The raw maps [m, h, w] before ReLU. Runs inside tf.tidy. */
+  map(input: MethodInput): tf.Tensor3D;
 }

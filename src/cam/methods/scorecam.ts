@@ -1,35 +1,32 @@
 import { tf } from '../../tf';
-import { channelWeighted } from '../core';
+import { channelWeighted, classColumns } from '../core';
 import type { CamMethod } from './method';
 
 /**
  * Score-CAM (Wang et al., CVPR-W 2020, eq. 3–6): each channel, upsampled and scaled to [0, 1], masks the
  * input; the class score of the masked input says how much that channel's region matters, and a softmax
- * over channels turns the scores into weights. No gradients; one forward pass per channel, run in batches.
+ * over channels turns the scores into weights. No gradients; one forward pass per channel, run in
+ * batches by the explainer's scorer, once per image for all its classes.
  */
 export const scoreCamMethod: CamMethod = {
   name: 'scorecam',
   description: 'Score-CAM: channels weighted by the score of the input they mask (Wang et al. 2020)',
   needsGradients: false,
-  managesMemory: true,
-  map: async ({ activations, input, scoreBatch, batchSize, progress }) => {
-    const [, , channels] = activations.shape;
-    const [, height, width] = input.shape;
-    const scores: number[] = [];
-    for (let start = 0; start < channels; start += batchSize) {
-      const size = Math.min(batchSize, channels - start);
-      const batchScores = tf.tidy(() => {
-        const maps = tf.transpose(tf.slice(activations, [0, 0, start], [-1, -1, size]), [2, 0, 1]);
-        const up = tf.image.resizeBilinear(tf.expandDims(maps, 3) as tf.Tensor4D, [height, width], false, true);
+  map: ({ activations, classes, scorer }) => {
+    const { numImages, scoreVariants } = scorer();
+    const channels = activations.shape[3];
+    const perImage = Array.from({ length: numImages }, (_, i) =>
+      scoreVariants(i, channels, (input, start, size) => {
+        const maps = tf.transpose(tf.slice(activations, [i, 0, 0, start], [1, -1, -1, size]), [3, 1, 2, 0]) as tf.Tensor4D;
+        const up = tf.image.resizeBilinear(maps, [input.shape[1], input.shape[2]], false, true);
         const [lo, hi] = [tf.min(up, [1, 2, 3], true), tf.max(up, [1, 2, 3], true)];
         const range = tf.sub(hi, lo);
         const masks = tf.where(tf.greater(range, 0), tf.div(tf.sub(up, lo), tf.maximum(range, 1e-12)), tf.zerosLike(up));
-        return scoreBatch(tf.mul(input, masks) as tf.Tensor4D);
-      });
-      scores.push(...(await batchScores.data()));
-      batchScores.dispose();
-      progress?.(start + size, channels);
-    }
-    return tf.tidy(() => channelWeighted(activations, tf.softmax(tf.tensor1d(scores)) as tf.Tensor1D));
+        return tf.mul(input, masks) as tf.Tensor4D;
+      }),
+    );
+    // Rows repeat the images rank after rank; each row takes its class's column of its image's scores.
+    const scores = tf.tile(tf.stack(perImage), [classes.shape[0] / numImages, 1, 1]); // [m, K, classes]
+    return channelWeighted(activations, tf.softmax(classColumns(scores, classes) as tf.Tensor2D));
   },
 };

@@ -3,9 +3,10 @@ import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { assertImages } from '../image/validate';
 import type { ModelInputOptions } from '../image/model-input';
-import { findCamHead, type CamHead } from '../model/inspect';
-import { runMethod, targetLayer } from './family';
+import { camHead, type CamHead } from '../model/head';
 import { checkMethodOptions } from '../validate';
+import { explainedLayer } from './explainer';
+import { runMethod } from './family';
 import { camMethod } from './methods/cam';
 import type { CamResult, ClassTargets } from './types';
 
@@ -30,14 +31,14 @@ export async function classActivationMap(model: tf.LayersModel, images: tf.Tenso
   await ready();
   checkMethodOptions(options, 'classActivationMap');
   assertImages(images);
-  const head = findCamHead(model);
+  const head = camHead(model);
   if (options.layer !== undefined) checkLayer(model, head, options.layer);
   return runMethod(camMethod, model, images, { ...options, layer: head.feature.path });
 }
 
 /** The family's check first (the name exists, the output is 4-D), then CAM's own: only the GAP input. */
 function checkLayer(model: tf.LayersModel, head: CamHead, layer: string): void {
-  if (targetLayer(model, layer).layer === head.feature.layer) return;
+  if (explainedLayer(model, layer).layer === head.feature.layer) return;
   throw new CamlabError(
     `CAM is defined only at '${head.feature.path}', the layer that feeds global average pooling ('${head.pooling.path}'); ` +
       `'${layer}' is another layer. Use Grad-CAM (or another gradient method) to explain other layers.`,

@@ -48,7 +48,6 @@ export function rgbaFromRgb(rgb: ArrayLike<number>, width: number, height: numbe
  */
 export function imageDataUri(rgba: Uint8Array, width: number, height: number): string {
   if (width * height <= 128 * 128) return pngDataUri(encodePng(rgba, width, height));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const jpeg = require('jpeg-js') as { encode(image: { data: Uint8Array; width: number; height: number }, quality: number): { data: Uint8Array } };
   return `data:image/jpeg;base64,${Buffer.from(jpeg.encode({ data: rgba, width, height }, 90).data).toString('base64')}`;
 }

@@ -1,0 +1,62 @@
+// Every option of the CAM family is read here, once per call, before any tensor is made: the one
+// place where options are checked and given their defaults.
+import { CamlabError } from '../errors';
+import type { ModelInputOptions } from '../image/model-input';
+import type { ModelHead } from '../model/head';
+import { checkMethodOptions } from '../validate';
+import type { ClassTargets } from './types';
+
+export interface MethodOptions extends ClassTargets, ModelInputOptions {
+  /** Any layer with a 4-D output, by name or nested path. Default: the layer that feeds GAP, else the last 4-D layer. */
+  layer?: string;
+  /** Explain the class score before the softmax (default, as the papers do) or the probability after it. */
+  score?: 'logit' | 'probability';
+  /** Channels per forward pass for Score-CAM (default 32). */
+  batchSize?: number;
+  /** Show a progress bar on stderr for Score-CAM over large layers (default: when it has over 256 channels). */
+  progress?: boolean;
+}
+
+/** Which classes each image's maps are for: the same given classes for every image, or each image's k best. */
+export type ClassChoice = { given: number[] } | { top: number };
+
+/** The options with their defaults, checked against the model's head. */
+export interface ResolvedOptions extends ModelInputOptions {
+  classes: ClassChoice;
+  /** How many maps per image. */
+  ranks: number;
+  score: 'logit' | 'probability';
+  batchSize: number;
+  /** undefined: decide by the number of channels. */
+  progress?: boolean;
+}
+
+/** `entry` names the function called, for the message when the options are not an object. */
+export function resolveOptions(options: MethodOptions, head: ModelHead, entry: string): ResolvedOptions {
+  checkMethodOptions(options, entry); // types and ranges that do not depend on the model
+  const classes = classChoice(options, head.numClasses);
+  return {
+    fit: options.fit,
+    preprocess: options.preprocess,
+    inputSize: options.inputSize,
+    classes,
+    ranks: 'given' in classes ? classes.given.length : classes.top,
+    score: options.score ?? 'logit',
+    batchSize: options.batchSize ?? 32,
+    progress: options.progress,
+  };
+}
+
+/** The model's class count bounds classIndex and topK; their types were checked with the other options. */
+function classChoice(options: ClassTargets, numClasses: number): ClassChoice {
+  if (options.classIndex !== undefined) {
+    const classes = [options.classIndex].flat();
+    for (const c of classes) {
+      if (c < 0 || c >= numClasses) throw new CamlabError(`classIndex ${c} is not a class of this model: use an integer from 0 to ${numClasses - 1}.`);
+    }
+    return { given: classes };
+  }
+  const k = options.topK ?? 1;
+  if (k <= 0 || k > numClasses) throw new CamlabError(`topK must be an integer from 1 to ${numClasses} (the number of classes), got ${k}.`);
+  return { top: k };
+}

@@ -1,0 +1,44 @@
+// The static PNG is painted from the figure's own data: the photograph's exact pixels (no JPEG round
+// trip), the colours given as numbers, and plain text; Plotly's copy gets escaped text and CSS colours.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { Jimp } from 'jimp';
+import { tf, ready, heatmapFigure, figurePng, plotlyFigure } from '../src';
+
+before(async () => {
+  await ready();
+});
+
+test('figurePng paints the photograph pixel for pixel, while Plotly gets it as a JPEG data URI', async () => {
+  const size = 160; // over 128×128: the live plot receives a JPEG
+  const image = tf.tidy(() => {
+    const zero = tf.zeros([size, size, 1]);
+    const [y, x] = [tf.add(zero, tf.reshape(tf.range(0, size), [size, 1, 1])), tf.add(zero, tf.reshape(tf.range(0, size), [1, size, 1]))];
+    return tf.concat([tf.mod(tf.mul(x, 7), 256), tf.mod(tf.mul(y, 13), 256), tf.mod(tf.add(tf.mul(x, 3), tf.mul(y, 5)), 256)], 2) as tf.Tensor3D;
+  });
+  const source = image.dataSync();
+  const heatmap = { width: size, height: size, data: new Float32Array(size * size) };
+  const figure = heatmapFigure(image, heatmap, { alpha: 0, size, title: 'Tom & <Jerry>' });
+  const png = await Jimp.read(Buffer.from(await figurePng(figure)));
+  const { data, width } = png.bitmap;
+  // Where the panel sits depends on margins and axes; find the offset at which the picture matches best.
+  let best = 0;
+  for (let oy = 0; oy < 100; oy++) {
+    for (let ox = 0; ox < 100; ox++) {
+      let same = 0;
+      for (let i = 0; i < 400; i++) {
+        const [px, py] = [(i * 37) % size, (i * 53) % size];
+        const at = ((py + oy) * width + px + ox) * 4;
+        if ([0, 1, 2].every((c) => data[at + c] === source[(py * size + px) * 3 + c])) same++;
+      }
+      best = Math.max(best, same / 400);
+    }
+  }
+  assert.ok(best > 0.99, `at best ${(100 * best).toFixed(1)}% of sampled pixels are exact`);
+  const plotly = plotlyFigure(figure);
+  assert.match(String(plotly.data[0].source), /^data:image\/jpeg;base64,/);
+  assert.equal((plotly.layout.title as { text: string }).text, 'Tom &amp; &lt;Jerry&gt;');
+  assert.equal(figure.layout.title.text, 'Tom & <Jerry>', 'the figure itself keeps plain text');
+  assert.match(String((plotly.data[1].colorscale as [number, string][])[0][1]), /^rgb\(\d+,\d+,\d+\)$/);
+  image.dispose();
+});
