@@ -62,7 +62,7 @@ function assertFigure(cell: NotebookCell, what: string): void {
   assert.ok(html, `${what}: the cell that drew the figure has no figure output`);
   assert.equal(more.length, 0, `${what}: one figure, one output`);
   assert.match(html, /<img class="camlab-static"[^>]*src="data:image\/png;base64,iVBORw0KGgo/, `${what}: the PNG`);
-  assert.match(html, /Plotly\.newPlot/, `${what}: the live plot`);
+  assert.match(html, /Plotly\.react\(live, figure\.data/, `${what}: the live plot`);
 }
 
 const USER_NOTEBOOK = [

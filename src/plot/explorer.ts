@@ -165,7 +165,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const boxShape: Shape = { type: 'rect', xref: 'x', yref: 'y', x0: 0, y0: 0, x1: 0, y1: 0, line: { color: BOX_COLOR, width: 2 }, name: 'box' };
   const [bx0, by0, bx1, by1] = boxes[k0]!;
   // Notes start at the plot's left edge; the live one in lines short enough for a phone (Plotly does not wrap).
-  const noteAt = { x: 0, y: 0, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 11, color: [68, 68, 68] as Color } } as const;
+  const noteAt = { x: 0, y: 0, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 12, color: [68, 68, 68] as Color } } as const;
   // The PNG is never narrowed (it scales as a picture), so its note stays one line.
   const staticNote: Annotation = { ...noteAt, text: `Interactive version: menus pick one of ${plural(counts[0], 'class', 'classes')}, ${plural(counts[1], 'layer', 'layers')} and ${plural(counts[2], 'method', 'methods')}.` };
   const data: ExplorerData = {
