@@ -195,7 +195,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
     xanchor: 'left',
     yanchor: 'bottom',
     pad: { t: 0, r: 0, b: 0, l: 0 },
-    font: { size: 11 },
+    font: { size: 12 },
   });
   const offsets = menuWidths.map((_, i) => menuWidths.slice(0, i).reduce((a, b) => a + b + 8, 0) / plotWidth);
   return {
