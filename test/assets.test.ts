@@ -35,14 +35,14 @@ before(async () => {
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
+}, { timeout: 60_000 });
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'camlab-assets-'));
   process.env.CAMLAB_CACHE = dir;
   delete process.env.CAMLAB_OFFLINE;
   requests.length = 0;
-});
+}, { timeout: 60_000 });
 
 after(async () => {
   server.closeAllConnections();
@@ -51,7 +51,7 @@ after(async () => {
     if (saved[v] === undefined) delete process.env[v];
     else process.env[v] = saved[v];
   }
-});
+}, { timeout: 60_000 });
 
 async function withStderr<T>(body: () => Promise<T>): Promise<[T, string]> {
   const write = process.stderr.write.bind(process.stderr);

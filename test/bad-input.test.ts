@@ -21,8 +21,8 @@ let dir: string;
 before(async () => {
   await ready();
   dir = await mkdtemp(join(tmpdir(), 'camlab-bad-input-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
+}, { timeout: 60_000 });
+after(() => rm(dir, { recursive: true, force: true }), { timeout: 60_000 });
 
 const camlabError = (pattern: RegExp) => (e: Error) => e instanceof CamlabError && pattern.test(e.message);
 

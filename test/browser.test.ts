@@ -2,12 +2,12 @@
 // Debian's chromium with and without JavaScript.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
-import { checkJupyter, registerKernel, executeNotebook, type ExecutedNotebook } from '../scripts/jupyter';
-import { code, tslabNotebook } from './helpers/notebooks';
+import type { ExecutedNotebook } from '../scripts/jupyter';
+import { code, exportedNotebook } from './helpers/notebooks';
 import { launchChromium, watchedPage } from './helpers/browser';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'browser');
@@ -17,21 +17,15 @@ let htmlUrl: string;
 const contexts: BrowserContext[] = [];
 
 before(async () => {
-  await checkJupyter();
-  await registerKernel();
-  await mkdir(DIR, { recursive: true });
-  const path = join(DIR, 'figures.ipynb');
   // A hot spot at (44, 16) of a 64×64 canvas, so the test knows where to hover.
-  await writeFile(path, JSON.stringify(tslabNotebook([
+  ({ executed, htmlUrl } = await exportedNotebook(DIR, 'figures', [
     code(`import { tf, loadImage, heatmapFigure, probabilitiesFigure, show } from 'camlab';\nconst image = await loadImage('${join(__dirname, '..', 'data', 'samples', 'digit-0.png')}');`),
     code(
       `const data = new Float32Array(64 * 64).map((_, i) => Math.exp(-(((i % 64) - 44) ** 2 + (Math.floor(i / 64) - 16) ** 2) / 60));\n` +
         `await show(heatmapFigure(image, { width: 64, height: 64, data }, { title: 'Hot spot for ${XSS}', boxes: [{ box: { x: 34, y: 6, width: 21, height: 21 }, label: 'box ${XSS}' }] }));`,
     ),
     code(`await show(probabilitiesFigure([0.1, 0.7, 0.2], ['a', '${XSS}', 'c']));`),
-  ])));
-  executed = await executeNotebook(path, DIR, { html: true });
-  htmlUrl = pathToFileURL(join(DIR, 'figures.html')).href;
+  ]));
 }, { timeout: 600000 });
 
 after(async () => {

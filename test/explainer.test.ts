@@ -7,7 +7,7 @@ import { functionalNestedGapCnn, randomImages, sequentialGapCnn, sigmoidGapCnn }
 
 before(async () => {
   await ready();
-});
+}, { timeout: 60_000 });
 
 type Run = (model: tf.LayersModel, images: tf.Tensor4D, options?: MethodOptions) => Promise<CamResult[]>;
 const METHODS: [string, Run, boolean][] = [

@@ -2,12 +2,12 @@
 // Debian's chromium; the reader picks a class, a layer and a method in the menus.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { checkJupyter, registerKernel, executeNotebook, type ExecutedNotebook } from '../scripts/jupyter';
-import { code, tslabNotebook } from './helpers/notebooks';
+import type { ExecutedNotebook } from '../scripts/jupyter';
+import { code, exportedNotebook } from './helpers/notebooks';
 import { launchChromium, watchedPage } from './helpers/browser';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'explorer');
@@ -18,22 +18,16 @@ let htmlUrl: string;
 const contexts: BrowserContext[] = [];
 
 before(async () => {
-  await checkJupyter();
-  await registerKernel();
-  await mkdir(DIR, { recursive: true });
-  const path = join(DIR, 'explorer.ipynb');
   // The most probable class is named like an attack: the title and the alt text must show it as text.
-  await writeFile(path, JSON.stringify(tslabNotebook([
+  ({ executed, htmlUrl } = await exportedNotebook(DIR, 'explorer', [
     code(`import { loadDefaultModel, loadSamples, modelLabels, classActivationMap, explorerFigure, show } from 'camlab';\nconst model = await loadDefaultModel();\nconst [sample] = await loadSamples();\nconst [top] = await classActivationMap(model, sample.image);\nconst labels = modelLabels(model)!.map((l, i) => (i === top.classIndex ? '${XSS}' : l));\n` +
       `await show(await explorerFigure(model, sample.image, { labels, layers: ${JSON.stringify(LAYERS)}, methods: ['cam', 'gradcam', 'layercam'] }));`),
-  ])));
-  executed = await executeNotebook(path, DIR, { html: true });
-  htmlUrl = pathToFileURL(join(DIR, 'explorer.html')).href;
-});
+  ]));
+}, { timeout: 600_000 });
 
 after(async () => {
   for (const context of contexts) await context.close();
-});
+}, { timeout: 600_000 });
 
 interface LiveState {
   title: string;

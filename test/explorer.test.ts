@@ -22,12 +22,12 @@ before(async () => {
   figure = await explorerFigure(model, sample.image, { layers: LAYERS, methods: [...METHODS], threshold: 0.3 });
   assert.equal(tf.memory().numTensors, tensors, 'explorerFigure leaves no tensor behind');
   spec = figure.layout.meta!.camlabExplorer as ExplorerData;
-});
+}, { timeout: 60_000 });
 
 after(() => {
   model.dispose();
   sample.image.dispose();
-});
+}, { timeout: 60_000 });
 
 const index = (c: number, l: number, m: number) => (c * LAYERS.length + l) * METHODS.length + m;
 const decode = (k: number, l: number) => Uint8Array.from(Buffer.from(spec.maps[k]!, 'base64')).slice(0, spec.grids[l].width * spec.grids[l].height);

@@ -7,7 +7,7 @@ import { tf, ready, heatmapFigure, figurePng, plotlyFigure } from '../src';
 
 before(async () => {
   await ready();
-});
+}, { timeout: 60_000 });
 
 test('figurePng paints the photograph pixel for pixel, while Plotly gets it as a JPEG data URI', async () => {
   const size = 160; // over 128×128: the live plot receives a JPEG

@@ -20,8 +20,8 @@ let dir: string;
 before(async () => {
   await ready();
   dir = await mkdtemp(join(tmpdir(), 'camlab-header-'));
-});
-after(() => rm(dir, { recursive: true, force: true }));
+}, { timeout: 60_000 });
+after(() => rm(dir, { recursive: true, force: true }), { timeout: 60_000 });
 
 const FORMATS = ['png', 'jpeg', 'bmp', 'gif', 'tiff'] as const;
 

@@ -32,9 +32,9 @@ before(async () => {
   await writeFile(join(dir, 'images', 'nested', 'c.png'), await picture(17, 23, 3, 'image/png'));
   await writeFile(join(dir, 'images', 'nested', 'd.png'), await picture(32, 32, 4, 'image/png'));
   await writeFile(join(dir, 'images', 'notes.txt'), 'not an image, and not an image extension');
-});
+}, { timeout: 60_000 });
 
-after(() => rm(dir, { recursive: true, force: true }));
+after(() => rm(dir, { recursive: true, force: true }), { timeout: 60_000 });
 
 async function collect(options: ExplainFilesOptions): Promise<FileExplanation[]> {
   const files: FileExplanation[] = [];

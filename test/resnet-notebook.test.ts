@@ -18,11 +18,11 @@ before(async () => {
   await checkJupyter();
   await registerKernel();
   dir = await mkdtemp(join(tmpdir(), 'camlab-nb03-'));
-});
+}, { timeout: 600_000 });
 
 after(async () => {
   await rm(dir, { recursive: true, force: true });
-});
+}, { timeout: 600_000 });
 
 /** cachePath as the kernel will compute it, with CAMLAB_CACHE pointing at `cache`. */
 function cachedAt(cache: string, url: string): string {
