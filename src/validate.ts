@@ -3,7 +3,7 @@
 // "3 is not a class". One module, so every entry point words the same mistake the same way.
 import { CamlabError } from './errors';
 import { COLORMAPS } from './image/colormap';
-import { PREPROCESSINGS } from './image/preprocess';
+import { FITS, PREPROCESSINGS } from './choices';
 
 /** What a value is, for an error message: `the string '3'`, `NaN`, `null`, `an array [1, 2]`. */
 export function describeValue(value: unknown): string {
@@ -92,7 +92,7 @@ function checkInputSize(name: string, value: unknown): void {
 /** The image → model options: fit, preprocess, inputSize. */
 export function checkModelInputOptions(options: unknown, entry = 'toModelInput'): void {
   each(checkOptionsObject(entry, options), {
-    fit: (n, v) => checkOneOf(n, v, ['stretch', 'center-crop']),
+    fit: (n, v) => checkOneOf(n, v, FITS),
     preprocess: (n, v) => checkOneOf(n, v, PREPROCESSINGS),
     inputSize: checkInputSize,
   });

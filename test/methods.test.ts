@@ -1,6 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, explain, methods, layerActivations, CamlabError, type CamResult } from '../src';
+import { METHOD_NAMES } from '../src/choices';
 import { bilinear, minMax } from './helpers/reference';
 import { flattenCnn, functionalNestedGapCnn, randomImages, sequentialGapCnn } from './helpers/models';
 
@@ -110,6 +111,8 @@ test('explain() picks CAM where it is exact and Grad-CAM otherwise, and says whi
   assert.equal(await pick(noGap, small), 'gradcam');
   assert.equal(await pick(withGap, image, { method: 'layercam' }), 'layercam');
   assert.deepEqual(methods.map((m) => m.name), ['cam', 'gradcam', 'gradcam++', 'scorecam', 'layercam', 'hirescam', 'eigencam']);
+  // The CLI checks --method against the light list, before the library loads: the two must agree.
+  assert.deepEqual(methods.map((m) => m.name), [...METHOD_NAMES]);
   await assert.rejects(explain(withGap, image, { method: 'nope' as never }), /Unknown method 'nope'/);
   tf.dispose([image, small]);
   withGap.dispose();

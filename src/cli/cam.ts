@@ -3,7 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CamlabError } from '../errors';
 import { findImageFiles, IMAGE_EXTENSIONS } from '../image/find';
-import { openExplainPool } from '../pool/explain-files';
 import type { ExplainSettings, MapResult } from '../pool/task';
 import { FileProgress } from './file-progress';
 import { readOptions, usage, type CliOptions } from './options';
@@ -22,6 +21,7 @@ export async function cam(argv: string[]): Promise<number> {
   const files = await findImageFiles(positionals, { exclude: pngs ? out : undefined });
   if (files.length === 0) throw new CamlabError(`no image files in ${positionals.map((p) => `'${p}'`).join(', ')} (folders are searched for ${IMAGE_EXTENSIONS.join(' ')}).`);
 
+  const { openExplainPool } = await import('../pool/explain-files');
   const pool = await openExplainPool(settingsOf(options, pngs), { workers: options.workers, jobs: files.length });
   try {
     const { info } = pool;

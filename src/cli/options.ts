@@ -3,10 +3,7 @@
 import { parseArgs } from 'node:util';
 import { CamlabError } from '../errors';
 import { COLORMAPS, type ColormapName } from '../image/colormap';
-import { PREPROCESSINGS, type Preprocessing } from '../image/preprocess';
-import type { Fit } from '../image/model-input';
-import { methods } from '../cam/explain';
-import type { MethodName } from '../cam/methods/method';
+import { FITS, METHOD_NAMES, PREPROCESSINGS, type Fit, type MethodName, type Preprocessing } from '../choices';
 
 export type Command = 'layers' | 'cam' | 'eval' | 'notebooks';
 
@@ -43,10 +40,8 @@ interface OptionRow {
   read: (text: string, flag: string, command: Command) => Partial<CliOptions>;
 }
 
-const FITS: Fit[] = ['stretch', 'center-crop'];
 /** Where `camlab notebooks` copies the tutorial when no folder is given. */
 export const DEFAULT_NOTEBOOKS_TARGET = 'camlab-notebooks';
-const METHOD_NAMES = methods.map((m) => m.name);
 
 export const OPTIONS: OptionRow[] = [
   { flag: 'model', value: 'M', commands: ['layers', 'cam', 'eval'], help: 'a model.json, its folder, an http(s) URL or a Keras .h5 (default: the embedded digits GAP-CNN)', read: (t, f) => ({ model: nonEmpty(t, f) }) },
@@ -103,7 +98,7 @@ function checkTogether(command: Command, o: CliOptions): void {
 function readMethod(text: string, flag: string, command: Command): Partial<CliOptions> {
   if (command === 'eval') {
     const name = oneOf(text, flag, ['all', ...METHOD_NAMES]);
-    return { compare: name === 'all' ? METHOD_NAMES : [name] };
+    return { compare: name === 'all' ? [...METHOD_NAMES] : [name] };
   }
   return { method: oneOf(text, flag, METHOD_NAMES) };
 }

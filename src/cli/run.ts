@@ -1,17 +1,11 @@
+// Only light modules are imported here: TensorFlow.js and the model code load once a command's options
+// have been read and checked, so `--help`, `--version` and a refused option answer at once.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tf } from '../tf';
+import type { tf } from '../tf';
 import { CamlabError } from '../errors';
-import { loadDefaultModel, loadModel } from '../model/load';
-import { modelMetadata } from '../model/metadata';
-import { formatLayerTable, inspectModel } from '../model/inspect';
-import type { MethodName } from '../cam/methods/method';
-import { digitsCanvas } from '../data/canvas';
-import { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, formatMethodTable } from '../metrics/compare';
-import { evaluateDigits, PAPER_THRESHOLD } from '../metrics/digits';
-import { formatLocalizationReport } from '../metrics/report';
+import type { MethodName } from '../choices';
 import { notebooksCommand } from './notebooks';
-import { openExplainPool } from '../pool/explain-files';
 import { cam } from './cam';
 import { readOptions, usage, type Command } from './options';
 
@@ -53,13 +47,15 @@ export function version(): string {
   return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-function openModel(src: string | undefined): Promise<tf.LayersModel> {
+async function openModel(src: string | undefined): Promise<tf.LayersModel> {
+  const { loadDefaultModel, loadModel } = await import('../model/load');
   return src ? loadModel(src) : loadDefaultModel();
 }
 
 async function layers(argv: string[]): Promise<number> {
   const { options } = readOptions('layers', argv);
   const model = await openModel(options.model);
+  const { formatLayerTable, inspectModel } = await import('../model/inspect');
   try {
     const anatomy = inspectModel(model);
     console.log(formatLayerTable(anatomy));
@@ -74,6 +70,7 @@ async function evaluate(argv: string[]): Promise<number> {
   const { options } = readOptions('eval', argv);
   const seed = options.seed ?? 3;
   if (options.compare) return compare(options.model, options.compare, options.count ?? 200, seed);
+  const [{ openExplainPool }, { evaluateDigits, PAPER_THRESHOLD }, { formatLocalizationReport }] = await Promise.all([import('../pool/explain-files'), import('../metrics/digits'), import('../metrics/report')]);
   // The maps come from the pool (CAM, the batch split across the workers); canvases and scores stay here.
   const pool = await openExplainPool({ model: options.model, method: 'cam' }, { workers: options.workers });
   try {
@@ -87,6 +84,13 @@ async function evaluate(argv: string[]): Promise<number> {
 
 /** Methods × metrics, in this thread (the deletion/insertion curves need the model here). */
 async function compare(src: string | undefined, names: MethodName[], count: number, seed: number): Promise<number> {
+  const [{ tf }, { modelMetadata }, { digitsCanvas }, { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, formatMethodTable }, { PAPER_THRESHOLD }] = await Promise.all([
+    import('../tf'),
+    import('../model/metadata'),
+    import('../data/canvas'),
+    import('../metrics/compare'),
+    import('../metrics/digits'),
+  ]);
   const model = await openModel(src);
   const samples = digitsCanvas({ split: 'test', count, seed });
   try {

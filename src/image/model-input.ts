@@ -3,8 +3,9 @@ import { CamlabError } from '../errors';
 import { checkModelInputOptions } from '../validate';
 import { assertFinite, assertImages } from './validate';
 import { preprocess, type Preprocessing } from './preprocess';
+import type { Fit } from '../choices';
 
-export type Fit = 'stretch' | 'center-crop';
+export type { Fit };
 
 export interface InputSize {
   height: number;

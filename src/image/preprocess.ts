@@ -1,16 +1,8 @@
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
+import { PREPROCESSINGS, type Preprocessing } from '../choices';
 
-/**
- * How a model wants its pixels (images come in as RGB 0..255):
- * - 'none': as they are (models that rescale inside, like camlab's digits model);
- * - 'caffe': RGB → BGR and the ImageNet mean subtracted, no scaling (Keras's ResNet-50, VGG);
- * - 'tf': scaled to [-1, 1] (Keras's MobileNet, Inception);
- * - 'torch': scaled to [0, 1], then ImageNet mean and standard deviation per channel;
- * - 'teachable-machine': x / 127 − 1, as Teachable Machine's image models expect.
- */
-export type Preprocessing = 'none' | 'caffe' | 'tf' | 'torch' | 'teachable-machine';
-export const PREPROCESSINGS: readonly Preprocessing[] = ['none', 'caffe', 'tf', 'torch', 'teachable-machine'];
+export { PREPROCESSINGS, type Preprocessing };
 
 const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
 const TORCH_MEAN = [0.485, 0.456, 0.406];

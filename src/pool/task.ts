@@ -4,14 +4,14 @@ import { tf } from '../tf';
 import { ready, type BackendName } from '../backend';
 import { CamlabError } from '../errors';
 import { COLORMAPS } from '../image/colormap';
-import { PREPROCESSINGS } from '../image/preprocess';
+import { FITS, METHOD_NAMES, PREPROCESSINGS } from '../choices';
 import { ImageTooLargeError, loadImage } from '../image/load';
 import { overlayPng, type OverlayOptions } from '../image/overlay';
 import { modelInputSize, type Fit } from '../image/model-input';
 import type { Preprocessing } from '../image/preprocess';
 import { loadDefaultModel, loadModel } from '../model/load';
 import { modelMetadata } from '../model/metadata';
-import { explain, methods } from '../cam/explain';
+import { explain } from '../cam/explain';
 import type { MethodName } from '../cam/methods/method';
 import type { CamResult, ClassTargets } from '../cam/types';
 import { boundingBox, type Box } from '../localize/box';
@@ -78,9 +78,9 @@ export function checkSettings(settings: ExplainSettings): void {
   const fraction = (what: string, value: number | undefined) => {
     if (value !== undefined && !(value >= 0 && value <= 1)) throw new CamlabError(`${what} must be a number from 0 to 1, got ${value}.`);
   };
-  among('method', settings.method, methods.map((m) => m.name));
+  among('method', settings.method, METHOD_NAMES);
   among('preprocess', settings.preprocess, PREPROCESSINGS);
-  among('fit', settings.fit, ['stretch', 'center-crop']);
+  among('fit', settings.fit, FITS);
   among('colormap', settings.overlay?.colormap, COLORMAPS);
   fraction('threshold', settings.threshold);
   fraction('overlay alpha', settings.overlay?.alpha);

@@ -1,6 +1,8 @@
 import type { tf } from '../../tf';
 
-export type MethodName = 'cam' | 'gradcam' | 'gradcam++' | 'scorecam' | 'layercam' | 'hirescam' | 'eigencam';
+import type { MethodName } from '../../choices';
+
+export type { MethodName };
 
 /** Class scores of variants of the batch's images, for methods that perturb the input (Score-CAM). */
 export interface Scorer {
