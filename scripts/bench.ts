@@ -31,19 +31,24 @@ async function median(runs: number, body: () => Promise<void>): Promise<number> 
 }
 
 /**
- * The median time of `body`, and the ratio of its fastest run to the fastest of `baseline`, measured in
- * alternation with it: other processes on the same cores only ever add time, and alternating keeps
- * drift out of the ratio.
+ * The median time of `body`, and the median of its ratios to `baseline` run right beside it, in
+ * alternating order (AB, BA, …). This machine's speed drifts by ±20 % within a minute (a bare
+ * predict of ResNet-50 took 433 ms and 930 ms in one session); a pair shares the moment it ran in,
+ * so the drift cancels in each ratio, and the median drops the pairs a burst of other work split.
  */
 async function paired(runs: number, baseline: () => Promise<void>, body: () => Promise<void>): Promise<{ ms: number; ratio: number }> {
   await baseline();
   await body();
-  const [base, times]: number[][] = [[], []];
+  const [times, ratios]: number[][] = [[], []];
   for (let i = 0; i < runs; i++) {
-    base.push(await cpuTime(baseline));
-    times.push(await cpuTime(body));
+    const [first, second] = i % 2 === 0 ? [baseline, body] : [body, baseline];
+    const a = await cpuTime(first);
+    const b = await cpuTime(second);
+    const [base, time] = i % 2 === 0 ? [a, b] : [b, a];
+    times.push(time);
+    ratios.push(time / base);
   }
-  return { ms: middle(times), ratio: Math.min(...times) / Math.min(...base) };
+  return { ms: middle(times), ratio: middle(ratios) };
 }
 
 async function cpuTime(body: () => Promise<void>): Promise<number> {
@@ -88,6 +93,9 @@ async function main(): Promise<void> {
       };
       const predict = (await median(RUNS, bare)) / batch;
       rows.push([backend, name, String(batch), 'bare predict', '', predict.toFixed(1), '1.00']);
+      // The same predict paired with itself: how far from 1.00 a ratio strays on this machine by chance.
+      const again = await paired(RUNS, bare, bare);
+      rows.push([backend, name, String(batch), 'bare predict again (noise floor)', '', (again.ms / batch).toFixed(1), again.ratio.toFixed(2)]);
       for (const [method, run] of explainers) {
         for (const [choice, options] of CHOICES) {
           if (method === 'Eigen-CAM' && choice !== 'top-1') continue; // class-agnostic: the same work for any class
@@ -116,7 +124,7 @@ async function main(): Promise<void> {
     model.dispose();
   }
   console.log(table(['backend', 'model', 'batch', 'method', 'classes', 'ms per image', 'ratio to predict'], rows));
-  console.log(`median of ${RUNS} runs after one warm-up, in CPU time of this process (the WASM backend runs on one thread); each ratio is fastest run to fastest bare predict, run in alternation with the method; every map is upsampled to the input and scaled`);
+  console.log(`median of ${RUNS} runs after one warm-up, in CPU time of this process (the WASM backend runs on one thread); each ratio is the median of the method's runs each divided by a bare predict run beside it (alternating order); every map is upsampled to the input and scaled`);
   console.log();
   console.log(await figureTable());
   console.log();
@@ -149,24 +157,58 @@ async function poolTable(): Promise<string> {
       console.error(`measured the folder with ${workers} worker(s)`);
       return JSON.parse(stdout) as { workers: number; images: number; maps: number; openMs: number; folderMs: number; cpuMs: number; maxRssMB: number };
     };
-    // Alternate the two settings and keep each one's fastest run: other load on the machine then
-    // weighs on both alike rather than on whichever ran during it.
+    // Alternate the settings (and PyTorch) and keep each one's fastest run: other load on the machine
+    // then weighs on all alike rather than on whichever ran during it.
     type Run = Awaited<ReturnType<typeof measure>>;
     const fastest = (a: Run | undefined, b: Run) => (a && a.folderMs <= b.folderMs ? a : b);
     let [one, pool]: (Run | undefined)[] = [];
+    let torch: TorchTimes | string | undefined;
     for (let round = 0; round < Number(process.env.POOL_ROUNDS ?? 2); round++) {
       one = fastest(one, await measure('1'));
       pool = fastest(pool, await measure('default'));
+      const next = await torchTimes();
+      if (typeof next === 'string') torch ??= next;
+      else if (typeof torch !== 'object' || next.gradcam_8 < torch.gradcam_8) torch = next;
     }
     if (!one || !pool) throw new Error('POOL_ROUNDS must be at least 1');
     const base = one.folderMs;
     const row = (r: Run) => [String(r.workers), String(r.images), (r.openMs / 1000).toFixed(1), (r.folderMs / 1000).toFixed(1), (r.images / (r.folderMs / 1000)).toFixed(2), (r.folderMs / r.images).toFixed(0), (r.cpuMs / r.images).toFixed(0), (r.cpuMs / r.folderMs).toFixed(2), (base / r.folderMs).toFixed(2), r.maxRssMB.toFixed(0)];
+    const perImage = pool.folderMs / pool.images;
+    const reference =
+      typeof torch === 'object'
+        ? `PyTorch ${torch.torch} on ${torch.threads} threads, same machine, same rounds (scripts/bench_torch.py): Grad-CAM ${torch.gradcam_8.toFixed(0)} ms per image at batch 8 (${torch.gradcam_1.toFixed(0)} at batch 1), forward ${torch.forward_8.toFixed(0)} ms (${torch.forward_1.toFixed(0)}). camlab's pool per image ÷ PyTorch Grad-CAM at batch 8: ${(perImage / torch.gradcam_8).toFixed(2)} (target ≤ 1.0).`
+        : `PyTorch reference not measured: ${torch}.`;
     return [
       table(['workers', 'images', 'open s (model load per worker)', 'folder s', 'images/s', 'ms per image', 'CPU ms per image', 'cores busy', 'speed-up over 1 worker', 'peak RSS MB (process)'], [row(one), row(pool)]),
       `ResNet-50 224×224 (random weights), CAM of the top class, ${count} PNGs, through dist/ (as installed), fastest of ${process.env.POOL_ROUNDS ?? 2} alternating runs each; ${availableParallelism()} cores; the default pool is ${pool.workers} workers. Target: speed-up ≥ 1.8. "cores busy" (CPU time / wall time) below the worker count means other work on the machine took the rest: the speed-up then says little.`,
+      reference,
     ].join('\n');
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface TorchTimes {
+  torch: string;
+  threads: number;
+  forward_1: number;
+  gradcam_1: number;
+  forward_8: number;
+  gradcam_8: number;
+}
+
+/** PyTorch's Grad-CAM on the same machine (scripts/bench_torch.py), or why it could not run. */
+async function torchTimes(): Promise<TorchTimes | string> {
+  const python = process.env.CAMLAB_BENCH_PYTHON ?? '/usr/bin/python3';
+  try {
+    const { stdout } = await promisify(execFile)(python, [join(__dirname, 'bench_torch.py'), String(Math.max(3, RUNS))], { maxBuffer: 1e6 });
+    console.error('measured PyTorch Grad-CAM');
+    return JSON.parse(stdout) as TorchTimes;
+  } catch (error) {
+    const message = (error as { stderr?: string; message: string }).stderr || (error as Error).message;
+    return /No module named '(torch|torchvision)'/.test(message)
+      ? `${python} has no PyTorch (bash scripts/setup-system.sh bench installs Debian's python3-torch and python3-torchvision; CAMLAB_BENCH_PYTHON names another Python)`
+      : `${python} scripts/bench_torch.py failed: ${message.trim().split('\n').pop()}`;
   }
 }
 

@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Installs the system side of camlab from Debian: Jupyter (nbconvert, ipykernel, the classic Notebook)
-# for the notebooks and, with 'all', Chromium for the browser tests. As root on Debian it installs them;
-# elsewhere it prints the commands and fails.   usage: setup-system.sh [jupyter|all]
+# for the notebooks and, with 'all', Chromium for the browser tests; with 'bench', PyTorch and torchvision,
+# which `npm run bench` times beside camlab. As root on Debian it installs them; elsewhere it prints the
+# commands and fails.   usage: setup-system.sh [jupyter|all|bench]
 set -euo pipefail
-PACKAGES=(jupyter-nbconvert python3-ipykernel jupyter-client python3-nbclient jupyter-notebook)
-[ "${1:-all}" = all ] && PACKAGES+=(chromium python3-h5py)
+case "${1:-all}" in
+  jupyter) PACKAGES=(jupyter-nbconvert python3-ipykernel jupyter-client python3-nbclient jupyter-notebook)
+    PIP='pip install nbconvert ipykernel jupyter_client notebook' ;;
+  all) PACKAGES=(jupyter-nbconvert python3-ipykernel jupyter-client python3-nbclient jupyter-notebook chromium python3-h5py)
+    PIP='pip install nbconvert ipykernel jupyter_client notebook h5py (and a Chromium for browser tests)' ;;
+  bench) PACKAGES=(python3-torch python3-torchvision)
+    PIP='pip install torch torchvision' ;;
+  *) echo "usage: setup-system.sh [jupyter|all|bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -18,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     echo "camlab setup: these Debian packages are missing: ${missing[*]}" >&2
     echo "  install them with: sudo apt-get install ${missing[*]}" >&2
-    echo "  or, with pip: pip install nbconvert ipykernel jupyter_client notebook (and a Chromium for browser tests)" >&2
+    echo "  or, with pip: $PIP" >&2
     exit 1
   fi
 fi
