@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const finished = performance.now();
   const cpu = process.cpuUsage(cpuBefore);
   await pool.close();
-  console.log(JSON.stringify({ workers: size, images: files.length, maps, openMs: started - opened, folderMs: finished - started, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ folded: pool.info.foldedBatchNorms, workers: size, images: files.length, maps, openMs: started - opened, folderMs: finished - started, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
 }
 
 main().catch((error) => {

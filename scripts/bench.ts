@@ -155,7 +155,7 @@ async function poolTable(): Promise<string> {
     const measure = async (workers: string) => {
       const { stdout } = await child(process.execPath, ['--import', 'tsx', join(__dirname, 'bench-pool.ts'), join(dir, 'images'), join(dir, 'model'), workers], { env: { ...process.env, CAMLAB_QUIET: '1' }, maxBuffer: 1e6 });
       console.error(`measured the folder with ${workers} worker(s)`);
-      return JSON.parse(stdout) as { workers: number; images: number; maps: number; openMs: number; folderMs: number; cpuMs: number; maxRssMB: number };
+      return JSON.parse(stdout) as { folded: number; workers: number; images: number; maps: number; openMs: number; folderMs: number; cpuMs: number; maxRssMB: number };
     };
     // Alternate the settings (and PyTorch) and keep each one's fastest run: other load on the machine
     // then weighs on all alike rather than on whichever ran during it.
@@ -180,7 +180,7 @@ async function poolTable(): Promise<string> {
         : `PyTorch reference not measured: ${torch}.`;
     return [
       table(['workers', 'images', 'open s (model load per worker)', 'folder s', 'images/s', 'ms per image', 'CPU ms per image', 'cores busy', 'speed-up over 1 worker', 'peak RSS MB (process)'], [row(one), row(pool)]),
-      `ResNet-50 224×224 (random weights), CAM of the top class, ${count} PNGs, through dist/ (as installed), fastest of ${process.env.POOL_ROUNDS ?? 2} alternating runs each; ${availableParallelism()} cores; the default pool is ${pool.workers} workers. Target: speed-up ≥ 1.8. "cores busy" (CPU time / wall time) below the worker count means other work on the machine took the rest: the speed-up then says little.`,
+      `ResNet-50 224×224 (random weights), CAM of the top class, ${count} PNGs, through dist/ (as installed), each worker's copy with ${pool.folded} BatchNormalization layers folded into their convolutions, fastest of ${process.env.POOL_ROUNDS ?? 2} alternating runs each; ${availableParallelism()} cores; the default pool is ${pool.workers} workers. Target: speed-up ≥ 1.8. "cores busy" (CPU time / wall time) below the worker count means other work on the machine took the rest: the speed-up then says little.`,
       reference,
     ].join('\n');
   } finally {

@@ -12,6 +12,8 @@ import type { Preprocessing } from '../image/preprocess';
 import { loadDefaultModel, loadModel } from '../model/load';
 import { modelMetadata } from '../model/metadata';
 import { explain } from '../cam/explain';
+import { explainedLayer } from '../cam/explainer';
+import { foldBatchNorms } from '../model/fold';
 import type { MethodName } from '../cam/methods/method';
 import type { CamResult, ClassTargets } from '../cam/types';
 import { boundingBox, type Box } from '../localize/box';
@@ -47,6 +49,8 @@ export interface ExplainerInfo {
   labels?: string[];
   /** Bytes of the model's weights: what each worker holds in its own copy. */
   weightBytes: number;
+  /** BatchNormalization layers folded into the convolution before them (model/fold.ts). */
+  foldedBatchNorms: number;
 }
 
 /** One map with its box, and its overlay PNG when the settings asked for one. */
@@ -94,6 +98,9 @@ export async function openExplainer(settings: ExplainSettings): Promise<Explaine
   const backend = await ready();
   const model = settings.model === undefined ? await loadDefaultModel() : await loadModel(settings.model);
   try {
+    // The model is this explainer's own copy, loaded above, so it may be folded for speed; the
+    // explained layer's output stays as it is.
+    const foldedBatchNorms = foldBatchNorms(model, explainedLayer(model, settings.layer).layer);
     const metadata = modelMetadata(model);
     const threshold = settings.threshold ?? metadata.boxThreshold ?? PAPER_THRESHOLD;
     const options = {
@@ -121,6 +128,7 @@ export async function openExplainer(settings: ExplainSettings): Promise<Explaine
       threshold,
       ...(metadata.labels ? { labels: metadata.labels } : {}),
       weightBytes: model.getWeights().reduce((sum, w) => sum + w.size * 4, 0),
+      foldedBatchNorms,
     };
     const run = async (input: JobInput): Promise<JobOutput> => {
       const image = 'path' in input ? await loadFile(input.path, settings) : tf.tensor(input.pixels, input.shape, 'float32');
