@@ -74,6 +74,28 @@ function each(options: Record<string, unknown>, checks: Record<string, (name: st
   for (const [name, check] of Object.entries(checks)) if (options[name] !== undefined) check(name, options[name]);
 }
 
+/**
+ * Refuses an option name the entry does not take: `{ classindex: 3 }` would otherwise be ignored and
+ * the map drawn for the top class, a wrong answer that looks right. Names the likely intended option.
+ */
+function checkNames(entry: string, options: Record<string, unknown>, known: readonly string[]): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name) || options[name] === undefined) continue;
+    const near = known.find((k) => k.toLowerCase() === name.toLowerCase()) ?? known.find((k) => editDistance(k, name) <= 2);
+    throw new CamlabError(`${entry} has no option '${name}'${near ? `; did you mean '${near}'?` : '.'} Its options: ${known.join(', ')}.`);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = row;
+  }
+  return previous[b.length];
+}
+
 const positiveInteger = (name: string, value: unknown) => checkInteger(name, value, { min: 1 });
 
 /** classIndex: a class number or a non-empty list of them (the range, with the model's class count, is checked later). */
@@ -89,48 +111,66 @@ function checkInputSize(name: string, value: unknown): void {
   value.forEach((v, i) => positiveInteger(`${name}[${i}]`, v));
 }
 
-/** The image → model options: fit, preprocess, inputSize. */
-export function checkModelInputOptions(options: unknown, entry = 'toModelInput'): void {
-  each(checkOptionsObject(entry, options), {
-    fit: (n, v) => checkOneOf(n, v, FITS),
-    preprocess: (n, v) => checkOneOf(n, v, PREPROCESSINGS),
-    inputSize: checkInputSize,
-  });
+const MODEL_INPUT_CHECKS = {
+  fit: (n: string, v: unknown) => checkOneOf(n, v, FITS),
+  preprocess: (n: string, v: unknown) => checkOneOf(n, v, PREPROCESSINGS),
+  inputSize: checkInputSize,
+};
+
+/**
+ * The image → model options: fit, preprocess, inputSize. `entry` is given where they are a user's whole
+ * options (toModelInput's), so that an unknown name is refused; internal callers pass wider objects.
+ */
+export function checkModelInputOptions(options: unknown, entry?: string): void {
+  const given = checkOptionsObject(entry ?? 'toModelInput', options);
+  if (entry) checkNames(entry, given, Object.keys(MODEL_INPUT_CHECKS));
+  each(given, MODEL_INPUT_CHECKS);
 }
 
-/** The options of classActivationMap, explain and every method of the family. */
+const METHOD_CHECKS = {
+  ...MODEL_INPUT_CHECKS,
+  classIndex: checkClassIndex,
+  topK: (n: string, v: unknown) => checkInteger(n, v), // its range depends on the model's classes: checked with them
+  layer: (n: string, v: unknown) => checkType(n, v, 'string'),
+  score: (n: string, v: unknown) => checkOneOf(n, v, ['logit', 'probability']),
+  batchSize: positiveInteger,
+  progress: (n: string, v: unknown) => checkType(n, v, 'boolean'),
+};
+
+/** The options of classActivationMap, explain (which also takes `method`) and every method of the family. */
 export function checkMethodOptions(options: unknown, entry: string): void {
   const given = checkOptionsObject(entry, options);
-  checkModelInputOptions(given, entry);
-  each(given, {
-    classIndex: checkClassIndex,
-    topK: (n, v) => checkInteger(n, v), // its range depends on the model's classes: checked with them
-    layer: (n, v) => checkType(n, v, 'string'),
-    score: (n, v) => checkOneOf(n, v, ['logit', 'probability']),
-    batchSize: positiveInteger,
-    progress: (n, v) => checkType(n, v, 'boolean'),
-    method: (n, v) => checkType(n, v, 'string'),
-  });
+  const checks = entry === 'explain' ? { ...METHOD_CHECKS, method: (n: string, v: unknown) => checkType(n, v, 'string') } : METHOD_CHECKS;
+  checkNames(entry, given, Object.keys(checks));
+  each(given, checks);
   if (given.classIndex !== undefined && given.topK !== undefined) throw new CamlabError('Give either classIndex or topK, not both.');
 }
 
 export function checkLoadImageOptions(options: unknown): void {
-  each(checkOptionsObject('loadImage', options), { maxMegapixels: (n, v) => checkNumber(n, v, { min: 0, exclusiveMin: true }) });
+  const given = checkOptionsObject('loadImage', options);
+  checkNames('loadImage', given, ['maxMegapixels']);
+  each(given, { maxMegapixels: (n, v) => checkNumber(n, v, { min: 0, exclusiveMin: true }) });
 }
 
-export function checkOverlayOptions(options: unknown, entry = 'overlayPng'): void {
-  each(checkOptionsObject(entry, options), {
+/** Colormap and alpha; `wider` where they come inside a larger options object (a figure's), whose other names are not checked here. */
+export function checkOverlayOptions(options: unknown, entry = 'overlayPng', wider = false): void {
+  const given = checkOptionsObject(entry, options);
+  if (!wider) checkNames(entry, given, ['colormap', 'alpha']);
+  each(given, {
     colormap: (n, v) => checkOneOf(n, v, COLORMAPS),
     alpha: (n, v) => checkNumber(n, v, { min: 0, max: 1 }),
   });
 }
 
 export function checkBoxOptions(options: unknown): void {
-  each(checkOptionsObject('boundingBox', options), { threshold: (n, v) => checkNumber(n, v, { min: 0, max: 1 }) });
+  const given = checkOptionsObject('boundingBox', options);
+  checkNames('boundingBox', given, ['threshold']);
+  each(given, { threshold: (n, v) => checkNumber(n, v, { min: 0, max: 1 }) });
 }
 
 export function checkCanvasOptions(options: unknown, splits: readonly string[]): void {
   const given = checkOptionsObject('digitsCanvas', options);
+  checkNames('digitsCanvas', given, ['split', 'count', 'seed']);
   checkOneOf('split', given.split, splits);
   checkInteger('count', given.count, { min: 0 });
   checkInteger('seed', given.seed);
@@ -138,5 +178,7 @@ export function checkCanvasOptions(options: unknown, splits: readonly string[]):
 
 export function checkFaithfulnessOptions(options: unknown, classIndex: unknown): void {
   checkInteger('classIndex', classIndex, { min: 0 });
-  each(checkOptionsObject('faithfulness', options), { steps: positiveInteger, blur: positiveInteger });
+  const given = checkOptionsObject('faithfulness', options);
+  checkNames('faithfulness', given, ['steps', 'blur']);
+  each(given, { steps: positiveInteger, blur: positiveInteger });
 }

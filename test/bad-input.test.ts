@@ -97,6 +97,14 @@ test('options are checked by type and range where they enter; a string is named 
   await assert.rejects(explain(model, image, null as never), camlabError(/^The options of explain must be an object, got null\.$/));
   await assert.rejects(explain(model, image, { method: 3 as never }), camlabError(/^method must be a string, got 3\.$/));
   assert.throws(() => toModelInput(image, model, { fit: 3 as never }), camlabError(/^fit must be one of 'stretch', 'center-crop', got 3\.$/));
+  // A misspelt name would be ignored and the map drawn for the top class: refused, with the name meant.
+  await assert.rejects(classActivationMap(model, image, { classindex: 3 } as never), camlabError(/^classActivationMap has no option 'classindex'; did you mean 'classIndex'\? Its options: fit, preprocess, inputSize, classIndex, topK, layer, score, batchSize, progress\.$/));
+  await assert.rejects(gradCam(model, image, { topk: 2 } as never), camlabError(/^gradcam has no option 'topk'; did you mean 'topK'\?/));
+  await assert.rejects(explain(model, image, { methd: 'gradcam' } as never), camlabError(/^explain has no option 'methd'; did you mean 'method'\?/));
+  await assert.rejects(explain(model, image, { colour: 'red' } as never), camlabError(/^explain has no option 'colour'\. Its options: /));
+  const flat: Heatmap = { width: 4, height: 3, data: new Float32Array(12).fill(0.5) };
+  assert.throws(() => boundingBox(flat, { treshold: 0.5 } as never), camlabError(/^boundingBox has no option 'treshold'; did you mean 'threshold'\?/));
+  await assert.rejects(overlayPng(image, flat, { colourmap: 'gray' } as never), camlabError(/^overlayPng has no option 'colourmap'; did you mean 'colormap'\?/));
   assert.equal(tf.memory().numTensors, before);
   image.dispose();
   model.dispose();

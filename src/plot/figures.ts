@@ -226,7 +226,7 @@ interface Panel {
 function imagePanel(image: tf.Tensor3D, heatmap: Heatmap, suffix: string, options: HeatmapFigureOptions, showScale: boolean): Panel {
   assertImage3D(image);
   assertHeatmap(heatmap);
-  checkOverlayOptions(options, 'the figure');
+  checkOverlayOptions(options, 'the figure', true);
   const [height, width] = image.shape;
   const alpha = options.alpha ?? 0.5;
   const pixels = { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) };
