@@ -141,7 +141,7 @@ async function poolTable(): Promise<string> {
     const model = resnet50Architecture();
     await saveModel(model, join(dir, 'model'));
     model.dispose();
-    const count = Number(process.env.POOL_IMAGES ?? 16);
+    const count = Number(process.env.POOL_IMAGES ?? 32);
     await mkdir(join(dir, 'images'));
     for (let n = 0; n < count; n++) {
       const data = Buffer.alloc(224 * 224 * 4, 255);

@@ -132,3 +132,34 @@ test('tf.memory().numTensors is unchanged after 100 calls of each method', async
   images.dispose();
   model.dispose();
 });
+
+test('the gradient pass records only the part above the explained layer on the tape', async () => {
+  const model = sequentialGapCnn(); // conv1 → pool1 → features → gap → predictions
+  const images = randomImages(2, 32, 62);
+  // addTapeNode(kernelName, …) is where tfjs records an op for the backward pass (private in its types).
+  type Tape = { addTapeNode: (kernelName: string, ...rest: unknown[]) => void; state: { gradientDepth: number } };
+  const engine = tf.engine() as unknown as Tape;
+  const addTapeNode = engine.addTapeNode;
+  const recorded: string[] = [];
+  engine.addTapeNode = function (this: Tape, kernelName: string, ...rest: unknown[]) {
+    recorded.push(kernelName);
+    return addTapeNode.call(this, kernelName, ...rest);
+  };
+  try {
+    const taped = async (layer: string) => {
+      recorded.length = 0;
+      const [result] = await gradCam(model, images, { layer, classIndex: 1 });
+      assert.ok(result.raw.data.some((v) => v !== 0), `a map at ${layer}`);
+      return recorded.filter((name) => name === 'Conv2D' || name === 'FusedConv2D'); // the kernels, not the op scopes around them
+    };
+    // At 'features', every convolution runs below (or in) the explained layer: none is recorded.
+    assert.deepEqual(await taped('features'), []);
+    // At 'conv1', the 'features' convolution runs above it and must be recorded for the gradient.
+    assert.deepEqual(await taped('conv1'), ['Conv2D']);
+    assert.equal(engine.state.gradientDepth, 0, 'the tape is left as it was');
+  } finally {
+    engine.addTapeNode = addTapeNode;
+    images.dispose();
+    model.dispose();
+  }
+});

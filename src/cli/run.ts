@@ -54,8 +54,8 @@ async function openModel(src: string | undefined): Promise<tf.LayersModel> {
 
 async function layers(argv: string[]): Promise<number> {
   const { options } = readOptions('layers', argv);
-  const model = await openModel(options.model);
   const { formatLayerTable, inspectModel } = await import('../model/inspect');
+  const model = await openModel(options.model);
   try {
     const anatomy = inspectModel(model);
     console.log(formatLayerTable(anatomy));

@@ -9,6 +9,11 @@
 // that everything above the layer runs r times (once per rank of classes) in the same pass while
 // everything below runs once. Layers above that also read a tensor from below (a shortcut that skips
 // the probed layer) get that tensor repeated the same way.
+//
+// Inside a gradient pass, tfjs records every op on its tape, keeps each op's inputs for the backward
+// pass, and runs convolutions with an activation unfused. Nothing computed before the probed layer
+// runs can depend on `shift`, so the tape is paused until then: the part below the layer runs as an
+// ordinary forward pass, and only the part above is recorded.
 import { tf } from '../tf';
 import { perClass, type ModelHead, type ScoreSource } from './head';
 import { applicationNode, flattenLayers, isContainer, type Layer } from './layers';
@@ -45,6 +50,12 @@ export function probedForward(model: tf.LayersModel, head: ModelHead, input: tf.
   let activations: tf.Tensor | undefined;
   let scores: tf.Tensor2D | undefined;
   const restore: (() => void)[] = [];
+  const state = tf.engine().state;
+  const gradientDepth = state.gradientDepth;
+  const resumeTape = () => {
+    state.gradientDepth = gradientDepth;
+  };
+  if (layer && shift) state.gradientDepth = 0; // below the layer: see the header
   try {
     if (layer) {
       restore.push(wrapCall(layer, (original) => function (this: Layer, inputs, kwargs) {
@@ -52,6 +63,7 @@ export function probedForward(model: tf.LayersModel, head: ModelHead, input: tf.
         // tfjs-layers frees intermediate tensors once consumed, and a model's call runs in a tidy:
         // keep our own handle (the caller disposes it).
         activations = tf.keep(tf.clone(out));
+        resumeTape();
         if (replicas > 1) out = tf.tile(out, [replicas, ...Array(out.rank - 1).fill(1)]);
         return shift ? tf.add(out, shift) : out;
       }));
@@ -82,6 +94,7 @@ export function probedForward(model: tf.LayersModel, head: ModelHead, input: tf.
     if (probabilities !== output) output.dispose();
     return { activations: activations ?? probabilities, scores, output: probabilities };
   } finally {
+    resumeTape();
     for (const undo of restore.reverse()) undo();
   }
 }
