@@ -81,9 +81,14 @@ function each(options: Record<string, unknown>, checks: Record<string, (name: st
 function checkNames(entry: string, options: Record<string, unknown>, known: readonly string[]): void {
   for (const name of Object.keys(options)) {
     if (known.includes(name) || options[name] === undefined) continue;
-    const near = known.find((k) => k.toLowerCase() === name.toLowerCase()) ?? known.find((k) => editDistance(k, name) <= 2);
+    const near = nearestName(name, known);
     throw new CamlabError(`${entry} has no option '${name}'${near ? `; did you mean '${near}'?` : '.'} Its options: ${known.join(', ')}.`);
   }
+}
+
+/** The known name a mistyped one most likely meant: the same but for case, else one within two edits. */
+export function nearestName(name: string, known: readonly string[]): string | undefined {
+  return known.find((k) => k.toLowerCase() === name.toLowerCase()) ?? known.find((k) => editDistance(k, name) <= 2);
 }
 
 function editDistance(a: string, b: string): number {

@@ -193,7 +193,8 @@ test('conflicting and invalid options are refused with a sentence before any mod
     [['--fit', 'squash'], /--fit 'squash' is not one of: stretch, center-crop\./],
     [['--preprocess', 'imagenet'], /--preprocess 'imagenet' is not one of: none, caffe, tf, torch, teachable-machine\./],
     [['--colormap', 'rainbow'], /--colormap 'rainbow' is not one of: jet, viridis/],
-    [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--frobnicate'], /Unknown option '--frobnicate'\.\n/],
+    [['--clas', '2'], /Unknown option '--clas'; did you mean '--class'\?/],
   ];
   for (const [args, expected] of cases) {
     await assert.rejects(camlab('cam', join(dir, 'picture.png'), '--model', missing, '--out', join(dir, 'refused'), ...args), (e: Failure) => {

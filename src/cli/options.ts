@@ -2,6 +2,7 @@
 // its text becomes a checked value. Everything here runs before any model loads.
 import { parseArgs } from 'node:util';
 import { CamlabError } from '../errors';
+import { nearestName } from '../validate';
 import { COLORMAPS, type ColormapName } from '../image/colormap';
 import { FITS, METHOD_NAMES, PREPROCESSINGS, type Fit, type MethodName, type Preprocessing } from '../choices';
 
@@ -75,7 +76,10 @@ export function readOptions(command: Command, argv: string[]): { options: CliOpt
       options: Object.fromEntries(rows.map((row) => [row.flag, { type: row.value ? 'string' : 'boolean' }])),
     });
   } catch (error) {
-    throw new CamlabError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '.')}\n${usage(command)}`);
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '.');
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const near = unknown === undefined ? undefined : nearestName(unknown, rows.map((row) => row.flag));
+    throw new CamlabError(`${near ? message.replace(/\.$/, '') + `; did you mean '--${near}'?` : message}\n${usage(command)}`);
   }
   let options: CliOptions = { json: false };
   for (const row of rows) {
