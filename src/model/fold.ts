@@ -27,10 +27,10 @@ interface ConvConfig {
 export function foldBatchNorms(model: tf.LayersModel, keep: Layer | undefined): number {
   let folded = 0;
   for (const { layer: norm } of flattenLayers(model)) {
-    const conv = foldableConv(norm);
-    if (!conv || conv === keep) continue;
+    const foldable = foldableConv(norm);
+    if (!foldable || foldable.conv === keep) continue;
+    const { conv, config } = foldable;
     tf.tidy(() => {
-      const config = norm.getConfig() as unknown as BatchNormConfig;
       const weights = norm.getWeights();
       const [gamma, beta] = [config.scale ? weights.shift()! : tf.scalar(1), config.center ? weights.shift()! : tf.scalar(0)];
       const [mean, variance] = weights;
@@ -45,16 +45,16 @@ export function foldBatchNorms(model: tf.LayersModel, keep: Layer | undefined): 
   return folded;
 }
 
-/** The convolution a BatchNormalization can be folded into, if there is one. */
-function foldableConv(norm: Layer): Layer | undefined {
+/** The convolution a BatchNormalization can be folded into, with the normalisation's settings, if there is one. */
+function foldableConv(norm: Layer): { conv: Layer; config: BatchNormConfig } | undefined {
   if (norm.getClassName() !== 'BatchNormalization' || norm.inboundNodes.length !== 1) return undefined;
   const config = norm.getConfig() as unknown as BatchNormConfig;
-  if (applicationNode(norm).inputTensors[0]?.shape.length !== 4 || !(config.axis === -1 || config.axis === 3)) return undefined;
-  const inbound = applicationNode(norm).inboundLayers;
-  const conv = inbound.length === 1 ? inbound[0] : undefined;
+  const node = applicationNode(norm);
+  if (node.inputTensors[0]?.shape.length !== 4 || !(config.axis === -1 || config.axis === 3)) return undefined;
+  const conv = node.inboundLayers.length === 1 ? node.inboundLayers[0] : undefined;
   if (!conv || isContainer(conv) || conv.getClassName() !== 'Conv2D') return undefined;
   const convConfig = conv.getConfig() as unknown as ConvConfig;
   if (!convConfig.useBias || convConfig.activation !== 'linear' || convConfig.dataFormat !== 'channelsLast') return undefined;
   if (conv.inboundNodes.length !== 1 || conv.outboundNodes.length !== 1) return undefined;
-  return conv;
+  return { conv, config };
 }
