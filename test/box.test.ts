@@ -90,3 +90,43 @@ test('boundingBox on a wide map returns x along the width and y along the height
   const tall = map(3, 11, [{ x: 0, y: 6, w: 2, h: 5, v: 1 }]);
   assert.deepEqual(boundingBox(tall, { threshold: 0.5 }), { x: 0, y: 6, width: 2, height: 5 });
 });
+
+/** The same rule written the slow, obvious way: union-find over 8-neighbours, then the largest set. */
+function referenceBox(heat: Heatmap, threshold: number): { x: number; y: number; width: number; height: number } {
+  const { width, height, data } = heat;
+  const cut = threshold * Math.max(...data);
+  const parent = Array.from({ length: data.length }, (_, i) => i);
+  const root = (i: number): number => (parent[i] === i ? i : (parent[i] = root(parent[i])));
+  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && data[y * width + x] >= cut;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!on(x, y)) continue;
+      for (const [dx, dy] of [[-1, -1], [0, -1], [1, -1], [-1, 0]]) {
+        if (on(x + dx, y + dy)) parent[root(y * width + x)] = root((y + dy) * width + x + dx);
+      }
+    }
+  }
+  // Regions in the order their first pixel appears in reading order; the first of equal sizes wins.
+  const regions = new Map<number, number[]>();
+  for (let i = 0; i < data.length; i++) if (data[i] >= cut) regions.set(root(i), [...(regions.get(root(i)) ?? []), i]);
+  let best: number[] = [];
+  for (const pixels of regions.values()) if (pixels.length > best.length) best = pixels;
+  if (!best.length) return { x: 0, y: 0, width, height };
+  const xs = best.map((i) => i % width);
+  const ys = best.map((i) => Math.floor(i / width));
+  return { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs) + 1, height: Math.max(...ys) - Math.min(...ys) + 1 };
+}
+
+test('boundingBox agrees with a union-find reference on 200 random speckled maps at every threshold', () => {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let n = 0; n < 200; n++) {
+    const [width, height] = [1 + Math.floor(random() * 17), 1 + Math.floor(random() * 13)];
+    // Few distinct levels, so that regions touch, tie in size and sit exactly on the cut.
+    const data = Float32Array.from({ length: width * height }, () => Math.floor(random() * 5) / 4);
+    const heat = { width, height, data };
+    for (const threshold of [0, 0.25, 0.3, 0.5, 0.75, 1]) {
+      assert.deepEqual(boundingBox(heat, { threshold }), referenceBox(heat, threshold), `map ${n} (${width}×${height}) at ${threshold}`);
+    }
+  }
+});

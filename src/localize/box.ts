@@ -23,31 +23,38 @@ export function boundingBox(heatmap: Heatmap, options: { threshold?: number } = 
   let max = -Infinity;
   for (const v of data) if (v > max) max = v;
   const cut = threshold * max;
-  const label = new Int32Array(width * height).fill(-1);
+  // Flat typed arrays and no per-pixel allocation: a notebook boxes hundreds of 224² maps.
+  const visited = new Uint8Array(width * height);
+  const stack = new Int32Array(width * height);
   let best: Box & { size: number } = { x: 0, y: 0, width, height, size: 0 };
-  const stack: number[] = [];
   for (let start = 0; start < data.length; start++) {
-    if (label[start] !== -1 || !(data[start] >= cut)) continue;
-    label[start] = start;
-    stack.push(start);
-    let [minX, minY, maxX, maxY, size] = [width, height, -1, -1, 0];
-    while (stack.length) {
-      const p = stack.pop()!;
+    if (visited[start] || !(data[start] >= cut)) continue;
+    visited[start] = 1;
+    stack[0] = start;
+    let top = 1;
+    let minX = width;
+    let minY = height;
+    let maxX = -1;
+    let maxY = -1;
+    let size = 0;
+    while (top > 0) {
+      const p = stack[--top];
       const px = p % width;
       const py = (p - px) / width;
       size++;
-      minX = Math.min(minX, px);
-      maxX = Math.max(maxX, px);
-      minY = Math.min(minY, py);
-      maxY = Math.max(maxY, py);
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const [nx, ny] = [px + dx, py + dy];
-          if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
-          const q = ny * width + nx;
-          if (label[q] === -1 && data[q] >= cut) {
-            label[q] = start;
-            stack.push(q);
+      if (px < minX) minX = px;
+      if (px > maxX) maxX = px;
+      if (py < minY) minY = py;
+      if (py > maxY) maxY = py;
+      const x0 = px > 0 ? px - 1 : 0;
+      const x1 = px < width - 1 ? px + 1 : px;
+      const y0 = py > 0 ? py - 1 : 0;
+      const y1 = py < height - 1 ? py + 1 : py;
+      for (let ny = y0; ny <= y1; ny++) {
+        for (let q = ny * width + x0, end = ny * width + x1; q <= end; q++) {
+          if (!visited[q] && data[q] >= cut) {
+            visited[q] = 1;
+            stack[top++] = q;
           }
         }
       }

@@ -61,11 +61,13 @@ export async function evaluateLocalization(
     for (const [i, sample] of chunk.entries()) {
       const predicted = top1[i];
       const truth = truths[i];
+      const top1Boxes = thresholds.map((threshold) => boundingBox(predicted.heatmap, { threshold }));
       records.push({
         label: sample.label,
         predicted: predicted.classIndex,
-        top1Boxes: thresholds.map((threshold) => boundingBox(predicted.heatmap, { threshold })),
-        truthBoxes: thresholds.map((threshold) => boundingBox(truth.heatmap, { threshold })),
+        top1Boxes,
+        // A correct prediction's map is the true class's map: its boxes are the same.
+        truthBoxes: truth === predicted ? top1Boxes : thresholds.map((threshold) => boundingBox(truth.heatmap, { threshold })),
         pointed: peakInside(truth.heatmap, sample.box),
         box: sample.box,
       });
