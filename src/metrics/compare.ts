@@ -4,7 +4,7 @@ import type { MethodName } from '../cam/methods/method';
 import { toModelInput } from '../image/model-input';
 import type { Heatmap } from '../image/heatmap';
 import { boundingBox, iou } from '../localize/box';
-import { Random } from '../data/random';
+import { Random } from '../random';
 import { averageDropAndIncrease, faithfulness, type Faithfulness } from './faithfulness';
 import { IOU_CORRECT, peakInside, type LabelledImage } from './localization';
 

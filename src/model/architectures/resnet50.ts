@@ -1,4 +1,5 @@
 import { tf } from '../../tf';
+import { heNormal } from './he-normal';
 
 export interface ResNet50Options {
   /** Keep avg_pool and the 1000-way predictions layer (default true). */
@@ -15,7 +16,7 @@ export interface ResNet50Options {
  */
 export function resnet50Architecture(options: ResNet50Options = {}): tf.LayersModel {
   let seed = options.seed ?? 50;
-  const init = () => tf.initializers.heNormal({ seed: seed++ });
+  const init = () => heNormal(seed++);
   const conv = (x: tf.SymbolicTensor, filters: number, kernelSize: number, name: string, strides = 1, padding: 'valid' | 'same' = 'valid') =>
     tf.layers.conv2d({ filters, kernelSize, strides, padding, kernelInitializer: init(), name }).apply(x) as tf.SymbolicTensor;
   // Keras's ResNet uses epsilon 1.001e-5 in every batch normalization.

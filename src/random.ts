@@ -30,6 +30,27 @@ export class Random {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
 
+  /**
+   * Fills `values` with normals of standard deviation `stddev`, each redrawn until within ±`limit` ×
+   * `stddev` (a truncated normal). Marsaglia's polar method: two normals per accepted pair, no
+   * trigonometry — millions of weights at a time.
+   */
+  fillTruncatedNormal(values: Float32Array, stddev: number, limit: number): Float32Array {
+    let i = 0;
+    while (i < values.length) {
+      const u = 2 * this.next() - 1;
+      const v = 2 * this.next() - 1;
+      const s = u * u + v * v;
+      if (s >= 1 || s === 0) continue;
+      const factor = Math.sqrt((-2 * Math.log(s)) / s);
+      const a = u * factor;
+      const b = v * factor;
+      if (a >= -limit && a <= limit) values[i++] = a * stddev;
+      if (i < values.length && b >= -limit && b <= limit) values[i++] = b * stddev;
+    }
+    return values;
+  }
+
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(0, i);
