@@ -1,6 +1,7 @@
 // Jupyter and the tslab kernel, as `npm start` and the tests use them: find Jupyter, register the
 // kernel so that it starts this checkout's tslab, execute a notebook headless.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { copyFile, readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -76,14 +77,13 @@ export interface ExecutedNotebook {
   path: string;
   /** "cell N: …" for each cell that failed (N counts from 1, markdown cells included). */
   errors: string[];
+  /** How long its execution (and HTML export) took. */
+  seconds: number;
 }
 
-/**
- * Executes a notebook with the tslab kernel and writes the executed copy into `outputDir`; `html` also
- * exports it as HTML there. Cells run in the notebook's folder, or in `workDir` (where files they write go).
- */
 export interface ExecuteOptions {
   cellTimeout?: number;
+  /** Also export each executed notebook as HTML beside it. */
   html?: boolean;
   /** Where the cells run and the files they write go (default: the notebook's folder). */
   workDir?: string;
@@ -91,40 +91,98 @@ export interface ExecuteOptions {
   kernel?: string;
   /** Variables added to Jupyter's environment (e.g. JUPYTER_PATH to find a kernel elsewhere). */
   env?: NodeJS.ProcessEnv;
+  /** How many notebooks run at once (each in its own kernel process); default 1. */
+  concurrency?: number;
 }
 
-export async function executeNotebook(notebookPath: string, outputFolder: string, options: ExecuteOptions = {}): Promise<ExecutedNotebook> {
-  const [path, outputDir] = [resolve(notebookPath), resolve(outputFolder)];
-  const workDir = resolve(options.workDir ?? dirname(path));
-  const executed = join(outputDir, basename(path));
-  const script = join(ROOT, 'scripts', 'execute_notebook.py');
-  const { stdout } = await run(JUPYTER_PYTHON, [script, path, executed, options.kernel ?? 'tslab', String(options.cellTimeout ?? 300), workDir], {
-    env: { ...quietPython(), ...options.env },
-    cwd: workDir,
-    maxBuffer: 64 * 1024 * 1024,
-  }).catch((error: Error & { stderr?: string }) => {
-    const detail = (error.stderr ?? error.message).split('\n').filter((l) => !/Debugger|frozen|PYDEVD/.test(l)).slice(-30).join('\n');
-    throw new Error(`executing ${basename(path)} failed:\n${detail}`);
-  });
-  const failed = JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as number[];
-  if (options.html) await exportHtml(executed, outputDir);
-  const notebook = JSON.parse(await readFile(executed, 'utf8')) as Notebook;
-  const errors = [...new Set([...failed, ...errorOutputCells(notebook)])].sort((x, y) => x - y).map((i) => `cell ${i + 1}: ${describeFailure(notebook.cells[i])}`);
-  return { notebook, path: executed, errors };
+/** One notebook's outcome: executed (its failed cells listed inside), or not executed at all. */
+export type NotebookOutcome = { executed: ExecutedNotebook } | { error: Error };
+
+/** The script's marker before each notebook's JSON report (scripts/execute_notebooks.py). */
+const REPORT = 'camlab-notebook-report ';
+interface Report {
+  index: number;
+  failed: number[];
+  seconds: number;
+  html: string | null;
+  error: string | null;
 }
 
 /**
- * Exports an executed notebook as a page that works from any folder or web server: camlab's template
- * (the lab look, no MathJax) and require.js copied beside it, as the classic Notebook has it on its pages.
+ * Executes notebooks with the tslab kernel, `concurrency` at a time, in one Jupyter client process, and
+ * writes each executed copy (and with `html` its page) into `outputFolder`. Cells run in each notebook's
+ * folder, or in `workDir` (where files they write go). `onFinished` hears of each as it finishes; the
+ * result is in the order of `notebookPaths`.
  */
-export async function exportHtml(notebookPath: string, outputDir: string): Promise<string> {
-  await copyFile(require.resolve('requirejs/require.js'), join(outputDir, 'require.js'));
-  await run(
-    JUPYTER_PYTHON,
-    ['-m', 'nbconvert', '--to', 'html', '--template', 'camlab', `--TemplateExporter.extra_template_basedirs=${join(ROOT, 'scripts', 'nbconvert')}`, '--HTMLExporter.require_js_url=require.js', '--output-dir', outputDir, notebookPath],
-    { env: quietPython() },
-  );
-  return join(outputDir, basename(notebookPath).replace(/\.ipynb$/, '.html'));
+export async function executeNotebooks(
+  notebookPaths: string[],
+  outputFolder: string,
+  options: ExecuteOptions = {},
+  onFinished?: (index: number, outcome: NotebookOutcome) => void,
+): Promise<NotebookOutcome[]> {
+  const outputDir = resolve(outputFolder);
+  const paths = notebookPaths.map((p) => resolve(p));
+  if (options.html) await copyFile(require.resolve('requirejs/require.js'), join(outputDir, 'require.js'));
+  const job = {
+    kernel: options.kernel ?? 'tslab',
+    timeout: options.cellTimeout ?? 300,
+    concurrency: options.concurrency ?? 1,
+    // camlab's template (the lab look, no MathJax) and require.js beside the page, as the classic Notebook has it.
+    html: options.html ? { template_dir: join(ROOT, 'scripts', 'nbconvert'), require_js_url: 'require.js' } : null,
+    notebooks: paths.map((path) => ({ source: path, output: join(outputDir, basename(path)), workdir: resolve(options.workDir ?? dirname(path)) })),
+  };
+  const outcomes: (NotebookOutcome | undefined)[] = new Array(paths.length);
+  const child = spawn(JUPYTER_PYTHON, [join(ROOT, 'scripts', 'execute_notebooks.py')], {
+    env: { ...quietPython(), ...options.env },
+    cwd: job.notebooks[0]?.workdir ?? outputDir,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-64 * 1024)));
+  const finishing: Promise<void>[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    // Only the script's own reports: the kernels it starts write to the same stdout.
+    if (!line.startsWith(REPORT)) return;
+    const report = JSON.parse(line.slice(REPORT.length)) as Report;
+    finishing.push(
+      outcomeOf(report, job.notebooks[report.index].output).then((outcome) => {
+        outcomes[report.index] = outcome;
+        onFinished?.(report.index, outcome);
+      }),
+    );
+  });
+  const exit = new Promise<number | null>((done, fail) => {
+    child.on('error', fail);
+    child.on('close', done);
+  });
+  child.stdin.end(JSON.stringify(job));
+  try {
+    const code = await exit;
+    await Promise.all(finishing);
+    const missing = outcomes.flatMap((o, i) => (o ? [] : [i]));
+    if (missing.length) {
+      const detail = stderr.split('\n').filter((l) => !/Debugger|frozen|PYDEVD/.test(l)).slice(-30).join('\n');
+      const error = new Error(`executing ${missing.map((i) => basename(paths[i])).join(', ')} failed (the Jupyter client exited with ${code}):\n${detail}`);
+      for (const i of missing) outcomes[i] = { error };
+    }
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+  return outcomes as NotebookOutcome[];
+}
+
+async function outcomeOf(report: Report, executed: string): Promise<NotebookOutcome> {
+  if (report.error !== null) return { error: new Error(`executing ${basename(executed)} failed: ${report.error}`) };
+  const notebook = JSON.parse(await readFile(executed, 'utf8')) as Notebook;
+  const errors = [...new Set([...report.failed, ...errorOutputCells(notebook)])].sort((x, y) => x - y).map((i) => `cell ${i + 1}: ${describeFailure(notebook.cells[i])}`);
+  return { executed: { notebook, path: executed, errors, seconds: report.seconds } };
+}
+
+/** Executes one notebook (see executeNotebooks); a notebook that could not run at all throws. */
+export async function executeNotebook(notebookPath: string, outputFolder: string, options: ExecuteOptions = {}): Promise<ExecutedNotebook> {
+  const [outcome] = await executeNotebooks([notebookPath], outputFolder, options);
+  if ('error' in outcome) throw outcome.error;
+  return outcome.executed;
 }
 
 function errorOutputCells(notebook: Notebook): number[] {

@@ -2,7 +2,7 @@
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { executeNotebook, type Notebook } from './jupyter';
+import { executeNotebooks, type Notebook } from './jupyter';
 import { firstFigurePng, indexPage, notebookSummary, notebookTitle, placeholderThumbnail } from './site-index';
 import { formatSeconds } from '../src/progress';
 
@@ -43,29 +43,22 @@ export function defaultConcurrency(): number {
 export async function buildSite(siteDir: string, options: BuildOptions = {}): Promise<PublishedNotebook[]> {
   await mkdir(join(siteDir, 'thumbnails'), { recursive: true });
   const names = (await readdir(NOTEBOOKS_DIR)).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
-  const published: PublishedNotebook[] = new Array(names.length);
-  const failures: Error[] = [];
-  let [next, finished] = [0, 0];
-  const runNext = async (): Promise<void> => {
-    while (next < names.length) {
-      const index = next++;
-      const name = names[index];
-      const began = Date.now();
-      try {
-        const { notebook, path, errors } = await executeNotebook(join(NOTEBOOKS_DIR, name), siteDir, { cellTimeout: CELL_TIMEOUT, html: true, workDir: siteDir });
-        const seconds = (Date.now() - began) / 1000;
-        options.log?.(`[${++finished}/${names.length}] ${name}: ${errors.length ? `FAILED (${errors.join('; ')})` : 'ok'} in ${formatSeconds(seconds)}`);
-        if (options.copyBack && !errors.length) await copyFile(path, join(NOTEBOOKS_DIR, name));
-        published[index] = { name, title: notebookTitle(notebook, name), seconds, notebook, errors: errors.map((e) => `${name}, ${e}`) };
-      } catch (error) {
-        options.log?.(`[${++finished}/${names.length}] ${name}: FAILED`);
-        failures.push(error as Error);
-      }
-    }
-  };
-  const workers = Math.max(1, Math.min(options.concurrency ?? defaultConcurrency(), names.length));
-  await Promise.all(Array.from({ length: workers }, runNext));
-  if (failures.length) throw failures[0];
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? defaultConcurrency(), names.length));
+  let finished = 0;
+  const copies: Promise<void>[] = [];
+  const outcomes = await executeNotebooks(names.map((name) => join(NOTEBOOKS_DIR, name)), siteDir, { cellTimeout: CELL_TIMEOUT, html: true, workDir: siteDir, concurrency }, (index, outcome) => {
+    const name = names[index];
+    if ('error' in outcome) return options.log?.(`[${++finished}/${names.length}] ${name}: FAILED`);
+    const { errors, seconds, path } = outcome.executed;
+    options.log?.(`[${++finished}/${names.length}] ${name}: ${errors.length ? `FAILED (${errors.join('; ')})` : 'ok'} in ${formatSeconds(seconds)}`);
+    if (options.copyBack && !errors.length) copies.push(copyFile(path, join(NOTEBOOKS_DIR, name)));
+  });
+  await Promise.all(copies);
+  const published: PublishedNotebook[] = outcomes.map((outcome, i) => {
+    if ('error' in outcome) throw outcome.error; // a notebook that could not run at all: the first in file order
+    const { notebook, errors, seconds } = outcome.executed;
+    return { name: names[i], title: notebookTitle(notebook, names[i]), seconds, notebook, errors: errors.map((e) => `${names[i]}, ${e}`) };
+  });
   const entries = await Promise.all(published.map(async (p) => {
     const png = firstFigurePng(p.notebook);
     const thumbnail = `thumbnails/${p.name.replace(/\.ipynb$/, png ? '.png' : '.svg')}`;

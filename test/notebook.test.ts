@@ -1,9 +1,9 @@
 // camlab imported by its package name from a tslab notebook cell, as a user's notebook would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkJupyter, registerKernel, executeNotebook, cellText } from '../scripts/jupyter';
+import { checkJupyter, registerKernel, executeNotebook, executeNotebooks, cellText, type NotebookOutcome } from '../scripts/jupyter';
 import { code, tslabNotebook } from './helpers/notebooks';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'notebook-import');
@@ -48,4 +48,25 @@ test('an error in a notebook cell is reported with its cell number', async () =>
   await writeFile(path, JSON.stringify(tslabNotebook([code(`console.log('fine');`), code(`import { inspectModel } from 'camlab';\ninspectModel(undefined as never);`)])));
   const { errors } = await executeNotebook(path, DIR);
   assert.deepEqual(errors, [`cell 2: TypeError: Cannot read properties of undefined (reading 'layers')`]);
+});
+
+test('notebooks run side by side in one client: each reported as it finishes, results in input order, one unreadable file fails alone', async () => {
+  const dir = join(DIR, 'batch');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(join(dir, 'out'), { recursive: true });
+  const paths = ['first', 'unreadable', 'failing'].map((name) => join(dir, `${name}.ipynb`));
+  await writeFile(paths[0], JSON.stringify(tslabNotebook([code(`console.log('one', 1 + 1);`)])));
+  await writeFile(paths[1], 'this is not a notebook');
+  await writeFile(paths[2], JSON.stringify(tslabNotebook([code(`throw new Error('on purpose');`)])));
+  const heard: number[] = [];
+  const outcomes = await executeNotebooks(paths, join(dir, 'out'), { html: true, concurrency: 2 }, (index) => heard.push(index));
+  assert.deepEqual([...heard].sort(), [0, 1, 2]);
+  const [first, unreadable, failing] = outcomes.map((o: NotebookOutcome) => ('executed' in o ? o.executed : o.error));
+  assert.ok(!(first instanceof Error) && !(failing instanceof Error) && unreadable instanceof Error);
+  assert.equal(cellText(first.notebook.cells[0]), 'one 2\n');
+  assert.deepEqual(first.errors, []);
+  assert.match(await readFile(join(dir, 'out', 'first.html'), 'utf8'), /<title>first<\/title>[\s\S]*one 2/);
+  assert.match(unreadable.message, /^executing unreadable\.ipynb failed: NotJSONError: Notebook does not appear to be JSON/);
+  assert.deepEqual(failing.errors.map((e) => e.replace(/:.*/, '')), ['cell 1']);
+  assert.match(failing.errors[0], /on purpose/);
 });
