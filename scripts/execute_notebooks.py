@@ -9,7 +9,8 @@ tslab reports an exception as stderr text and an execute_reply with status 'erro
 Reads a JSON job on stdin:
   {"kernel": "tslab", "timeout": 300, "concurrency": 2,
    "html": {"template_dir": DIR, "require_js_url": "require.js"} or null,
-   "notebooks": [{"source": PATH, "output": PATH, "workdir": DIR}, ...]}
+   "notebooks": [{"index": I, "source": PATH, "output": PATH, "workdir": DIR}, ...]}
+(started in the order listed; "index" is what the report calls it)
 and prints one line per notebook as it finishes, the marker then JSON (kernels share this stdout):
   REPORT {"index": I, "failed": [cell indices], "seconds": S, "html": PATH or null, "error": null or "Name: message"}
 """
@@ -36,7 +37,8 @@ def html_exporter(settings):
     return HTMLExporter(config=config, template_name=settings.get("template", "camlab"))
 
 
-async def execute(job, index, notebook_job, exporter, slots):
+async def execute(job, notebook_job, exporter, slots):
+    index = notebook_job["index"]
     async with slots:
         began = time.monotonic()
         report = {"index": index, "failed": [], "seconds": 0, "html": None, "error": None}
@@ -84,7 +86,8 @@ async def main():
     job = json.load(sys.stdin)
     exporter = html_exporter(job["html"]) if job.get("html") else None
     slots = asyncio.Semaphore(max(1, int(job.get("concurrency", 1))))
-    await asyncio.gather(*(execute(job, i, nb, exporter, slots) for i, nb in enumerate(job["notebooks"])))
+    # asyncio's semaphore is first come, first served: notebooks start in the order listed.
+    await asyncio.gather(*(execute(job, nb, exporter, slots) for nb in job["notebooks"]))
 
 
 if __name__ == "__main__":

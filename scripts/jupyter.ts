@@ -93,6 +93,8 @@ export interface ExecuteOptions {
   env?: NodeJS.ProcessEnv;
   /** How many notebooks run at once (each in its own kernel process); default 1. */
   concurrency?: number;
+  /** The order to start them in, as indices into the list (default: as listed). */
+  startOrder?: number[];
 }
 
 /** One notebook's outcome: executed (its failed cells listed inside), or not executed at all. */
@@ -122,6 +124,10 @@ export async function executeNotebooks(
 ): Promise<NotebookOutcome[]> {
   const outputDir = resolve(outputFolder);
   const paths = notebookPaths.map((p) => resolve(p));
+  const order = options.startOrder ?? paths.map((_, i) => i);
+  if (order.length !== paths.length || new Set(order).size !== paths.length || order.some((i) => !(i in paths))) {
+    throw new Error(`startOrder must list each of the ${paths.length} notebooks' indices once, got [${order.join(', ')}].`);
+  }
   if (options.html) await copyFile(require.resolve('requirejs/require.js'), join(outputDir, 'require.js'));
   const job = {
     kernel: options.kernel ?? 'tslab',
@@ -129,8 +135,14 @@ export async function executeNotebooks(
     concurrency: options.concurrency ?? 1,
     // camlab's template (the lab look, no MathJax) and require.js beside the page, as the classic Notebook has it.
     html: options.html ? { template_dir: join(ROOT, 'scripts', 'nbconvert'), require_js_url: 'require.js' } : null,
-    notebooks: paths.map((path) => ({ source: path, output: join(outputDir, basename(path)), workdir: resolve(options.workDir ?? dirname(path)) })),
+    notebooks: order.map((index) => ({
+      index,
+      source: paths[index],
+      output: join(outputDir, basename(paths[index])),
+      workdir: resolve(options.workDir ?? dirname(paths[index])),
+    })),
   };
+  const outputOf = (index: number) => join(outputDir, basename(paths[index]));
   const outcomes: (NotebookOutcome | undefined)[] = new Array(paths.length);
   const child = spawn(JUPYTER_PYTHON, [join(ROOT, 'scripts', 'execute_notebooks.py')], {
     env: { ...quietPython(), ...options.env },
@@ -145,7 +157,7 @@ export async function executeNotebooks(
     if (!line.startsWith(REPORT)) return;
     const report = JSON.parse(line.slice(REPORT.length)) as Report;
     finishing.push(
-      outcomeOf(report, job.notebooks[report.index].output).then((outcome) => {
+      outcomeOf(report, outputOf(report.index)).then((outcome) => {
         outcomes[report.index] = outcome;
         onFinished?.(report.index, outcome);
       }),

@@ -1,7 +1,7 @@
 // Executes the tutorial notebooks side by side and publishes them (executed .ipynb + HTML + index.html).
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { executeNotebooks, type Notebook } from './jupyter';
 import { firstFigurePng, indexPage, notebookSummary, notebookTitle, placeholderThumbnail } from './site-index';
 import { formatSeconds } from '../src/progress';
@@ -37,16 +37,17 @@ export function defaultConcurrency(): number {
 /**
  * Runs every notebooks/NN-*.ipynb with the tslab kernel into `siteDir` (cells run there too, so files a
  * notebook writes land in the site, never beside the sources), with HTML beside each and an index page.
- * Notebooks run `concurrency` at a time and are logged as they finish; the result is in file order and
- * does not depend on the order they ran in.
+ * Notebooks run `concurrency` at a time, the longest last time first, and are logged as they finish; the
+ * result is in file order and does not depend on the order they ran in.
  */
 export async function buildSite(siteDir: string, options: BuildOptions = {}): Promise<PublishedNotebook[]> {
   await mkdir(join(siteDir, 'thumbnails'), { recursive: true });
   const names = (await readdir(NOTEBOOKS_DIR)).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
   const concurrency = Math.max(1, Math.min(options.concurrency ?? defaultConcurrency(), names.length));
+  const lastSeconds = await readLastSeconds();
   let finished = 0;
   const copies: Promise<void>[] = [];
-  const outcomes = await executeNotebooks(names.map((name) => join(NOTEBOOKS_DIR, name)), siteDir, { cellTimeout: CELL_TIMEOUT, html: true, workDir: siteDir, concurrency }, (index, outcome) => {
+  const outcomes = await executeNotebooks(names.map((name) => join(NOTEBOOKS_DIR, name)), siteDir, { cellTimeout: CELL_TIMEOUT, html: true, workDir: siteDir, concurrency, startOrder: longestFirst(names, lastSeconds) }, (index, outcome) => {
     const name = names[index];
     if ('error' in outcome) return options.log?.(`[${++finished}/${names.length}] ${name}: FAILED`);
     const { errors, seconds, path } = outcome.executed;
@@ -59,6 +60,7 @@ export async function buildSite(siteDir: string, options: BuildOptions = {}): Pr
     const { notebook, errors, seconds } = outcome.executed;
     return { name: names[i], title: notebookTitle(notebook, names[i]), seconds, notebook, errors: errors.map((e) => `${names[i]}, ${e}`) };
   });
+  await writeLastSeconds({ ...lastSeconds, ...Object.fromEntries(published.map((p) => [p.name, p.seconds])) });
   const entries = await Promise.all(published.map(async (p) => {
     const png = firstFigurePng(p.notebook);
     const thumbnail = `thumbnails/${p.name.replace(/\.ipynb$/, png ? '.png' : '.svg')}`;
@@ -67,4 +69,29 @@ export async function buildSite(siteDir: string, options: BuildOptions = {}): Pr
   }));
   await writeFile(join(siteDir, 'index.html'), indexPage(entries));
   return published;
+}
+
+/** How long each notebook took last time, kept with the project's other build caches. */
+const SECONDS_FILE = join(__dirname, '..', 'node_modules', '.cache', 'camlab', 'notebook-seconds.json');
+
+async function readLastSeconds(): Promise<Record<string, number>> {
+  try {
+    return JSON.parse(await readFile(SECONDS_FILE, 'utf8')) as Record<string, number>;
+  } catch {
+    return {}; // the first run, or a cleaned cache: file order
+  }
+}
+
+async function writeLastSeconds(seconds: Record<string, number>): Promise<void> {
+  await mkdir(dirname(SECONDS_FILE), { recursive: true });
+  await writeFile(SECONDS_FILE, `${JSON.stringify(seconds, null, 1)}\n`);
+}
+
+/**
+ * The order to start notebooks in: the longest last time first (unknown ones before all), so that the
+ * short ones fill the cores at the end instead of one long notebook running alone. Ties keep file order.
+ */
+export function longestFirst(names: string[], lastSeconds: Record<string, number>): number[] {
+  const seconds = (i: number) => lastSeconds[names[i]] ?? Infinity;
+  return names.map((_, i) => i).sort((a, b) => seconds(b) - seconds(a) || a - b);
 }

@@ -5,6 +5,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkJupyter, registerKernel, executeNotebook, executeNotebooks, cellText, type NotebookOutcome } from '../scripts/jupyter';
 import { code, tslabNotebook } from './helpers/notebooks';
+import { longestFirst } from '../scripts/site';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'notebook-import');
 
@@ -69,4 +70,17 @@ test('notebooks run side by side in one client: each reported as it finishes, re
   assert.match(unreadable.message, /^executing unreadable\.ipynb failed: NotJSONError: Notebook does not appear to be JSON/);
   assert.deepEqual(failing.errors.map((e) => e.replace(/:.*/, '')), ['cell 1']);
   assert.match(failing.errors[0], /on purpose/);
+
+  // One at a time, started in the order asked for; a start order that is not a permutation is refused.
+  const started: number[] = [];
+  await executeNotebooks([paths[0], paths[2]], join(dir, 'out'), { concurrency: 1, startOrder: [1, 0] }, (index) => started.push(index));
+  assert.deepEqual(started, [1, 0]);
+  await assert.rejects(executeNotebooks([paths[0], paths[2]], join(dir, 'out'), { startOrder: [1, 1] }), /startOrder must list each of the 2 notebooks' indices once, got \[1, 1\]/);
+});
+
+test('npm start starts the notebooks that took longest last time first, unknown ones before them all', () => {
+  const names = ['01-a.ipynb', '02-b.ipynb', '03-c.ipynb', '04-d.ipynb'];
+  assert.deepEqual(longestFirst(names, {}), [0, 1, 2, 3]);
+  assert.deepEqual(longestFirst(names, { '01-a.ipynb': 5, '02-b.ipynb': 9, '03-c.ipynb': 5, '04-d.ipynb': 12 }), [3, 1, 0, 2]);
+  assert.deepEqual(longestFirst(names, { '01-a.ipynb': 5, '04-d.ipynb': 12 }), [1, 2, 3, 0]);
 });
