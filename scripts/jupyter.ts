@@ -35,10 +35,23 @@ export interface Notebook {
   nbformat_minor: number;
 }
 
+/** The tslab kernel's command line as checkJupyter() found it (null: none registered), for registerKernel(). */
+let foundTslab: string[] | null | undefined;
+
 /** Fails with the commands to run when Jupyter's Python or nbconvert is missing. */
 export async function checkJupyter(): Promise<void> {
+  // One Python start answers both questions: is Jupyter there, and which tslab kernel does it know?
+  const script = [
+    'import json, nbconvert, ipykernel, jupyter_client',
+    'from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel',
+    'try:',
+    '    print(json.dumps(KernelSpecManager().get_kernel_spec("tslab").argv))',
+    'except NoSuchKernel:',
+    '    print("null")',
+  ].join('\n');
   try {
-    await run(JUPYTER_PYTHON, ['-c', 'import nbconvert, ipykernel, jupyter_client']);
+    const { stdout } = await run(JUPYTER_PYTHON, ['-c', script], { env: quietPython() });
+    foundTslab = JSON.parse(stdout.trim().split('\n').pop() ?? 'null') as string[] | null;
   } catch {
     throw new Error(
       `Jupyter was not found for ${JUPYTER_PYTHON}. Install it with:\n` +
@@ -51,8 +64,10 @@ export async function checkJupyter(): Promise<void> {
 /** Registers the tslab kernel with this checkout's tslab binary (idempotent). */
 export async function registerKernel(): Promise<void> {
   if (!existsSync(TSLAB)) throw new Error(`${TSLAB} is missing: run 'npm install' first.`);
-  const spec = await kernelSpec();
-  if (spec?.argv?.[0] === TSLAB) return;
+  // What checkJupyter() just found, used once; asked again otherwise.
+  const argv = foundTslab !== undefined ? foundTslab : (await kernelSpec())?.argv;
+  foundTslab = undefined;
+  if (argv?.[0] === TSLAB) return;
   await run(TSLAB, ['install', `--python=${JUPYTER_PYTHON}`, `--binary=${TSLAB}`], { env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' } });
 }
 

@@ -2,6 +2,7 @@
 // that run no JavaScript. It understands exactly the traces, axes, shapes and texts camlab's builders make,
 // and paints from the figure's own data: plain text, colours as numbers, pictures as pixels.
 import { HorizontalAlign, Jimp, loadFont } from 'jimp';
+import { encodePng } from '../image/encode';
 import type { Annotation, Axis, BarTrace, Color, Figure, HeatmapTrace, ImageTrace, Layout, ScatterTrace, Shape } from './figure';
 
 type Picture = InstanceType<typeof Jimp>;
@@ -53,7 +54,7 @@ export async function figurePng(figure: Figure): Promise<Uint8Array> {
   const scale = figure.data.find((t): t is HeatmapTrace => t.type === 'heatmap' && t.showscale);
   if (scale) paintColorbar(canvas, scale, layout, areas.get(suffixOf(scale.xaxis))!, font);
   canvas.print({ font: font.title, x: 0, y: 12, text: { text: layout.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: layout.width });
-  return new Uint8Array(await canvas.getBuffer('image/png'));
+  return encodePng(new Uint8Array(canvas.bitmap.data.buffer, canvas.bitmap.data.byteOffset, canvas.bitmap.data.length), canvas.bitmap.width, canvas.bitmap.height);
 }
 
 function axisSuffixes(layout: Layout): string[] {
