@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { tf, ready } from '../src';
 import { heNormal } from '../src/model/architectures/he-normal';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
+import { Random } from '../src/random';
 
 before(async () => {
   await ready();
@@ -56,4 +57,33 @@ test("resnet50Architecture's convolutions use it, and a saved config still names
   } finally {
     net.dispose();
   }
+});
+
+/** The standard normal's CDF (Abramowitz and Stegun 7.1.26, error below 1.5e-7). */
+function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+test("Random's normals follow the normal CDF in the middle and in the tails the ziggurat samples apart", () => {
+  const n = 1_000_000;
+  const values = new Random(3).fillTruncatedNormal(new Float32Array(n), 1, 50);
+  const sorted = Float64Array.from(values).sort();
+  const below = (z: number) => {
+    let [lo, hi] = [0, n];
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid] < z) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo / n;
+  };
+  // ±0.002 is about four standard errors of a share near 0.5 at a million draws.
+  for (let z = -3; z <= 3; z += 0.25) assert.ok(Math.abs(below(z) - normalCdf(z)) < 0.002, `P(Z < ${z}) = ${below(z)}, expected ${normalCdf(z)}`);
+  // Beyond the base layer's edge r = 3.4426 both tails together hold 5.76e-4 of the mass (≈ 576 ± 24 draws).
+  const tails = values.filter((v) => Math.abs(v) > 3.442619855899).length;
+  assert.ok(Math.abs(tails / (2 * n * (1 - normalCdf(3.442619855899))) - 1) < 0.15, `${tails} draws beyond r`);
+  assert.ok(values.some((v) => v > 4) && values.some((v) => v < -4), 'the tails reach past 4σ');
 });
