@@ -3,7 +3,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Jimp } from 'jimp';
-import { tf, ready, heatmapFigure, figurePng, plotlyFigure } from '../src';
+import { tf, ready, heatmapFigure, curveFigure, figurePng, plotlyFigure } from '../src';
+import { fontText } from '../src/plot/png';
 
 before(async () => {
   await ready();
@@ -41,4 +42,17 @@ test('figurePng paints the photograph pixel for pixel, while Plotly gets it as a
   assert.equal(figure.layout.title.text, 'Tom & <Jerry>', 'the figure itself keeps plain text');
   assert.match(String((plotly.data[1].colorscale as [number, string][])[0][1]), /^rgb\(\d+,\d+,\d+\)$/);
   image.dispose();
+});
+
+test("the PNG's bitmap fonts draw what they lack spelled out: '≥' as '>=', '×' as 'x', accents dropped", async () => {
+  const figure = (title: string, yTitle: string) => curveFigure([0, 1], [{ name: 'série', y: [0, 1] }], { title, xTitle: 'threshold', yTitle });
+  const [typographic, plain] = await Promise.all([
+    figurePng(figure('Boxes with IoU ≥ 0.5 — 7×7 maps, “café”…', 'share ≤ 1 (σ)')),
+    figurePng(figure('Boxes with IoU >= 0.5 - 7x7 maps, "cafe"...', 'share <= 1 (sigma)')),
+  ]);
+  const [a, b] = await Promise.all([Jimp.read(Buffer.from(typographic)), Jimp.read(Buffer.from(plain))]);
+  assert.ok(a.bitmap.data.equals(b.bitmap.data), 'the same pixels as the figure written in ASCII');
+  const questioned = await Jimp.read(Buffer.from(await figurePng(figure('Boxes with IoU ? 0.5 - 7x7 maps, "cafe"...', 'share <= 1 (sigma)'))));
+  assert.ok(!questioned.bitmap.data.equals(b.bitmap.data), "and not the pixels of a '?' in its place");
+  assert.equal(fontText('Ω ≥ ½'), '? >= ?');
 });

@@ -23,6 +23,26 @@ function loadFonts(): Promise<Fonts> {
   return fonts;
 }
 
+/** Characters jimp's bitmap fonts lack (they have printable ASCII only), as they are spelled in ASCII. */
+const SPELLED: Record<string, string> = {
+  '≥': '>=', '≤': '<=', '≠': '!=', '≈': '~', '×': 'x', '÷': '/', '±': '+/-', '−': '-', '–': '-', '—': '-',
+  '‘': "'", '’': "'", '“': '"', '”': '"', '…': '...', '·': '.', '•': '*', '→': '->', '←': '<-', '°': ' deg',
+  '²': '^2', '³': '^3', '√': 'sqrt', 'Σ': 'sum', 'σ': 'sigma', 'μ': 'mu', 'α': 'alpha', 'β': 'beta', 'λ': 'lambda', '\u00a0': ' ',
+};
+
+/** The text as the PNG's fonts can draw it: accents dropped, signs spelled out, anything else '?'. */
+export function fontText(text: string): string {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e\n]/g, (c) => SPELLED[c] ?? '?');
+}
+
+type PrintOptions = Parameters<Picture['print']>[0];
+
+/** canvas.print with the text made drawable (a '≥' in a title otherwise came out as '?'). */
+function print(canvas: Picture, options: PrintOptions): void {
+  const { text } = options;
+  canvas.print({ ...options, text: typeof text === 'object' ? { ...text, text: fontText(String(text.text)) } : fontText(String(text)) });
+}
+
 /** A plot area on the canvas and the data ranges it shows. */
 interface Area {
   left: number;
@@ -53,7 +73,7 @@ export async function figurePng(figure: Figure): Promise<Uint8Array> {
   for (const [suffix, area] of areas) paintAxes(canvas, layout[`xaxis${suffix}`]!, layout[`yaxis${suffix}`]!, area, font, figure);
   const scale = figure.data.find((t): t is HeatmapTrace => t.type === 'heatmap' && t.showscale);
   if (scale) paintColorbar(canvas, scale, layout, areas.get(suffixOf(scale.xaxis))!, font);
-  canvas.print({ font: font.title, x: 0, y: 12, text: { text: layout.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: layout.width });
+  print(canvas, { font: font.title, x: 0, y: 12, text: { text: layout.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: layout.width });
   return encodePng(new Uint8Array(canvas.bitmap.data.buffer, canvas.bitmap.data.byteOffset, canvas.bitmap.data.length), canvas.bitmap.width, canvas.bitmap.height);
 }
 
@@ -169,8 +189,8 @@ function paintBars(canvas: Picture, trace: BarTrace, area: Area, font: Fonts): v
     const [, top] = toPixel({ ...area, xRange: [0, 1] }, 0, value);
     const left = area.left + slot * (i + 0.1);
     fillRect(canvas, left, top, slot * 0.8, area.top + area.height - top, color);
-    canvas.print({ font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(area.top + area.height + 4), text: { text: trace.x[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
-    if (trace.text) canvas.print({ font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(top - 14), text: { text: trace.text[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
+    print(canvas, { font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(area.top + area.height + 4), text: { text: trace.x[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
+    if (trace.text) print(canvas, { font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(top - 14), text: { text: trace.text[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
   });
 }
 
@@ -193,7 +213,7 @@ function paintLegend(canvas: Picture, traces: ScatterTrace[], area: Area, font: 
     const top = area.top + 6 + i * 16;
     const left = area.left + area.width - 170;
     fillRect(canvas, left, top + 6, 18, 3, trace.line?.color ? rgbOf(trace.line.color) : DEFAULT_COLOR);
-    canvas.print({ font: font.tick, x: left + 24, y: top, text: trace.name });
+    print(canvas, { font: font.tick, x: left + 24, y: top, text: trace.name });
   });
 }
 
@@ -243,7 +263,7 @@ function paintAnnotation(canvas: Picture, note: Annotation, layout: Layout, area
   const left = note.xanchor === 'center' ? x - width / 2 : note.xanchor === 'right' ? x - width : x;
   const top = note.yanchor === 'bottom' ? y - 16 : y;
   if (note.bgcolor) fillRect(canvas, x, top, Math.min(width, text.length * 6 + 4), 14, rgbOf(note.bgcolor));
-  canvas.print({ font: f, x: Math.round(left), y: Math.round(top), text: { text, alignmentX: note.xanchor === 'center' ? HorizontalAlign.CENTER : note.xanchor === 'right' ? HorizontalAlign.RIGHT : HorizontalAlign.LEFT }, maxWidth: width });
+  print(canvas, { font: f, x: Math.round(left), y: Math.round(top), text: { text, alignmentX: note.xanchor === 'center' ? HorizontalAlign.CENTER : note.xanchor === 'right' ? HorizontalAlign.RIGHT : HorizontalAlign.LEFT }, maxWidth: width });
 }
 
 /** Frame, a few tick labels and the axis titles (the y title written horizontally above the axis). */
@@ -255,17 +275,17 @@ function paintAxes(canvas: Picture, xaxis: Axis, yaxis: Axis, area: Area, font: 
   if (xaxis.showticklabels !== false && !isBar) {
     for (const value of ticks(xaxis.range ?? [0, 1])) {
       const [px] = toPixel(area, value, area.yRange[0]);
-      canvas.print({ font: font.tick, x: Math.round(px - 20), y: area.top + area.height + 3, text: { text: String(value), alignmentX: HorizontalAlign.CENTER }, maxWidth: 40 });
+      print(canvas, { font: font.tick, x: Math.round(px - 20), y: area.top + area.height + 3, text: { text: String(value), alignmentX: HorizontalAlign.CENTER }, maxWidth: 40 });
     }
   }
   if (yaxis.showticklabels !== false) {
     for (const value of ticks(yaxis.range ?? [0, 1])) {
       const [, py] = toPixel(area, area.xRange[0], value);
-      canvas.print({ font: font.tick, x: area.left - 44, y: Math.round(py - 6), text: { text: isBar ? value.toFixed(1) : String(value), alignmentX: HorizontalAlign.RIGHT }, maxWidth: 40 });
+      print(canvas, { font: font.tick, x: area.left - 44, y: Math.round(py - 6), text: { text: isBar ? value.toFixed(1) : String(value), alignmentX: HorizontalAlign.RIGHT }, maxWidth: 40 });
     }
   }
-  if (xaxis.title) canvas.print({ font: font.label, x: area.left, y: area.top + area.height + (isBar ? 36 : 18), text: { text: xaxis.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: area.width });
-  if (yaxis.title) canvas.print({ font: font.label, x: Math.max(0, area.left - 48), y: Math.max(0, area.top - 16), text: yaxis.title.text });
+  if (xaxis.title) print(canvas, { font: font.label, x: area.left, y: area.top + area.height + (isBar ? 36 : 18), text: { text: xaxis.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: area.width });
+  if (yaxis.title) print(canvas, { font: font.label, x: Math.max(0, area.left - 48), y: Math.max(0, area.top - 16), text: yaxis.title.text });
 }
 
 function ticks(range: [number, number]): number[] {
@@ -284,7 +304,7 @@ function paintColorbar(canvas: Picture, trace: HeatmapTrace, layout: Layout, are
   const top = area.top + Math.round((area.height - height) / 2);
   for (let y = 0; y < height; y++) fillRect(canvas, left, top + y, 14, 1, scaleColor(trace.colorscale, 1 - y / (height - 1)));
   for (const [value, y] of [[trace.zmax, top], [(trace.zmin + trace.zmax) / 2, top + height / 2], [trace.zmin, top + height]] as const) {
-    canvas.print({ font: font.tick, x: left + 18, y: Math.round(y - 6), text: String(Math.round(value * 100) / 100) });
+    print(canvas, { font: font.tick, x: left + 18, y: Math.round(y - 6), text: String(Math.round(value * 100) / 100) });
   }
-  if (trace.colorbar?.title) canvas.print({ font: font.tick, x: left - 4, y: Math.max(0, top - 16), text: trace.colorbar.title.text });
+  if (trace.colorbar?.title) print(canvas, { font: font.tick, x: left - 4, y: Math.max(0, top - 16), text: trace.colorbar.title.text });
 }
