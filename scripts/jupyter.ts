@@ -144,6 +144,7 @@ export async function executeNotebooks(
     throw new Error(`startOrder must list each of the ${paths.length} notebooks' indices once, got [${order.join(', ')}].`);
   }
   if (options.html) await copyFile(require.resolve('requirejs/require.js'), join(outputDir, 'require.js'));
+  const outputOf = (index: number) => join(outputDir, basename(paths[index]));
   const job = {
     kernel: options.kernel ?? 'tslab',
     timeout: options.cellTimeout ?? 300,
@@ -153,11 +154,10 @@ export async function executeNotebooks(
     notebooks: order.map((index) => ({
       index,
       source: paths[index],
-      output: join(outputDir, basename(paths[index])),
+      output: outputOf(index),
       workdir: resolve(options.workDir ?? dirname(paths[index])),
     })),
   };
-  const outputOf = (index: number) => join(outputDir, basename(paths[index]));
   const outcomes: (NotebookOutcome | undefined)[] = new Array(paths.length);
   const child = spawn(JUPYTER_PYTHON, [join(ROOT, 'scripts', 'execute_notebooks.py')], {
     env: { ...quietPython(), ...options.env },
@@ -171,12 +171,12 @@ export async function executeNotebooks(
     // Only the script's own reports: the kernels it starts write to the same stdout.
     if (!line.startsWith(REPORT)) return;
     const report = JSON.parse(line.slice(REPORT.length)) as Report;
-    finishing.push(
-      outcomeOf(report, outputOf(report.index)).then((outcome) => {
-        outcomes[report.index] = outcome;
-        onFinished?.(report.index, outcome);
-      }),
-    );
+    const finished = outcomeOf(report, outputOf(report.index)).then((outcome) => {
+      outcomes[report.index] = outcome;
+      onFinished?.(report.index, outcome);
+    });
+    finished.catch(() => {}); // awaited below, once the client has exited; not unhandled meanwhile
+    finishing.push(finished);
   });
   const exit = new Promise<number | null>((done, fail) => {
     child.on('error', fail);
@@ -200,7 +200,12 @@ export async function executeNotebooks(
 
 async function outcomeOf(report: Report, executed: string): Promise<NotebookOutcome> {
   if (report.error !== null) return { error: new Error(`executing ${basename(executed)} failed: ${report.error}`) };
-  const notebook = JSON.parse(await readFile(executed, 'utf8')) as Notebook;
+  let notebook: Notebook;
+  try {
+    notebook = JSON.parse(await readFile(executed, 'utf8')) as Notebook;
+  } catch (error) {
+    return { error: new Error(`executing ${basename(executed)} failed: its executed copy could not be read back (${(error as Error).message})`) };
+  }
   const errors = [...new Set([...report.failed, ...errorOutputCells(notebook)])].sort((x, y) => x - y).map((i) => `cell ${i + 1}: ${describeFailure(notebook.cells[i])}`);
   return { executed: { notebook, path: executed, errors, seconds: report.seconds } };
 }

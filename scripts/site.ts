@@ -93,5 +93,5 @@ async function writeLastSeconds(seconds: Record<string, number>): Promise<void> 
  */
 export function longestFirst(names: string[], lastSeconds: Record<string, number>): number[] {
   const seconds = (i: number) => lastSeconds[names[i]] ?? Infinity;
-  return names.map((_, i) => i).sort((a, b) => seconds(b) - seconds(a) || a - b);
+  return names.map((_, i) => i).sort((a, b) => (seconds(a) === seconds(b) ? a - b : seconds(b) - seconds(a)));
 }

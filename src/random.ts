@@ -1,4 +1,4 @@
-/** A small seeded generator (mulberry32): the same seed gives the same canvases on every machine. */
+/** A small seeded generator (mulberry32): the same seed gives the same canvases and weights on every machine. */
 export class Random {
   private state: number;
 
@@ -41,6 +41,8 @@ export class Random {
    * normal()'s logarithm and cosine per value.
    */
   fillTruncatedNormal(values: Float32Array, stddev: number, limit: number): Float32Array {
+    // Below a tenth of σ almost every draw is redrawn: a mistake, not a distribution to wait for.
+    if (!(limit >= 0.1)) throw new RangeError(`fillTruncatedNormal needs a limit of at least 0.1 σ, got ${limit}.`);
     for (let i = 0; i < values.length; ) {
       const z = this.zigguratNormal();
       if (z >= -limit && z <= limit) values[i++] = z * stddev;
