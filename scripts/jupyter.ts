@@ -226,7 +226,9 @@ function describeFailure(cell: NotebookCell): string {
   const error = (cell.outputs ?? []).find((o) => o.output_type === 'error');
   if (error) return `${error.ename}: ${error.evalue}`;
   const stderr = (cell.outputs ?? []).filter((o) => o.name === 'stderr').map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? '')).join('');
-  return stderr.split('\n').find((line) => /error/i.test(line))?.trim() ?? stderr.split('\n')[0] ?? 'failed';
+  // tslab prints the throwing source line before "Name: message"; the message is what says what failed.
+  const lines = stderr.split('\n').map((line) => line.trim());
+  return lines.find((line) => /^[A-Z]\w*(Error|Exception)\b/.test(line)) ?? lines.find((line) => /error/i.test(line)) ?? lines[0] ?? 'failed';
 }
 
 /** The text a cell printed (stdout streams and text/plain results). */

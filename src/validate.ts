@@ -4,6 +4,7 @@
 import { CamlabError } from './errors';
 import { COLORMAPS } from './image/colormap';
 import { FITS, PREPROCESSINGS } from './choices';
+import type { tf } from './tf';
 
 /** What a value is, for an error message: `the string '3'`, `NaN`, `null`, `an array [1, 2]`. */
 export function describeValue(value: unknown): string {
@@ -186,4 +187,21 @@ export function checkFaithfulnessOptions(options: unknown, classIndex: unknown):
   const given = checkOptionsObject('faithfulness', options);
   checkNames('faithfulness', given, ['steps', 'blur']);
   each(given, { steps: positiveInteger, blur: positiveInteger });
+}
+
+/**
+ * Refuses anything but a Layers model, before any of it is read: `undefined` or a GraphModel used to end
+ * in "Cannot read properties of undefined". Checked by shape, not instanceof, so that a model made by
+ * another copy of TensorFlow.js in the user's project still counts.
+ */
+export function assertLayersModel(model: unknown): asserts model is tf.LayersModel {
+  const candidate = model as Partial<Record<'layers' | 'inputs' | 'outputs' | 'predict' | 'execute' | 'inputNodes', unknown>> | null | undefined;
+  if (candidate && Array.isArray(candidate.layers) && Array.isArray(candidate.inputs) && Array.isArray(candidate.outputs) && typeof candidate.predict === 'function') return;
+  if (candidate && typeof candidate.execute === 'function' && Array.isArray(candidate.inputNodes)) {
+    throw new CamlabError(
+      'This is a tf.GraphModel (loadGraphModel, a converted SavedModel or a TF Hub model): it has no layers to explain. ' +
+        "Convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model and load it with loadModel().",
+    );
+  }
+  throw new CamlabError(`The model must be a tf.LayersModel (loadModel() or loadDefaultModel() gives one), got ${describeValue(model)}.`);
 }

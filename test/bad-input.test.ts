@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import {
   tf, ready, CamlabError, classActivationMap, gradCam, explain, overlayPng, boundingBox, inspectModel, loadModel,
   modelInputSize, toModelInput, digitsCanvas, faithfulness, layerActivations, gradCamPlusPlus, layerCam, hiResCam, currentBackend, heatmapFigure, type Heatmap,
+  modelLabels, modelMetadata, saveModel, saveKerasWeights, loadKerasWeights, explorerFigure, eigenCam, scoreCam,
 } from '../src';
 import { sequentialGapCnn } from './helpers/models';
 import { nonFiniteReport } from './helpers/non-finite';
@@ -262,4 +263,61 @@ test('a gradient kernel the backend lacks is a camlab error with the original as
   assert.equal(tf.memory().numTensors, before);
   image.dispose();
   model.dispose();
+});
+
+/** A real tf.GraphModel (what loadGraphModel gives for a converted SavedModel): x → Identity → y. */
+async function graphModel(): Promise<tf.GraphModel> {
+  const modelTopology = {
+    node: [
+      { name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' }, shape: { shape: { dim: [{ size: '-1' }, { size: '8' }, { size: '8' }, { size: '3' }] } } } },
+      { name: 'y', op: 'Identity', input: ['x'], attr: { T: { type: 'DT_FLOAT' } } },
+    ],
+    versions: { producer: 1 },
+  };
+  return tf.loadGraphModel(tf.io.fromMemory({ modelTopology, weightSpecs: [], weightData: new ArrayBuffer(0), format: 'graph-model' }));
+}
+
+test('every function that takes a model refuses undefined, a plain object and a GraphModel, by name, before reading it', async () => {
+  const graph = await graphModel();
+  const image = tf.zeros([8, 8, 3]) as tf.Tensor3D;
+  const input = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
+  const heat = { width: 8, height: 8, data: new Float32Array(64) };
+  const before = tf.memory().numTensors;
+  const entries: [string, (model: never) => unknown][] = [
+    ['inspectModel', (m) => inspectModel(m)],
+    ['explain', (m) => explain(m, image)],
+    ['classActivationMap', (m) => classActivationMap(m, image)],
+    ['gradCam', (m) => gradCam(m, image)],
+    ['eigenCam', (m) => eigenCam(m, image)],
+    ['scoreCam', (m) => scoreCam(m, image)],
+    ['layerActivations', (m) => layerActivations(m, image, 'conv')],
+    ['modelInputSize', (m) => modelInputSize(m)],
+    ['toModelInput', (m) => toModelInput(image, m)],
+    ['modelLabels', (m) => modelLabels(m)],
+    ['modelMetadata', (m) => modelMetadata(m)],
+    ['saveModel', (m) => saveModel(m, join(dir, 'never-saved'))],
+    ['saveKerasWeights', (m) => saveKerasWeights(m, join(dir, 'never.h5'))],
+    ['loadKerasWeights', (m) => loadKerasWeights(m, join(dir, 'never.h5'))],
+    ['faithfulness', (m) => faithfulness(m, input, heat, 0)],
+    ['explorerFigure', (m) => explorerFigure(m, image)],
+  ];
+  const notAModel = /^The model must be a tf\.LayersModel \(loadModel\(\) or loadDefaultModel\(\) gives one\), got (undefined|an object)\.$/;
+  const graphRefused = /^This is a tf\.GraphModel \(loadGraphModel, a converted SavedModel or a TF Hub model\): it has no layers to explain\. Convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model/;
+  try {
+    for (const [name, call] of entries) {
+      for (const [given, model, pattern] of [['undefined', undefined, notAModel], ['{}', {}, notAModel], ['a GraphModel', graph, graphRefused]] as const) {
+        let caught: unknown;
+        try {
+          await call(model as never);
+        } catch (error) {
+          caught = error;
+        }
+        assert.ok(caught instanceof CamlabError && pattern.test(caught.message), `${name}(${given}): ${caught instanceof Error ? `${caught.constructor.name}: ${caught.message}` : 'no error'}`);
+      }
+    }
+    assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+  } finally {
+    tf.dispose([image, input]);
+    graph.dispose();
+  }
 });

@@ -48,7 +48,7 @@ test('an error in a notebook cell is reported with its cell number', async () =>
   const path = join(DIR, 'broken.ipynb');
   await writeFile(path, JSON.stringify(tslabNotebook([code(`console.log('fine');`), code(`import { inspectModel } from 'camlab';\ninspectModel(undefined as never);`)])));
   const { errors } = await executeNotebook(path, DIR);
-  assert.deepEqual(errors, [`cell 2: TypeError: Cannot read properties of undefined (reading 'layers')`]);
+  assert.deepEqual(errors, [`cell 2: CamlabError: The model must be a tf.LayersModel (loadModel() or loadDefaultModel() gives one), got undefined.`]);
 });
 
 test('notebooks run side by side in one client: each reported as it finishes, results in input order, one unreadable file fails alone', async () => {

@@ -1,6 +1,6 @@
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
-import { checkModelInputOptions } from '../validate';
+import { assertLayersModel, checkModelInputOptions } from '../validate';
 import { assertFinite, assertImages } from './validate';
 import { preprocess, type Preprocessing } from './preprocess';
 import type { Fit } from '../choices';
@@ -18,6 +18,7 @@ export interface InputSize {
  * side open (`[null, null, null, 3]`), `inputSize` ([height, width]) fills it, else the image's own size.
  */
 export function modelInputSize(model: tf.LayersModel, options: { image?: { height: number; width: number }; inputSize?: [number, number] } = {}): InputSize {
+  assertLayersModel(model);
   const shape = model.inputs[0]?.shape;
   if (!shape || shape.length !== 4) {
     throw new CamlabError(`The model's input has shape [${shape?.map((d) => d ?? 'null').join(', ')}], not [batch, height, width, channels]; camlab explains image models.`);
@@ -61,7 +62,8 @@ export function toModelInput(images: tf.Tensor3D | tf.Tensor4D, model: tf.Layers
   checkModelInputOptions(options);
   assertFinite(images);
   const [height, width] = images.shape.slice(-3, -1);
-  const size = model instanceof tf.LayersModel ? modelInputSize(model, { image: { height, width }, inputSize: options.inputSize }) : model;
+  // A size given as such, or a model's (which refuses anything that is not a model, e.g. undefined).
+  const size = isInputSize(model) ? model : modelInputSize(model, { image: { height, width }, inputSize: options.inputSize });
   const fit = options.fit ?? 'stretch';
   return tf.tidy(() => {
     let batch: tf.Tensor4D = images.rank === 3 ? tf.expandDims(images as tf.Tensor3D, 0) : (images as tf.Tensor4D);
@@ -95,4 +97,9 @@ function matchChannels(batch: tf.Tensor4D, channels: number): tf.Tensor4D {
   if (have === 3 && channels === 1) return tf.mean(batch, 3, true);
   if (have === 1 && channels === 3) return tf.tile(batch, [1, 1, 1, 3]);
   throw new CamlabError(`The model takes ${channels} channels and the image has ${have}; camlab converts only between grey and RGB.`);
+}
+
+function isInputSize(value: unknown): value is InputSize {
+  const size = value as Partial<InputSize> | null | undefined;
+  return !!size && [size.height, size.width, size.channels].every((n) => Number.isInteger(n) && n! > 0);
 }

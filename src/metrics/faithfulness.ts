@@ -1,7 +1,7 @@
 import { tf } from '../tf';
 import { assertHeatmap, type Heatmap } from '../image/heatmap';
 import { assertFinite, assertTensor } from '../image/validate';
-import { checkFaithfulnessOptions } from '../validate';
+import { assertLayersModel, checkFaithfulnessOptions } from '../validate';
 import { resizeHeatmap } from '../image/resize';
 import { CamlabError } from '../errors';
 import { modelHead, perClass } from '../model/head';
@@ -32,6 +32,7 @@ export interface FaithfulnessOptions {
  * (a single sigmoid unit is two classes).
  */
 export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, heatmap: Heatmap, classIndex: number, options: FaithfulnessOptions = {}): Promise<Faithfulness> {
+  assertLayersModel(model);
   checkFaithfulnessOptions(options, classIndex); // an integer ≥ 0; its upper bound is the head's class count
   assertTensor(input, 'The model input');
   assertFinite(input as tf.Tensor4D);

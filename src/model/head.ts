@@ -4,6 +4,7 @@
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { applicationNode, flattenLayers, isContainer, isFourD, type Layer, type LayerEntry } from './layers';
+import { assertLayersModel } from '../validate';
 
 export type HeadActivation = 'softmax' | 'sigmoid' | 'linear';
 
@@ -42,6 +43,7 @@ const analysed = new WeakMap<tf.LayersModel, ModelHead>();
 
 /** The model's ending, analysed once per model (a built model's graph never changes; its weights are read live). */
 export function modelHead(model: tf.LayersModel): ModelHead {
+  assertLayersModel(model);
   let head = analysed.get(model);
   if (!head) {
     head = analyse(model);

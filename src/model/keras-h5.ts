@@ -5,6 +5,7 @@
 import { open, stat } from 'node:fs/promises';
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
+import { assertLayersModel } from '../validate';
 
 /** The parts of h5wasm camlab uses (the package is ESM-only, so it is imported at run time). */
 interface H5Attribute {
@@ -73,6 +74,7 @@ function strings(value: unknown): string[] {
  * @example await loadKerasWeights(await resnet50(), 'resnet50_weights_tf_dim_ordering_tf_kernels.h5');
  */
 export async function loadKerasWeights(model: tf.LayersModel, path: string): Promise<void> {
+  assertLayersModel(model);
   const file = await openH5(path);
   try {
     assignWeights(model, weightsRoot(file, path), path);
@@ -149,6 +151,7 @@ export async function loadKerasModel(path: string): Promise<tf.LayersModel> {
 
 /** Writes a model's weights in the Keras layout (for tests and for exchanging weights with Keras). */
 export async function saveKerasWeights(model: tf.LayersModel, path: string, options: { modelConfig?: string } = {}): Promise<void> {
+  assertLayersModel(model);
   const { File } = await h5wasm();
   const file = new File(path, 'w') as H5File & {
     create_attribute(name: string, data: unknown): void;

@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
+import { assertLayersModel } from '../validate';
 
 export type Layer = tf.layers.Layer;
 
@@ -18,6 +19,7 @@ export function isContainer(layer: Layer): layer is tf.LayersModel {
 
 /** Every layer in graph order, descending into nested models (which are listed before their layers). */
 export function flattenLayers(model: tf.LayersModel, prefix = '', containers: tf.LayersModel[] = [model]): LayerEntry[] {
+  assertLayersModel(model);
   return model.layers.flatMap((layer) => {
     const entry: LayerEntry = { layer, path: prefix + layer.name, containers };
     return isContainer(layer) ? [entry, ...flattenLayers(layer, `${entry.path}/`, [...containers, layer])] : [entry];

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { modelHead } from './head';
+import { assertLayersModel } from '../validate';
 
 /** What a model folder's metadata.json may say (Teachable Machine writes `labels` too). */
 export interface ModelMetadata {
@@ -15,6 +16,7 @@ const metadataOf = new WeakMap<tf.LayersModel, ModelMetadata>();
 
 /** The metadata loaded with a model (empty when its folder had none). */
 export function modelMetadata(model: tf.LayersModel): ModelMetadata {
+  assertLayersModel(model); // {} for a wrong argument would read as a model without metadata
   return metadataOf.get(model) ?? {};
 }
 
