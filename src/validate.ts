@@ -189,6 +189,9 @@ export function checkFaithfulnessOptions(options: unknown, classIndex: unknown):
   each(given, { steps: positiveInteger, blur: positiveInteger });
 }
 
+/** What to do with a graph model, which camlab cannot explain (it has no layers, only ops). */
+export const LAYERS_MODEL_ADVICE = 'Convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model and load it with loadModel().';
+
 /**
  * Refuses anything but a Layers model, before any of it is read: `undefined` or a GraphModel used to end
  * in "Cannot read properties of undefined". Checked by shape, not instanceof, so that a model made by
@@ -199,8 +202,7 @@ export function assertLayersModel(model: unknown): asserts model is tf.LayersMod
   if (candidate && Array.isArray(candidate.layers) && Array.isArray(candidate.inputs) && Array.isArray(candidate.outputs) && typeof candidate.predict === 'function') return;
   if (candidate && typeof candidate.execute === 'function' && Array.isArray(candidate.inputNodes)) {
     throw new CamlabError(
-      'This is a tf.GraphModel (loadGraphModel, a converted SavedModel or a TF Hub model): it has no layers to explain. ' +
-        "Convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model and load it with loadModel().",
+      `This is a tf.GraphModel (loadGraphModel, a converted SavedModel or a TF Hub model): it has no layers to explain. ${LAYERS_MODEL_ADVICE}`,
     );
   }
   throw new CamlabError(`The model must be a tf.LayersModel (loadModel() or loadDefaultModel() gives one), got ${describeValue(model)}.`);

@@ -321,3 +321,11 @@ test('every function that takes a model refuses undefined, a plain object and a 
     graph.dispose();
   }
 });
+
+test('loadModel names a graph model.json as such, with the way to a layers model', async () => {
+  const folder = join(dir, 'graph-model');
+  await mkdir(folder, { recursive: true });
+  const node = [{ name: 'x', op: 'Placeholder', attr: { dtype: { type: 'DT_FLOAT' } } }];
+  await writeFile(join(folder, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node, versions: {} }, weightsManifest: [{ paths: [], weights: [] }] }));
+  await assert.rejects(loadModel(folder), camlabError(/^'.*graph-model\/model\.json' is a TensorFlow\.js graph model \(a converted SavedModel or TF Hub model\): it has no layers to explain\. Convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model/));
+});

@@ -4,7 +4,7 @@ import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
-import { describeValue } from '../validate';
+import { describeValue, LAYERS_MODEL_ADVICE } from '../validate';
 import { describeNormalisation, normaliseKeras3 } from './keras3';
 
 interface WeightsGroup {
@@ -101,6 +101,9 @@ async function readModelJson(path: string): Promise<ModelJson> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CamlabError(`'${path}' holds ${describeValue(parsed)}, not a model.json object with modelTopology and weightsManifest.`);
+  }
+  if (parsed.format === 'graph-model' || Array.isArray((parsed.modelTopology as { node?: unknown } | undefined)?.node)) {
+    throw new CamlabError(`'${path}' is a TensorFlow.js graph model (a converted SavedModel or TF Hub model): it has no layers to explain. ${LAYERS_MODEL_ADVICE}`);
   }
   if (typeof parsed.modelTopology !== 'object' || parsed.modelTopology === null) {
     throw new CamlabError(`'${path}' has no modelTopology: it is not a TensorFlow.js layers model (graph models are not supported).`);
