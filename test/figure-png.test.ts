@@ -3,7 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Jimp } from 'jimp';
-import { tf, ready, heatmapFigure, curveFigure, figurePng, plotlyFigure } from '../src';
+import { tf, ready, heatmapFigure, curveFigure, figurePng, plotlyFigure, type LabelledBox } from '../src';
 import { fontText } from '../src/plot/png';
 
 before(async () => {
@@ -55,4 +55,21 @@ test("the PNG's bitmap fonts draw what they lack spelled out: '≥' as '>=', '×
   const questioned = await Jimp.read(Buffer.from(await figurePng(figure('Boxes with IoU ? 0.5 - 7x7 maps, "cafe"...', 'share <= 1 (sigma)'))));
   assert.ok(!questioned.bitmap.data.equals(b.bitmap.data), "and not the pixels of a '?' in its place");
   assert.equal(fontText('Ω ≥ ½'), '? >= ?');
+});
+
+test('a box is solid when first and dashed after, unless it says which: a true box drawn alone can be dashed', async () => {
+  const image = tf.zeros([32, 32, 3]) as tf.Tensor3D;
+  const heatmap = { width: 32, height: 32, data: new Float32Array(32 * 32) };
+  const box = { x: 4, y: 6, width: 12, height: 10 };
+  try {
+    const dashes = (boxes: LabelledBox[]) => (heatmapFigure(image, heatmap, { title: 'boxes', boxes }).layout.shapes ?? []).map((s) => s.line.dash);
+    assert.deepEqual(dashes([{ box, label: 'CAM box' }, { box, label: 'true box' }]), ['solid', 'dash']);
+    assert.deepEqual(dashes([{ box, label: 'true box', dash: true }]), ['dash']);
+    assert.deepEqual(dashes([{ box, label: 'a', dash: false }, { box, label: 'b', dash: false }]), ['solid', 'solid']);
+    // The PNG paints the outline it is given.
+    const painted = await Promise.all([true, false].map(async (dash) => (await Jimp.read(Buffer.from(await figurePng(heatmapFigure(image, heatmap, { title: 'boxes', boxes: [{ box, label: 'true box', dash }] }))))).bitmap.data));
+    assert.ok(!painted[0].equals(painted[1]), 'a dashed and a solid outline paint differently');
+  } finally {
+    image.dispose();
+  }
 });

@@ -16,6 +16,8 @@ export interface LabelledBox {
   box: Box;
   label: string;
   color?: Color;
+  /** A dashed outline (default: the first box solid, the others dashed), e.g. for a true box drawn alone. */
+  dash?: boolean;
 }
 
 export interface HeatmapFigureOptions {
@@ -233,9 +235,9 @@ function imagePanel(image: tf.Tensor3D, heatmap: Heatmap, suffix: string, option
   const heat = heatTrace(heatmap, width, height, options.colormap ?? 'jet', alpha, suffix, showScale);
   const shapes: Shape[] = [];
   const annotations: Annotation[] = [];
-  for (const [i, { box, label, color }] of (options.boxes ?? []).entries()) {
+  for (const [i, { box, label, color, dash }] of (options.boxes ?? []).entries()) {
     const stroke = color ?? BOX_COLORS[i % BOX_COLORS.length];
-    shapes.push({ type: 'rect', xref: `x${suffix}`, yref: `y${suffix}`, x0: box.x - 0.5, y0: box.y - 0.5, x1: box.x + box.width - 0.5, y1: box.y + box.height - 0.5, line: { color: stroke, width: 2, dash: i === 0 ? 'solid' : 'dash' }, name: label });
+    shapes.push({ type: 'rect', xref: `x${suffix}`, yref: `y${suffix}`, x0: box.x - 0.5, y0: box.y - 0.5, x1: box.x + box.width - 0.5, y1: box.y + box.height - 0.5, line: { color: stroke, width: 2, dash: (dash ?? i > 0) ? 'dash' : 'solid' }, name: label });
     // Labels alternate above and below their boxes so that two boxes with close corners stay readable.
     const above = i % 2 === 0;
     annotations.push({ text: label, x: box.x - 0.5, y: above ? box.y - 0.5 : box.y + box.height - 0.5, xref: `x${suffix}`, yref: `y${suffix}`, showarrow: false, xanchor: 'left', yanchor: above ? 'bottom' : 'top', font: { size: 11, color: stroke }, bgcolor: [255, 255, 255, 0.7] });
