@@ -4,6 +4,7 @@
 // draws the same distribution several times faster. The same seed still gives the same weights.
 import { tf } from '../../tf';
 import { Random } from '../../random';
+import { CamlabError } from '../../errors';
 
 type Initializer = ReturnType<typeof tf.initializers.heNormal>;
 
@@ -12,7 +13,7 @@ export function heNormal(seed: number): Initializer {
   const initializer = tf.initializers.heNormal({ seed });
   initializer.apply = (shape: tf.Shape): tf.Tensor => {
     const dims = shape.map((d) => d ?? 0);
-    if (dims.some((d) => d < 1)) throw new Error(`He-normal weights need a complete shape, got [${shape.join(', ')}].`);
+    if (dims.some((d) => d < 1)) throw new CamlabError(`He-normal weights need a complete shape, got [${shape.join(', ')}].`);
     // Fan-in of a dense kernel [in, out] or a channels-last convolution kernel [...window, in, out].
     const fanIn = dims.slice(0, -1).reduce((a, b) => a * b, 1);
     const stddev = Math.sqrt(2 / fanIn);
