@@ -12,7 +12,7 @@ Reads a JSON job on stdin:
    "notebooks": [{"index": I, "source": PATH, "output": PATH, "workdir": DIR}, ...]}
 (started in the order listed; "index" is what the report calls it)
 and prints one line per notebook as it finishes, the marker then JSON (kernels share this stdout):
-  REPORT {"index": I, "failed": [cell indices], "seconds": S, "html": PATH or null, "error": null or "Name: message"}
+  REPORT {"index": I, "failed": [cell indices], "seconds": S, "error": null or "Name: message"}
 """
 import asyncio
 import json
@@ -41,7 +41,7 @@ async def execute(job, notebook_job, exporter, slots):
     index = notebook_job["index"]
     async with slots:
         began = time.monotonic()
-        report = {"index": index, "failed": [], "seconds": 0, "html": None, "error": None}
+        report = {"index": index, "failed": [], "seconds": 0, "error": None}
         try:
             notebook = nbformat.read(notebook_job["source"], as_version=4)
             failed = report["failed"]
@@ -63,7 +63,7 @@ async def execute(job, notebook_job, exporter, slots):
             await client.async_execute()
             nbformat.write(notebook, notebook_job["output"])
             if exporter is not None:
-                report["html"] = export_html(exporter, notebook, notebook_job["output"])
+                export_html(exporter, notebook, notebook_job["output"])
         except Exception as error:  # reported for this notebook; the others go on
             report["error"] = f"{type(error).__name__}: {error}"
             traceback.print_exc(file=sys.stderr)
@@ -79,7 +79,6 @@ def export_html(exporter, notebook, output):
     path = os.path.join(folder, stem + ".html")
     with open(path, "w", encoding="utf-8") as page:
         page.write(body)
-    return path
 
 
 async def main():

@@ -40,7 +40,11 @@ let foundTslab: string[] | null | undefined;
 
 /** Fails with the commands to run when Jupyter's Python or nbconvert is missing. */
 export async function checkJupyter(): Promise<void> {
-  // One Python start answers both questions: is Jupyter there, and which tslab kernel does it know?
+  foundTslab = await askJupyter();
+}
+
+/** One Python start answers both questions: is Jupyter there, and which tslab kernel does it know (null: none)? */
+async function askJupyter(): Promise<string[] | null> {
   const script = [
     'import json, nbconvert, ipykernel, jupyter_client',
     'from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel',
@@ -51,7 +55,7 @@ export async function checkJupyter(): Promise<void> {
   ].join('\n');
   try {
     const { stdout } = await run(JUPYTER_PYTHON, ['-c', script], { env: quietPython() });
-    foundTslab = JSON.parse(stdout.trim().split('\n').pop() ?? 'null') as string[] | null;
+    return JSON.parse(stdout.trim().split('\n').pop() ?? 'null') as string[] | null;
   } catch {
     throw new Error(
       `Jupyter was not found for ${JUPYTER_PYTHON}. Install it with:\n` +
@@ -64,21 +68,11 @@ export async function checkJupyter(): Promise<void> {
 /** Registers the tslab kernel with this checkout's tslab binary (idempotent). */
 export async function registerKernel(): Promise<void> {
   if (!existsSync(TSLAB)) throw new Error(`${TSLAB} is missing: run 'npm install' first.`);
-  // What checkJupyter() just found, used once; asked again otherwise.
-  const argv = foundTslab !== undefined ? foundTslab : (await kernelSpec())?.argv;
+  // What checkJupyter() just found, used once; asked again otherwise (and registered when that fails).
+  const argv = foundTslab !== undefined ? foundTslab : await askJupyter().catch(() => null);
   foundTslab = undefined;
   if (argv?.[0] === TSLAB) return;
   await run(TSLAB, ['install', `--python=${JUPYTER_PYTHON}`, `--binary=${TSLAB}`], { env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' } });
-}
-
-async function kernelSpec(): Promise<{ argv?: string[] } | undefined> {
-  try {
-    const { stdout } = await run(JUPYTER_PYTHON, ['-m', 'jupyter_client.kernelspecapp', 'list', '--json'], { env: quietPython() });
-    const dir = (JSON.parse(stdout) as { kernelspecs: Record<string, { resource_dir: string }> }).kernelspecs.tslab?.resource_dir;
-    return dir ? (JSON.parse(await readFile(join(dir, 'kernel.json'), 'utf8')) as { argv?: string[] }) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export function quietPython(): NodeJS.ProcessEnv {
@@ -121,7 +115,6 @@ interface Report {
   index: number;
   failed: number[];
   seconds: number;
-  html: string | null;
   error: string | null;
 }
 
