@@ -1,9 +1,9 @@
-// Jupyter and the tslab kernel, as `npm start` and the tests use them: find Jupyter, register the
-// kernel so that it starts this checkout's tslab, execute a notebook headless.
+// Jupyter and the tslab kernel, as `npm start` and the tests use them: find Jupyter, write a kernelspec
+// of this checkout's own in a private folder (never the machine's), execute notebooks headless with it.
 import { execFile, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -35,27 +35,19 @@ export interface Notebook {
   nbformat_minor: number;
 }
 
-/** The tslab kernel's command line as checkJupyter() found it (null: none registered), for registerKernel(). */
-let foundTslab: string[] | null | undefined;
+/**
+ * Where the repository's own kernelspecs live: Jupyter finds them through JUPYTER_PATH, which only the
+ * processes started here are given. The machine's kernels (and the user's own `tslab`) stay as they are.
+ */
+export const PRIVATE_JUPYTER_PATH = join(ROOT, 'node_modules', '.cache', 'camlab', 'jupyter');
+/** The kernels the repository runs its notebooks with, named for camlab so that none shadows a user's. */
+export const PRIVATE_KERNELS = { tslab: 'camlab-tslab' } as const;
+export type KernelKind = keyof typeof PRIVATE_KERNELS;
 
 /** Fails with the commands to run when Jupyter's Python or nbconvert is missing. */
 export async function checkJupyter(): Promise<void> {
-  foundTslab = await askJupyter();
-}
-
-/** One Python start answers both questions: is Jupyter there, and which tslab kernel does it know (null: none)? */
-async function askJupyter(): Promise<string[] | null> {
-  const script = [
-    'import json, nbconvert, ipykernel, jupyter_client',
-    'from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel',
-    'try:',
-    '    print(json.dumps(KernelSpecManager().get_kernel_spec("tslab").argv))',
-    'except NoSuchKernel:',
-    '    print("null")',
-  ].join('\n');
   try {
-    const { stdout } = await run(JUPYTER_PYTHON, ['-c', script], { env: quietPython() });
-    return JSON.parse(stdout.trim().split('\n').pop() ?? 'null') as string[] | null;
+    await run(JUPYTER_PYTHON, ['-c', 'import nbconvert, nbclient, ipykernel, jupyter_client'], { env: quietPython() });
   } catch {
     throw new Error(
       `Jupyter was not found for ${JUPYTER_PYTHON}. Install it with:\n` +
@@ -65,14 +57,38 @@ async function askJupyter(): Promise<string[] | null> {
   }
 }
 
-/** Registers the tslab kernel with this checkout's tslab binary (idempotent). */
-export async function registerKernel(): Promise<void> {
+/** The kernel.json of the private tslab kernel: the command line tslab's own installer would write. */
+function tslabSpec(): { argv: string[]; display_name: string; language: string } {
   if (!existsSync(TSLAB)) throw new Error(`${TSLAB} is missing: run 'npm install' first.`);
-  // What checkJupyter() just found, used once; asked again otherwise (and registered when that fails).
-  const argv = foundTslab !== undefined ? foundTslab : await askJupyter().catch(() => null);
-  foundTslab = undefined;
-  if (argv?.[0] === TSLAB) return;
-  await run(TSLAB, ['install', `--python=${JUPYTER_PYTHON}`, `--binary=${TSLAB}`], { env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' } });
+  return { argv: [TSLAB, 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript (camlab\'s tslab)', language: 'typescript' };
+}
+
+/**
+ * Writes this checkout's kernelspec of `kind` into PRIVATE_JUPYTER_PATH (idempotent) and returns its
+ * name. Nothing outside this checkout is written: executeNotebooks() hands Jupyter the private path.
+ */
+export async function registerKernel(kind: KernelKind = 'tslab'): Promise<string> {
+  const name = PRIVATE_KERNELS[kind];
+  const folder = join(PRIVATE_JUPYTER_PATH, 'kernels', name);
+  const json = JSON.stringify(tslabSpec(), null, 1);
+  const file = join(folder, 'kernel.json');
+  if (!existsSync(file) || (await readFile(file, 'utf8')) !== json) {
+    await mkdir(folder, { recursive: true });
+    await writeFile(file, json);
+  }
+  return name;
+}
+
+/** The kernels Jupyter lists (name → folder) in `env` (default: as this process's environment has it, i.e. the machine's). */
+export async function kernelSpecs(env: NodeJS.ProcessEnv = {}): Promise<Record<string, string>> {
+  const { stdout } = await run(JUPYTER_PYTHON, ['-m', 'jupyter_client.kernelspecapp', 'list', '--json'], { env: { ...quietPython(), ...env } });
+  const { kernelspecs } = JSON.parse(stdout) as { kernelspecs: Record<string, { resource_dir: string }> };
+  return Object.fromEntries(Object.entries(kernelspecs).map(([name, spec]) => [name, spec.resource_dir]));
+}
+
+/** Jupyter's environment with the private kernelspecs found first. */
+export function privateJupyterEnv(): NodeJS.ProcessEnv {
+  return { JUPYTER_PATH: PRIVATE_JUPYTER_PATH };
 }
 
 export function quietPython(): NodeJS.ProcessEnv {
@@ -96,9 +112,9 @@ export interface ExecuteOptions {
   html?: boolean;
   /** Where the cells run and the files they write go (default: the notebook's folder). */
   workDir?: string;
-  /** The kernel to run (default: 'tslab', the one registerKernel() installs). */
+  /** The kernel to run (default: camlab's private tslab kernel, written by registerKernel()). */
   kernel?: string;
-  /** Variables added to Jupyter's environment (e.g. JUPYTER_PATH to find a kernel elsewhere). */
+  /** Variables added to Jupyter's environment (e.g. JUPYTER_PATH to find a kernel elsewhere; the private path by default). */
   env?: NodeJS.ProcessEnv;
   /** How many notebooks run at once (each in its own kernel process); default 1. */
   concurrency?: number;
@@ -139,7 +155,7 @@ export async function executeNotebooks(
   if (options.html) await copyFile(require.resolve('requirejs/require.js'), join(outputDir, 'require.js'));
   const outputOf = (index: number) => join(outputDir, basename(paths[index]));
   const job = {
-    kernel: options.kernel ?? 'tslab',
+    kernel: options.kernel ?? (await registerKernel('tslab')),
     timeout: options.cellTimeout ?? 300,
     concurrency: options.concurrency ?? 1,
     // camlab's template (the lab look, no MathJax) and require.js beside the page, as the classic Notebook has it.
@@ -153,7 +169,7 @@ export async function executeNotebooks(
   };
   const outcomes: (NotebookOutcome | undefined)[] = new Array(paths.length);
   const child = spawn(JUPYTER_PYTHON, [join(ROOT, 'scripts', 'execute_notebooks.py')], {
-    env: { ...quietPython(), ...options.env },
+    env: { ...quietPython(), ...privateJupyterEnv(), ...options.env },
     cwd: job.notebooks[0]?.workdir ?? outputDir,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -1,4 +1,4 @@
-// npm start: sets up Jupyter and the tslab kernel, executes every notebook headless (one per core at a
+// npm start: sets up Jupyter and a private tslab kernelspec (never the machine's), executes every notebook headless (one per core at a
 // time), and publishes the executed notebooks and their HTML in site/. A failing cell fails the run,
 // naming notebook and cell. The sources in notebooks/ are left as they are; with --update-notebooks
 // (npm run notebooks:update, for maintainers) the executed notebooks are also written over them.
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   console.log(`\n${published.length} notebooks executed in ${formatSeconds((Date.now() - started) / 1000)}.`);
   console.log(`Open ${join(SITE, 'index.html')} (the executed notebooks are beside it).`);
   if (copyBack) console.log(`The executed notebooks were also written over ${NOTEBOOKS_DIR}: review and commit them.`);
-  console.log(`To work in them interactively: jupyter notebook ${NOTEBOOKS_DIR} (kernel: TypeScript).`);
+  console.log(`To work in them interactively: jupyter notebook ${NOTEBOOKS_DIR} with a tslab kernel (README: "Working in the notebooks").`);
 }
 
 main().catch((error: Error) => {

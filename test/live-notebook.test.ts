@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkJupyter, registerKernel, JUPYTER_PYTHON, type Notebook } from '../scripts/jupyter';
+import { checkJupyter, registerKernel, privateJupyterEnv, JUPYTER_PYTHON, type Notebook } from '../scripts/jupyter';
 import { NOTEBOOKS_DIR } from '../scripts/site';
 import { launchChromium } from './helpers/browser';
 import { forwardToSocket } from './helpers/net';
@@ -26,11 +26,13 @@ async function waitForServer(url: string, seconds: number): Promise<void> {
 
 test('in the classic Notebook, running all cells of notebook 04 draws a live Plotly heat map', async () => {
   await checkJupyter();
-  await registerKernel();
+  const kernel = await registerKernel();
   await mkdir(DIR, { recursive: true });
   // A copy without outputs, so that what appears was drawn by this session.
   const notebook = JSON.parse(await readFile(join(NOTEBOOKS_DIR, NAME), 'utf8')) as Notebook;
   for (const cell of notebook.cells) if (cell.cell_type === 'code') [cell.outputs, cell.execution_count] = [[], null];
+  // The server finds camlab's private kernel (and only this process's server is told where it is).
+  notebook.metadata.kernelspec = { name: kernel, display_name: 'TypeScript', language: 'typescript' };
   await writeFile(join(DIR, NAME), JSON.stringify(notebook));
 
   // The server listens on a UNIX socket and chromium reaches it through a port bound here (port 0):
@@ -38,7 +40,7 @@ test('in the classic Notebook, running all cells of notebook 04 draws a live Plo
   const socketDir = await mkdtemp(join(tmpdir(), 'camlab-live-'));
   const token = randomBytes(16).toString('hex');
   const server = spawn(JUPYTER_PYTHON, ['-m', 'notebook', '--no-browser', '--allow-root', `--sock=${join(socketDir, 'notebook.sock')}`, `--NotebookApp.token=${token}`, `--notebook-dir=${DIR}`, '--NotebookApp.open_browser=False'], {
-    env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1', CAMLAB_QUIET: '1' },
+    env: { ...process.env, ...privateJupyterEnv(), PYDEVD_DISABLE_FILE_VALIDATION: '1', CAMLAB_QUIET: '1' },
     stdio: 'ignore',
   });
   const exited = new Promise<void>((done) => server.once('exit', () => done()));

@@ -3,15 +3,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkJupyter, registerKernel, executeNotebook, executeNotebooks, cellText, type NotebookOutcome } from '../scripts/jupyter';
+import { checkJupyter, registerKernel, executeNotebook, executeNotebooks, cellText, kernelSpecs, privateJupyterEnv, type NotebookOutcome } from '../scripts/jupyter';
 import { code, tslabNotebook } from './helpers/notebooks';
 import { longestFirst } from '../scripts/site';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'notebook-import');
 
-test('a tslab notebook imports camlab by name and computes a CAM with the shared tf', async () => {
+test('a tslab notebook imports camlab by name and computes a CAM with the shared tf, in a private kernel that leaves the machine\'s kernels as they were', async () => {
   await checkJupyter();
-  await registerKernel();
+  const machineBefore = await kernelSpecs();
+  const kernel = await registerKernel();
+  assert.equal(kernel, 'camlab-tslab');
+  assert.equal(machineBefore[kernel], undefined, 'the private kernel is not one of the machine\'s');
+  assert.ok((await kernelSpecs(privateJupyterEnv()))[kernel], 'Jupyter finds it through the private JUPYTER_PATH');
   await mkdir(DIR, { recursive: true });
   const notebook = tslabNotebook([
       code(`import { tf, ready, loadModel, inspectModel, classActivationMap, loadImage, overlayPng, boundingBox, iou } from 'camlab';\nconst backend = await ready();\nconsole.log('backend', backend);`),
@@ -41,6 +45,7 @@ test('a tslab notebook imports camlab by name and computes a CAM with the shared
   const box = JSON.parse(boxJson) as { x: number; y: number; width: number; height: number };
   assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= 16 && box.y + box.height <= 16, `box ${boxJson} inside the image`);
   assert.ok(Math.abs(Number(overlap) - (box.width * box.height) / 256) < 1e-12, `iou ${overlap} for ${boxJson}`);
+  assert.deepEqual(await kernelSpecs(), machineBefore, 'jupyter kernelspec list is the same before and after');
 });
 
 test('an error in a notebook cell is reported with its cell number', async () => {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { checkJupyter, executeNotebook, cellText, quietPython, JUPYTER_PYTHON, type NotebookCell } from '../scripts/jupyter';
+import { checkJupyter, executeNotebook, cellText, kernelSpecs, type NotebookCell } from '../scripts/jupyter';
 import { code, tslabNotebook } from './helpers/notebooks';
 
 const run = promisify(execFile);
@@ -26,13 +26,6 @@ async function newProject(folder: string): Promise<string> {
   await mkdir(folder, { recursive: true });
   await writeFile(join(folder, 'package.json'), JSON.stringify({ name: 'my-experiments', version: '1.0.0', private: true }));
   return folder;
-}
-
-/** The machine's kernels as Jupyter lists them (name → folder), which the tests must not change. */
-async function kernelSpecs(): Promise<Record<string, string>> {
-  const { stdout } = await run(JUPYTER_PYTHON, ['-m', 'jupyter_client.kernelspecapp', 'list', '--json'], { env: quietPython() });
-  const { kernelspecs } = JSON.parse(stdout) as { kernelspecs: Record<string, { resource_dir: string }> };
-  return Object.fromEntries(Object.entries(kernelspecs).map(([name, spec]) => [name, spec.resource_dir]));
 }
 
 /**

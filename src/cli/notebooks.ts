@@ -40,7 +40,7 @@ export async function notebooksCommand(argv: string[]): Promise<number> {
   for (const name of result.kept) console.log(`kept your ${name} (--force overwrites it)`);
   console.log(`\nThe tutorial is in ${result.folder}. Open it with the tslab kernel ("TypeScript"):`);
   console.log(`  jupyter notebook ${result.folder}`);
-  console.log(`tslab, if you have none yet: npm install -g tslab && tslab install`);
+  console.log(`tslab, if you have no "TypeScript" kernel yet: npm install -g tslab && tslab install --user`);
   if (!importableFrom(result.folder)) {
     console.log(`\nNote: the notebooks import 'camlab', which cannot be found from ${result.folder}.`);
     console.log(`Install it there or in a parent folder: npm install camlab (or the tarball or git URL you used).`);
