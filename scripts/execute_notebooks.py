@@ -7,7 +7,7 @@ tslab reports an exception as stderr text and an execute_reply with status 'erro
 'error' output, so the reply status is the only reliable signal of a failed cell.
 
 Reads a JSON job on stdin:
-  {"kernel": "tslab", "timeout": 300, "concurrency": 2,
+  {"kernel": "camlab-tslab", "timeout": 300, "concurrency": 2,
    "html": {"template_dir": DIR, "require_js_url": "require.js"} or null,
    "notebooks": [{"index": I, "source": PATH, "output": PATH, "workdir": DIR}, ...]}
 (started in the order listed; "index" is what the report calls it)
