@@ -1,13 +1,13 @@
-import { tf } from '../tf';
+import type { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { assertImages } from '../image/validate';
 import type { ModelInputOptions } from '../image/model-input';
-import { camHead, type CamHead } from '../model/head';
+import { camHead } from '../model/head';
+import { camRefusalAt } from '../model/explained-layer';
 import { checkMethodOptions } from '../validate';
-import { explainedLayer } from './explainer';
-import { runMethod } from './family';
 import { camMethod } from './methods/cam';
+import { runChecked } from './pipeline';
 import type { CamResult, ClassTargets } from './types';
 
 export interface CamOptions extends ClassTargets, ModelInputOptions {
@@ -19,7 +19,7 @@ export interface CamOptions extends ClassTargets, ModelInputOptions {
  * Class Activation Maps (Zhou et al. 2016): M_c = Σ_k w_k^c f_k, where f_k are the feature maps
  * that global average pooling reduces and w^c the classifier's weights for class c. The logits and
  * probabilities come from the same forward pass, so mean(M_c) + b_c = logit_c checks the model itself.
- * The same pipeline as the gradient methods (cam/family.ts), with the classifier's weights.
+ * The same pipeline as the gradient methods (cam/pipeline.ts), with the classifier's weights.
  * Takes one image [h, w, c] or a batch [n, h, w, c] (values as the model expects, any size: each is
  * stretched to the model's input) and returns one result per image × class, images first.
  * Heat maps come back at the size of the images given. No tensor is left behind.
@@ -31,16 +31,19 @@ export async function classActivationMap(model: tf.LayersModel, images: tf.Tenso
   await ready();
   checkMethodOptions(options, 'classActivationMap');
   assertImages(images);
-  const head = camHead(model);
-  if (options.layer !== undefined) checkLayer(model, head, options.layer);
-  return runMethod(camMethod, model, images, { ...options, layer: head.feature.path });
+  return runChecked(camMethod, model, images, atCamLayer(model, options));
 }
 
-/** The family's check first (the name exists, the output is 4-D), then CAM's own: only the GAP input. */
-function checkLayer(model: tf.LayersModel, head: CamHead, layer: string): void {
-  if (explainedLayer(model, layer).layer === head.feature.layer) return;
-  throw new CamlabError(
-    `CAM is defined only at '${head.feature.path}', the layer that feeds global average pooling ('${head.pooling.path}'); ` +
-      `'${layer}' is another layer. Use Grad-CAM (or another gradient method) to explain other layers.`,
-  );
+/** The options at CAM's layer, the one that feeds GAP, or a CamlabError saying why CAM is not defined there. */
+export function atCamLayer<T extends { layer?: string }>(model: tf.LayersModel, options: T): T & { layer: string } {
+  const refusal = camRefusalAt(model, options.layer);
+  if (refusal?.reason === 'no-cam-head') throw new CamlabError(refusal.problem);
+  if (refusal) {
+    const { cam } = refusal;
+    throw new CamlabError(
+      `CAM is defined only at '${cam.feature.path}', the layer that feeds global average pooling ('${cam.pooling.path}'); ` +
+        `'${options.layer}' is another layer. Use Grad-CAM (or another gradient method) to explain other layers.`,
+    );
+  }
+  return { ...options, layer: camHead(model).feature.path };
 }

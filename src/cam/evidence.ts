@@ -16,14 +16,18 @@ import type { ClassChoice } from './options';
 export interface Evidence {
   /** The layer's output [n, h, w, K], once per image. */
   activations: tf.Tensor4D;
-  /** ∂(class score) / ∂(activations) for each row [m, h, w, K], when asked for. */
-  gradients?: tf.Tensor4D;
   /** The class of each row [m] (int32). */
   classes: tf.Tensor1D;
   /** The class score of each row, as the score option reads it [m]. */
   scores: tf.Tensor1D;
   /** The model's output (a probability) for each row's class [m]. */
   probabilities: tf.Tensor1D;
+}
+
+/** The evidence of a pass with a backward pass. */
+export interface GradientEvidence extends Evidence {
+  /** ∂(class score) / ∂(activations) for each row [m, h, w, K]. */
+  gradients: tf.Tensor4D;
 }
 
 export interface Pass {
@@ -36,40 +40,48 @@ export interface Pass {
 }
 
 /**
- * Runs the pass on a batch of model inputs [n, H, W, C]. Gradient methods get one backward pass: the
- * part of the model above the layer runs once per rank inside the same pass (see model/probe.ts), so
- * the gradient of every row's class comes out of one tape. Call inside tf.tidy.
+ * The forward pass on a batch of model inputs [n, H, W, C]. Nothing above the layer needs to run
+ * again: the rows repeat the images. Call inside tf.tidy.
  */
-export function collectEvidence(pass: Pass, input: tf.Tensor4D, withGradients: boolean): Evidence {
+export function forwardEvidence(pass: Pass, input: tf.Tensor4D): Evidence {
   const n = input.shape[0];
-  const probeOptions = { layer: pass.layer, scores: pass.scores };
-  if (!withGradients) {
-    // Without gradients nothing above the layer needs to run again: the rows repeat the images.
-    const probed = probedForward(pass.model, pass.head, input, probeOptions);
-    try {
-      const classes = chooseClasses(pass, probed.scores, n);
-      const repeat = (t: tf.Tensor2D) => tf.tile(t, [pass.ranks, 1]) as tf.Tensor2D;
-      return { activations: tf.clone(probed.activations) as tf.Tensor4D, classes, ...picked(repeat(probed.scores), repeat(probed.output), classes) };
-    } finally {
-      release(probed);
-    }
+  const probed = probedForward(pass.model, pass.head, input, { layer: pass.layer, scores: pass.scores });
+  try {
+    const classes = chooseClasses(pass, probed.scores, n);
+    const repeat = (t: tf.Tensor2D) => tf.tile(t, [pass.ranks, 1]) as tf.Tensor2D;
+    return { activations: tf.clone(probed.activations) as tf.Tensor4D, classes, ...picked(repeat(probed.scores), repeat(probed.output), classes) };
+  } finally {
+    release(probed);
   }
+}
+
+/**
+ * The forward pass and one backward pass: the part of the model above the layer runs once per rank
+ * inside the same pass (see model/probe.ts), so the gradient of every row's class comes out of one
+ * tape. Call inside tf.tidy.
+ */
+export function gradientEvidence(pass: Pass, input: tf.Tensor4D): GradientEvidence {
+  const n = input.shape[0];
   const shift = tf.zeros([n * pass.ranks, ...layerShape(pass, input)]);
-  let probed: Probed | undefined;
-  let classes: tf.Tensor1D | undefined;
+  // Set inside the taped function; read after it.
+  let forward: { probed: Probed; classes?: tf.Tensor1D } | undefined;
   let score: tf.Tensor | undefined;
   try {
     const [gradients] = tf.grads((s: tf.Tensor) => {
-      probed = probedForward(pass.model, pass.head, input, { ...probeOptions, shift: s, replicas: pass.ranks });
-      classes = tf.keep(chooseClasses(pass, probed.scores, n));
+      const probed = probedForward(pass.model, pass.head, input, { layer: pass.layer, scores: pass.scores, shift: s, replicas: pass.ranks });
+      forward = { probed };
+      const classes = tf.keep(chooseClasses(pass, probed.scores, n));
+      forward.classes = classes;
       score = tf.sum(tf.mul(probed.scores, oneHot(classes, probed.scores.shape[1])));
       return score;
     })([shift]);
+    if (!forward?.classes) throw new Error('the forward pass did not run');
+    const { probed, classes } = forward;
     return {
-      activations: tf.clone(probed!.activations) as tf.Tensor4D,
+      activations: tf.clone(probed.activations) as tf.Tensor4D,
       gradients: gradients as tf.Tensor4D,
-      classes: tf.clone(classes!),
-      ...picked(probed!.scores, probed!.output, classes!),
+      classes: tf.clone(classes),
+      ...picked(probed.scores, probed.output, classes),
     };
   } catch (error) {
     tf.dispose(score ?? []);
@@ -81,8 +93,8 @@ export function collectEvidence(pass: Pass, input: tf.Tensor4D, withGradients: b
       { cause: error },
     );
   } finally {
-    if (probed) release(probed);
-    tf.dispose([shift, ...(classes ? [classes] : [])]);
+    if (forward) release(forward.probed);
+    tf.dispose([shift, ...(forward?.classes ? [forward.classes] : [])]);
   }
 }
 

@@ -1,9 +1,11 @@
-import { tf } from '../tf';
+import type { tf } from '../tf';
+import { ready } from '../backend';
 import { CamlabError } from '../errors';
-import { modelHead } from '../model/head';
-import { findLayer } from '../model/layers';
-import { classActivationMap } from './class-activation-map';
-import { runMethod, type MethodOptions } from './family';
+import { assertImages } from '../image/validate';
+import { camRefusalAt } from '../model/explained-layer';
+import { atCamLayer } from './class-activation-map';
+import type { MethodOptions } from './options';
+import { runChecked, runMethod, type Images } from './pipeline';
 import { eigenCamMethod } from './methods/eigencam';
 import { gradCamMethod } from './methods/gradcam';
 import { gradCamPlusPlusMethod } from './methods/gradcam-plus-plus';
@@ -14,8 +16,6 @@ import { camMethod } from './methods/cam';
 import { scoreCamMethod } from './methods/scorecam';
 import type { CamResult } from './types';
 import { checkMethodOptions } from '../validate';
-
-type Images = tf.Tensor3D | tf.Tensor4D;
 
 const FAMILY: CamMethod[] = [gradCamMethod, gradCamPlusPlusMethod, scoreCamMethod, layerCamMethod, hiResCamMethod, eigenCamMethod];
 
@@ -46,16 +46,13 @@ export const eigenCam = (model: tf.LayersModel, images: Images, options?: Method
  * @example const results = await explain(model, image, { method: 'gradcam++', layer: 'block3_conv1' });
  */
 export async function explain(model: tf.LayersModel, images: Images, options: MethodOptions & { method?: MethodName } = {}): Promise<CamResult[]> {
+  await ready();
   checkMethodOptions(options, 'explain');
+  assertImages(images);
   const { method, ...rest } = options;
-  const name = method ?? (camIsExact(model, rest.layer) ? 'cam' : 'gradcam');
-  if (name === 'cam') return classActivationMap(model, images, rest);
+  const name = method ?? (camRefusalAt(model, rest.layer) === undefined ? 'cam' : 'gradcam');
+  if (name === 'cam') return runChecked(camMethod, model, images, atCamLayer(model, rest));
   const chosen = FAMILY.find((m) => m.name === name);
   if (!chosen) throw new CamlabError(`Unknown method '${name}'; use one of: ${methods.map((m) => m.name).join(', ')}.`);
-  return runMethod(chosen, model, images, rest);
-}
-
-function camIsExact(model: tf.LayersModel, layer: string | undefined): boolean {
-  const feature = modelHead(model).cam?.feature;
-  return feature !== undefined && (layer === undefined || findLayer(model, layer).layer === feature.layer);
+  return runChecked(chosen, model, images, rest);
 }

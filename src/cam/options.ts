@@ -1,9 +1,9 @@
-// Every option of the CAM family is read here, once per call, before any tensor is made: the one
-// place where options are checked and given their defaults.
+// Every option of the CAM family gets its default here, once per call, before any tensor is made.
+// Their types and ranges were checked by validate.ts at the call's entry; the model's class count
+// bounds classIndex and topK here.
 import { CamlabError } from '../errors';
 import type { ModelInputOptions } from '../image/model-input';
 import type { ModelHead } from '../model/head';
-import { checkMethodOptions } from '../validate';
 import type { ClassTargets } from './types';
 
 export interface MethodOptions extends ClassTargets, ModelInputOptions {
@@ -31,9 +31,8 @@ export interface ResolvedOptions extends ModelInputOptions {
   progress?: boolean;
 }
 
-/** `entry` names the function called, for the message when the options are not an object. */
-export function resolveOptions(options: MethodOptions, head: ModelHead, entry: string): ResolvedOptions {
-  checkMethodOptions(options, entry); // types and ranges that do not depend on the model
+/** The options with their defaults; their types and ranges were checked at the call's entry. */
+export function resolveOptions(options: MethodOptions, head: ModelHead): ResolvedOptions {
   const classes = classChoice(options, head.numClasses);
   return {
     fit: options.fit,

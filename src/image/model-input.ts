@@ -2,6 +2,7 @@ import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { assertLayersModel, checkModelInputOptions } from '../validate';
 import { assertFinite, assertImages } from './validate';
+import type { Region } from './place';
 import { preprocess, type Preprocessing } from './preprocess';
 import type { Fit } from '../choices';
 
@@ -64,6 +65,11 @@ export function toModelInput(images: tf.Tensor3D | tf.Tensor4D, model: tf.Layers
   const [height, width] = images.shape.slice(-3, -1);
   // A size given as such, or a model's (which refuses anything that is not a model, e.g. undefined).
   const size = isInputSize(model) ? model : modelInputSize(model, { image: { height, width }, inputSize: options.inputSize });
+  return modelInput(images, size, options);
+}
+
+/** toModelInput for images and options already checked (the CAM pipeline checks them once per call). */
+export function modelInput(images: tf.Tensor3D | tf.Tensor4D, size: InputSize, options: ModelInputOptions): tf.Tensor4D {
   const fit = options.fit ?? 'stretch';
   return tf.tidy(() => {
     let batch: tf.Tensor4D = images.rank === 3 ? tf.expandDims(images as tf.Tensor3D, 0) : (images as tf.Tensor4D);
@@ -77,7 +83,7 @@ export function toModelInput(images: tf.Tensor3D | tf.Tensor4D, model: tf.Layers
 }
 
 /** The part of an image [height × width] that the model sees: all of it, or the centred crop. */
-export function visibleRegion(height: number, width: number, size: InputSize, fit: Fit = 'stretch'): { x: number; y: number; width: number; height: number } {
+export function visibleRegion(height: number, width: number, size: InputSize, fit: Fit = 'stretch'): Region {
   if (fit === 'stretch') return { x: 0, y: 0, width, height };
   const aspect = size.width / size.height;
   const cropW = Math.min(width, Math.round(height * aspect));

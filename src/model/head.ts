@@ -24,7 +24,12 @@ export interface ScoreSource {
   read: 'dense' | 'input' | 'output';
 }
 
-export interface ModelHead {
+/** Either the model has a CAM head, or a sentence that says why it has none and what to use instead. */
+export type CamAvailability = { cam: CamHead; camProblem?: undefined } | { cam?: undefined; camProblem: string };
+
+export type ModelHead = HeadFacts & CamAvailability;
+
+interface HeadFacts {
   /** Classes the model tells apart: its output units, or 2 for a single sigmoid unit. */
   numClasses: number;
   /** A single sigmoid unit, read as two classes: 0 scores −z with probability 1 − σ(z), 1 scores z with σ(z). */
@@ -33,10 +38,6 @@ export interface ModelHead {
   logits: ScoreSource;
   /** The model's last layer (inside nested models), whose output is the probabilities. */
   output: Layer;
-  /** The CAM head, when the model has one. */
-  cam?: CamHead;
-  /** Why the model has no CAM head, when it has none: what is wrong and what to use instead. */
-  camProblem?: string;
 }
 
 const analysed = new WeakMap<tf.LayersModel, ModelHead>();
@@ -55,7 +56,7 @@ export function modelHead(model: tf.LayersModel): ModelHead {
 /** features → GAP → linear classifier, or a CamlabError that says precisely why the model has none. */
 export function camHead(model: tf.LayersModel): CamHead {
   const head = modelHead(model);
-  if (!head.cam) throw new CamlabError(head.camProblem!);
+  if (!head.cam) throw new CamlabError(head.camProblem);
   return head.cam;
 }
 
@@ -87,7 +88,7 @@ function analyse(model: tf.LayersModel): ModelHead {
   const units = model.outputs[0].shape[model.outputs[0].shape.length - 1] ?? 0;
   const { logits, output, activation } = findLogits(model);
   const binary = activation === 'sigmoid' && units === 1;
-  const head: ModelHead = { numClasses: binary ? 2 : units, binary, logits, output };
+  const head: HeadFacts = { numClasses: binary ? 2 : units, binary, logits, output };
   try {
     return { ...head, cam: findCamHead(model) };
   } catch (error) {

@@ -11,7 +11,7 @@ import { modelInputSize } from '../image/model-input';
 import { loadDefaultModel, loadModel } from '../model/load';
 import { modelMetadata } from '../model/metadata';
 import { explain } from '../cam/explain';
-import { explainedLayer } from '../cam/explainer';
+import { explainedLayer } from '../model/explained-layer';
 import { foldBatchNorms } from '../model/fold';
 import type { CamResult, ClassTargets } from '../cam/types';
 import { boundingBox, type Box } from '../localize/box';

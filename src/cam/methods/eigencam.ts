@@ -1,5 +1,5 @@
 import { tf } from '../../tf';
-import type { CamMethod } from './method';
+import type { ForwardMethod } from './method';
 
 const ITERATIONS = 100;
 
@@ -10,7 +10,7 @@ const ITERATIONS = 100;
  * (positions × positions) and XᵀX (channels × channels), for all rows at once: for ResNet-50's last
  * block that is a 49 × 49 matrix instead of 2048 × 2048.
  */
-export const eigenCamMethod: CamMethod = {
+export const eigenCamMethod: ForwardMethod = {
   name: 'eigencam',
   description: 'Eigen-CAM: first principal component of the activations, class-agnostic (Muhammad & Yeasin 2020)',
   needsGradients: false,

@@ -1,18 +1,18 @@
 import { tf } from '../../tf';
 import { channelWeighted } from '../core';
-import type { CamMethod } from './method';
+import type { GradientMethod } from './method';
 
 /**
  * Grad-CAM++ (Chattopadhay et al., WACV 2018, eq. 19 with the exponential score, whose higher
  * derivatives are powers of the first): α_ij^kc = g² / (2g² + Σ_ab A_ab^k · g³), with g = ∂y^c/∂A_ij^k,
  * and w_k^c = Σ_ij α_ij^kc · ReLU(g). Positions with a zero denominator get α = 0.
  */
-export const gradCamPlusPlusMethod: CamMethod = {
+export const gradCamPlusPlusMethod: GradientMethod = {
   name: 'gradcam++',
   description: 'Grad-CAM++: positive gradients weighted per position (Chattopadhay et al. 2018)',
   needsGradients: true,
   map: ({ activations, gradients }) => {
-    const g = gradients!;
+    const g = gradients;
     const g2 = tf.square(g);
     const g3 = tf.mul(g2, g);
     const denominator = tf.add(tf.mul(g2, 2), tf.mul(tf.sum(activations, [1, 2], true), g3));

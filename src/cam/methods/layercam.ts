@@ -1,14 +1,14 @@
 import { tf } from '../../tf';
 import { elementwiseSum } from '../core';
-import type { CamMethod } from './method';
+import type { GradientMethod } from './method';
 
 /**
  * Layer-CAM (Jiang et al., IEEE TIP 2021, eq. 5–6): each position is weighted by its own positive
  * gradient, Σ_k ReLU(∂y^c/∂A^k) ⊙ A^k, which keeps fine detail at early layers.
  */
-export const layerCamMethod: CamMethod = {
+export const layerCamMethod: GradientMethod = {
   name: 'layercam',
   description: 'Layer-CAM: positive gradients per position, good at early layers (Jiang et al. 2021)',
   needsGradients: true,
-  map: ({ activations, gradients }) => elementwiseSum(activations, tf.relu(gradients!) as tf.Tensor4D),
+  map: ({ activations, gradients }) => elementwiseSum(activations, tf.relu(gradients) as tf.Tensor4D),
 };

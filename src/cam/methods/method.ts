@@ -15,14 +15,12 @@ export interface Scorer {
 }
 
 /**
- * What a method sees: one row per map, rank first (row r·n + i is image i's class of rank r, so rows
- * 0 … n − 1 are the n images).
+ * What every method sees: one row per map, rank first (row r·n + i is image i's class of rank r, so
+ * rows 0 … n − 1 are the n images).
  */
 export interface MethodInput {
   /** The layer's activations A for each row [m, h, w, K]. */
   activations: tf.Tensor4D;
-  /** ∂score_c / ∂A for each row's class c [m, h, w, K], for methods that need gradients. */
-  gradients?: tf.Tensor4D;
   /** Each row's class [m] (int32). */
   classes: tf.Tensor1D;
   /** The classifier's weights [K, classes] (CAM only: the model has a GAP + linear head). */
@@ -31,14 +29,33 @@ export interface MethodInput {
   scorer(): Scorer;
 }
 
-/** A member of the CAM family: how its maps are made from batch tensors. */
-export interface CamMethod {
+/** What a gradient method sees besides: the backward pass's result. */
+export interface GradientMethodInput extends MethodInput {
+  /** ∂score_c / ∂A for each row's class c [m, h, w, K]. */
+  gradients: tf.Tensor4D;
+}
+
+interface MethodCard {
   name: MethodName;
   /** One line for notebooks and the CLI. */
   description: string;
-  needsGradients: boolean;
-  /** True where negative evidence stays in the heat map (CAM); the gradient methods keep only ReLU(map). */
+  /** True where negative evidence stays in the heat map (CAM); the others keep only ReLU(map). */
   keepsNegative?: boolean;
+}
+
+/** A method that reads the backward pass: the pipeline runs one and hands it the gradients. */
+export interface GradientMethod extends MethodCard {
+  needsGradients: true;
+  /** The raw maps [m, h, w] before ReLU. Runs inside tf.tidy. */
+  map(input: GradientMethodInput): tf.Tensor3D;
+}
+
+/** A method that needs the forward pass only (CAM, Score-CAM, Eigen-CAM). */
+export interface ForwardMethod extends MethodCard {
+  needsGradients: false;
   /** The raw maps [m, h, w] before ReLU. Runs inside tf.tidy. */
   map(input: MethodInput): tf.Tensor3D;
 }
+
+/** A member of the CAM family: how its maps are made from batch tensors. */
+export type CamMethod = GradientMethod | ForwardMethod;

@@ -1,6 +1,6 @@
 import { tf } from '../../tf';
 import { channelWeighted, classColumns } from '../core';
-import type { CamMethod } from './method';
+import type { ForwardMethod } from './method';
 
 /**
  * Score-CAM (Wang et al., CVPR-W 2020, eq. 3–6): each channel, upsampled and scaled to [0, 1], masks the
@@ -8,7 +8,7 @@ import type { CamMethod } from './method';
  * over channels turns the scores into weights. No gradients; one forward pass per channel, run in
  * batches by the explainer's scorer, once per image for all its classes.
  */
-export const scoreCamMethod: CamMethod = {
+export const scoreCamMethod: ForwardMethod = {
   name: 'scorecam',
   description: 'Score-CAM: channels weighted by the score of the input they mask (Wang et al. 2020)',
   needsGradients: false,
