@@ -19,3 +19,10 @@ export type Preprocessing = (typeof PREPROCESSINGS)[number];
 /** How an image meets a model's input size: scaled on each side, or first cropped to its aspect ratio. */
 export const FITS = ['stretch', 'center-crop'] as const;
 export type Fit = (typeof FITS)[number];
+
+/**
+ * How the sanity check randomises a model's weights (Adebayo et al. 2018): 'cascading', layer after
+ * layer from the top down, each step keeping the layers above random; 'independent', one layer at a time.
+ */
+export const RANDOMISATIONS = ['cascading', 'independent'] as const;
+export type Randomisation = (typeof RANDOMISATIONS)[number];

@@ -39,7 +39,14 @@ export { evaluateDigits, meanTrainingBox, THRESHOLDS, PAPER_THRESHOLD } from './
 export { evaluateLocalization, bestThreshold, type LocalizationReport, type ThresholdScore, type LabelledImage } from './metrics/localization';
 export { formatLocalizationReport } from './metrics/report';
 export { faithfulness, averageDropAndIncrease, type Faithfulness } from './metrics/faithfulness';
-export { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, formatMethodTable, type MapMaker, type MethodScore } from './metrics/compare';
+export { compareMethods, formatMethodTable, type MethodScore, type CompareOptions } from './metrics/compare';
+export { methodMaker, type MapMaker } from './metrics/map-maker';
+export { randomMapMaker, centreGaussianMaker, sobelEdgeMaker, randomCamMaker } from './metrics/baselines';
+export { road, ROAD_PERCENTILES, type Road, type RoadOptions } from './metrics/road';
+export { noisyLinearImputation, type ImputationOptions } from './metrics/imputation';
+export { sanityCheck, formatSanityReport, SANITY_RANK_CORRELATION, type SanityOptions, type SanityReport, type SanityStep } from './metrics/sanity';
+export { rankCorrelation, ssim } from './metrics/similarity';
+export { RANDOMISATIONS, type Randomisation } from './choices';
 
 export { findImageFiles, IMAGE_EXTENSIONS, type ImageFile } from './image/find';
 export { explainFiles, openExplainPool, type ExplainPool, type FileExplanation, type ExplainFilesOptions } from './pool/explain-files';

@@ -3,7 +3,7 @@
 // "3 is not a class". One module, so every entry point words the same mistake the same way.
 import { CamlabError } from './errors';
 import { COLORMAPS } from './image/colormap';
-import { FITS, PREPROCESSINGS } from './choices';
+import { FITS, PREPROCESSINGS, RANDOMISATIONS } from './choices';
 import type { tf } from './tf';
 
 /** What a value is, for an error message: `the string '3'`, `NaN`, `null`, `an array [1, 2]`. */
@@ -187,6 +187,49 @@ export function checkFaithfulnessOptions(options: unknown, classIndex: unknown):
   const given = checkOptionsObject('faithfulness', options);
   checkNames('faithfulness', given, ['steps', 'blur']);
   each(given, { steps: positiveInteger, blur: positiveInteger });
+}
+
+/** percentiles: a non-empty list of shares of pixels to remove, in % (above 0, below 100). */
+function checkPercentiles(name: string, value: unknown): void {
+  if (!Array.isArray(value) || value.length === 0) throw new CamlabError(`${name} must be a non-empty list of percentages, got ${describeValue(value)}.`);
+  value.forEach((v, i) => {
+    if (typeof v !== 'number' || !(v > 0 && v < 100)) throw new CamlabError(`${name}[${i}] must be a percentage above 0 and below 100, got ${describeValue(v)}.`);
+  });
+}
+
+export function checkRoadOptions(options: unknown, classIndex: unknown): void {
+  checkInteger('classIndex', classIndex, { min: 0 });
+  const given = checkOptionsObject('road', options);
+  checkNames('road', given, ['percentiles', 'noise', 'seed']);
+  each(given, { percentiles: checkPercentiles, noise: (n, v) => checkNumber(n, v, { min: 0 }), seed: (n, v) => checkInteger(n, v) });
+}
+
+export function checkCompareOptions(options: unknown): void {
+  const given = checkOptionsObject('compareMethods', options);
+  checkNames('compareMethods', given, ['threshold', 'steps', 'road', 'sanity']);
+  checkNumber('threshold', given.threshold, { min: 0, max: 1 });
+  each(given, {
+    steps: positiveInteger,
+    road: (_n, v) => {
+      if (v !== false) checkRoadOptions(v, 0);
+    },
+    sanity: (n, v) => checkType(n, v, 'boolean'),
+  });
+}
+
+/** The options of sanityCheck (the map maker and the model are checked by it). */
+export function checkSanityOptions(options: unknown): void {
+  const given = checkOptionsObject('sanityCheck', options);
+  checkNames('sanityCheck', given, ['classIndex', 'mode', 'layers', 'seed']);
+  each(given, {
+    classIndex: (n, v) => checkInteger(n, v, { min: 0 }),
+    mode: (n, v) => checkOneOf(n, v, RANDOMISATIONS),
+    layers: (n, v) => {
+      if (!Array.isArray(v) || v.length === 0) throw new CamlabError(`${n} must be a non-empty list of layer names, got ${describeValue(v)}.`);
+      v.forEach((name, i) => checkType(`${n}[${i}]`, name, 'string'));
+    },
+    seed: (n, v) => checkInteger(n, v),
+  });
 }
 
 /** What to do with a graph model, which camlab cannot explain (it has no layers, only ops). */

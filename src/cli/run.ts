@@ -84,18 +84,20 @@ async function evaluate(argv: string[]): Promise<number> {
 
 /** Methods × metrics, in this thread (the deletion/insertion curves need the model here). */
 async function compare(src: string | undefined, names: MethodName[], count: number, seed: number): Promise<number> {
-  const [{ tf }, { modelMetadata }, { digitsCanvas }, { compareMethods, methodMaker, randomMapMaker, centreGaussianMaker, formatMethodTable }, { PAPER_THRESHOLD }] = await Promise.all([
+  const [{ tf }, { modelMetadata }, { digitsCanvas }, { compareMethods, formatMethodTable }, { methodMaker }, baselines, { PAPER_THRESHOLD }] = await Promise.all([
     import('../tf'),
     import('../model/metadata'),
     import('../data/canvas'),
     import('../metrics/compare'),
+    import('../metrics/map-maker'),
+    import('../metrics/baselines'),
     import('../metrics/digits'),
   ]);
   const model = await openModel(src);
   const samples = digitsCanvas({ split: 'test', count, seed });
   try {
     const threshold = modelMetadata(model).boxThreshold ?? PAPER_THRESHOLD;
-    const rows = await compareMethods(model, samples, [...names.map((n) => methodMaker(n)), randomMapMaker, centreGaussianMaker], { threshold });
+    const rows = await compareMethods(model, samples, [...names.map((n) => methodMaker(n)), baselines.randomMapMaker, baselines.centreGaussianMaker, baselines.randomCamMaker, baselines.sobelEdgeMaker], { threshold });
     console.log(`${count} held-out canvases (seed ${seed}), maps of the true class at each method's default layer; box threshold ${threshold}`);
     console.log(formatMethodTable(rows, threshold));
   } finally {

@@ -4,7 +4,7 @@ import { assertFinite, assertTensor } from '../image/validate';
 import { assertLayersModel, checkFaithfulnessOptions } from '../validate';
 import { resizeHeatmap } from '../image/resize';
 import { CamlabError } from '../errors';
-import { modelHead, perClass } from '../model/head';
+import { modelHead, perClass, type ModelHead } from '../model/head';
 
 export interface Faithfulness {
   /** Area under the class probability as the most important pixels are removed first (lower is better). */
@@ -39,15 +39,10 @@ export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, he
   assertHeatmap(heatmap);
   const steps = options.steps ?? 16;
   const head = modelHead(model);
-  if (classIndex >= head.numClasses) {
-    throw new CamlabError(`classIndex ${classIndex} is not a class of this model: use an integer from 0 to ${head.numClasses - 1}.`);
-  }
+  checkClassOf(head, classIndex);
   const [, height, width] = input.shape;
   const map = resizeHeatmap(heatmap, width, height).data;
-  // Rank pixels by importance once; ties keep reading order so the curves are deterministic.
-  const order = Array.from(map.keys()).sort((a, b) => map[b] - map[a] || a - b);
-  const rank = new Float32Array(map.length);
-  order.forEach((pixel, i) => (rank[pixel] = i));
+  const rank = importanceRanks(map);
   const curves = tf.tidy(() => {
     const ranks = tf.tensor(rank, [1, height, width, 1]);
     const fractions = tf.reshape(tf.linspace(0, 1, steps + 1), [steps + 1, 1, 1, 1]);
@@ -56,15 +51,37 @@ export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, he
     const deletion = tf.mul(input, tf.sub(1, revealed));
     const insertion = tf.add(tf.mul(input, revealed), tf.mul(blurred, tf.sub(1, revealed)));
     const masked = tf.mul(input, tf.tensor(map, [1, height, width, 1]));
-    const batch = tf.concat([input, masked, deletion, insertion]);
-    const output = model.predict(batch, { batchSize: batch.shape[0] }) as tf.Tensor;
-    const probabilities = perClass(head, tf.reshape(output, [output.shape[0], -1]) as tf.Tensor2D, 'probability');
-    return tf.squeeze(tf.slice(probabilities, [0, classIndex], [-1, 1]), [1]);
+    return classProbabilities(model, head, tf.concat([input, masked, deletion, insertion]) as tf.Tensor4D, classIndex);
   });
   const p = Array.from(await curves.data());
   curves.dispose();
   const area = (values: number[]) => values.slice(1).reduce((sum, v, i) => sum + (v + values[i]) / 2, 0) / (values.length - 1);
   return { original: p[0], masked: p[1], deletion: area(p.slice(2, steps + 3)), insertion: area(p.slice(steps + 3)) };
+}
+
+/** Each pixel's rank by importance, 0 for the most important; ties keep reading order so curves are deterministic. */
+export function importanceRanks(map: Float32Array): Float32Array {
+  const order = Array.from(map.keys()).sort((a, b) => map[b] - map[a] || a - b);
+  const rank = new Float32Array(map.length);
+  order.forEach((pixel, i) => (rank[pixel] = i));
+  return rank;
+}
+
+/**
+ * The probability of one class for each input of a batch [n] (a single sigmoid unit is two classes, as
+ * the CAM results report them), in one forward pass. Call inside tf.tidy.
+ */
+export function classProbabilities(model: tf.LayersModel, head: ModelHead, batch: tf.Tensor4D, classIndex: number): tf.Tensor1D {
+  const output = model.predict(batch, { batchSize: batch.shape[0] }) as tf.Tensor;
+  const probabilities = perClass(head, tf.reshape(output, [output.shape[0], -1]) as tf.Tensor2D, 'probability');
+  return tf.squeeze(tf.slice(probabilities, [0, classIndex], [-1, 1]), [1]) as tf.Tensor1D;
+}
+
+/** The class's index checked against the model's head (its type was checked with the options). */
+export function checkClassOf(head: ModelHead, classIndex: number): void {
+  if (classIndex >= head.numClasses) {
+    throw new CamlabError(`classIndex ${classIndex} is not a class of this model: use an integer from 0 to ${head.numClasses - 1}.`);
+  }
 }
 
 /** Average Drop (%) and Increase in Confidence (%) over images (Chattopadhay et al. 2018, eq. 20–21). */
