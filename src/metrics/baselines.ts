@@ -1,10 +1,10 @@
 // Maps that explain nothing, to score methods against: if a method does no better than these on a
 // metric, the metric (or the method) says little. pytorch-grad-cam offers the same yardsticks.
 import { tf } from '../tf';
-import { toHeatmap } from '../cam/core';
-import { explainedLayer } from '../cam/explainer';
 import { normalizeHeatmap, type Heatmap } from '../image/heatmap';
+import { heatmapOverImage } from '../image/place';
 import { layerActivations } from '../model/activations';
+import { explainedLayer } from '../model/explained-layer';
 import { Random } from '../random';
 import type { MapMaker } from './map-maker';
 
@@ -76,6 +76,6 @@ export const randomCamMaker: MapMaker = {
     const raw = { width: w, height: h, data: (await map.data()) as Float32Array };
     map.dispose();
     const [height, width] = image.shape;
-    return toHeatmap(raw, { width, height }, { x: 0, y: 0, width, height }, true).heatmap;
+    return heatmapOverImage({ ...raw, data: raw.data.map((v) => Math.max(0, v)) }, { width, height }, { x: 0, y: 0, width, height });
   },
 };
