@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { executeNotebooks, type Notebook } from './jupyter';
 import { firstFigurePng, indexPage, notebookSummary, notebookTitle, placeholderThumbnail } from './site-index';
 import { formatSeconds } from '../src/progress';
+import { shareFiles } from './site-assets';
 
 export const NOTEBOOKS_DIR = resolve(__dirname, '..', 'notebooks');
 const CELL_TIMEOUT = 300;
@@ -38,7 +39,8 @@ export function defaultConcurrency(): number {
  * Runs every notebooks/NN-*.ipynb with the tslab kernel into `siteDir` (cells run there too, so files a
  * notebook writes land in the site, never beside the sources), with HTML beside each and an index page.
  * Notebooks run `concurrency` at a time, the longest last time first, and are logged as they finish; the
- * result is in file order and does not depend on the order they ran in.
+ * result is in file order and does not depend on the order they ran in. The pages share one copy of
+ * plotly.js and of their style sheets (site-assets.ts).
  */
 export async function buildSite(siteDir: string, options: BuildOptions = {}): Promise<PublishedNotebook[]> {
   await mkdir(join(siteDir, 'thumbnails'), { recursive: true });
@@ -68,6 +70,10 @@ export async function buildSite(siteDir: string, options: BuildOptions = {}): Pr
     return { name: p.name, title: p.title, summary: notebookSummary(p.notebook), thumbnail, seconds: p.seconds };
   }));
   await writeFile(join(siteDir, 'index.html'), indexPage(entries));
+  // One copy of plotly.js and of the page's style sheets for the whole site, instead of one per page.
+  const shared = await shareFiles(siteDir, published.map((p) => p.name.replace(/\.ipynb$/, '.html')));
+  const kb = (bytes: number) => `${Math.round(bytes / 1000)} KB`;
+  options.log?.(`Shared by every page: ${shared.files.map((f) => `${f.path} (${kb(f.bytes)})`).join(', ')}; pages ${shared.pages.map((p) => kb(p.after)).join(', ')}.`);
   return published;
 }
 

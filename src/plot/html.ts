@@ -7,17 +7,32 @@ import { fitLayout } from './fit';
 import { explorerHook } from './explorer-script';
 
 const PLOTLY_BUNDLE = 'plotly.js-cartesian-dist-min/plotly-cartesian.min.js';
+let plotlySource: string | undefined;
 let plotlyLoader: string | undefined;
+
+/**
+ * Marks a copy of a file that every page of a site may share instead (`data-camlab-shared="plotly"`):
+ * a notebook's output carries the copy, so the .ipynb stays self-contained; scripts/site-assets.ts
+ * replaces it in the published pages with a reference to one shared file.
+ */
+export const SHARED_MARK = 'data-camlab-shared';
+
+/** plotly.js from node_modules, the one bundle both the inline copy and the site's shared file hold. */
+export function plotlySourceText(): string {
+  plotlySource ??= readFileSync(require.resolve(PLOTLY_BUNDLE), 'utf8');
+  return plotlySource;
+}
 
 /**
  * A script that defines plotly.js once per page from the bundle in node_modules (no CDN). It is sent
  * gzipped (1.5 MB → 0.67 MB of base64) and unpacked by the browser, and it runs with `define`,
  * `module` and `exports` hidden so that require.js pages (the classic Notebook) still get `window.Plotly`.
+ * Either way the page's figures wait for the promise `window.__camlabPlotly`.
  */
 export function plotlyLoaderScript(): string {
   if (!plotlyLoader) {
-    const gz = gzipSync(readFileSync(require.resolve(PLOTLY_BUNDLE)), { level: 6 }).toString('base64');
-    plotlyLoader = `<script>(function () {
+    const gz = gzipSync(Buffer.from(plotlySourceText()), { level: 6 }).toString('base64');
+    plotlyLoader = `<script ${SHARED_MARK}="plotly">(function () {
   if (window.Plotly || window.__camlabPlotly || typeof DecompressionStream === 'undefined') return;
   var bytes = Uint8Array.from(atob('${gz}'), function (c) { return c.charCodeAt(0); });
   window.__camlabPlotly = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (source) {
@@ -27,6 +42,26 @@ export function plotlyLoaderScript(): string {
 })();</script>`;
   }
   return plotlyLoader;
+}
+
+/**
+ * plotly.js as a file of its own that sets `window.Plotly` on any page (require.js's `define` hidden, as
+ * in the inline copy), and the script that loads it from `url` without blocking the page.
+ */
+export function sharedPlotly(): { file: string; loader: (url: string) => string } {
+  return {
+    file: `(function (define, module, exports) {\n${plotlySourceText()}\n}).call(window);\n`,
+    loader: (url) => `<script data-camlab-asset="plotly">(function () {
+  if (window.Plotly || window.__camlabPlotly) return;
+  window.__camlabPlotly = new Promise(function (resolve, reject) {
+    var script = document.createElement('script');
+    script.src = ${JSON.stringify(url)};
+    script.onload = function () { resolve(window.Plotly); };
+    script.onerror = function () { reject(new Error('camlab: ' + script.src + ' did not load')); };
+    document.head.appendChild(script);
+  });
+})();</script>`,
+  };
 }
 
 let counter = 0;
