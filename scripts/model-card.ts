@@ -3,7 +3,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadModel, inspectModel, formatLayerTable } from '../src';
-import { evaluateDigits, PAPER_THRESHOLD } from '../src/metrics/digits';
+import { evaluateDigits } from '../src/metrics/digits';
+import { PAPER_THRESHOLD } from '../src/localize/box';
 import { bestThreshold } from '../src/metrics/localization';
 import { formatLocalizationReport } from '../src/metrics/report';
 import { DIGIT_LABELS } from '../src/model/architectures/digits';

@@ -29,13 +29,13 @@ export { explain, methods, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCa
 export type { MethodOptions } from './cam/options';
 export type { MethodName } from './cam/methods/method';
 
-export { boundingBox, iou, type Box } from './localize/box';
+export { boundingBox, iou, defaultBoxThreshold, PAPER_THRESHOLD, type Box } from './localize/box';
 
 export { digitsCanvas, CANVAS_SIZE, type Sample, type CanvasOptions } from './data/canvas';
 export type { Split } from './data/digits';
 export { loadSamples, SAMPLES_DIR, type LoadedSample } from './data/samples';
 export { ELEPHANT_PHOTO_URL } from './data/photo';
-export { evaluateDigits, meanTrainingBox, THRESHOLDS, PAPER_THRESHOLD } from './metrics/digits';
+export { evaluateDigits, meanTrainingBox, THRESHOLDS } from './metrics/digits';
 export { evaluateLocalization, bestThreshold, type LocalizationReport, type ThresholdScore, type LabelledImage } from './metrics/localization';
 export { formatLocalizationReport } from './metrics/report';
 export { faithfulness, averageDropAndIncrease, type Faithfulness } from './metrics/faithfulness';

@@ -3,7 +3,7 @@
 // "3 is not a class". One module, so every entry point words the same mistake the same way.
 import { CamlabError } from './errors';
 import { COLORMAPS } from './image/colormap';
-import { FITS, PREPROCESSINGS, RANDOMISATIONS } from './choices';
+import { FITS, METHOD_NAMES, PREPROCESSINGS, RANDOMISATIONS } from './choices';
 import type { tf } from './tf';
 
 /** What a value is, for an error message: `the string '3'`, `NaN`, `null`, `an array [1, 2]`. */
@@ -61,6 +61,20 @@ function checkType(name: string, value: unknown, type: 'string' | 'boolean'): vo
   if (typeof value !== type) throw new CamlabError(`${name} must be a ${type}, got ${describeValue(value)}.`);
 }
 
+/** A method's name, as explain, the explorer and a pool of explainers take it. */
+function checkMethodName(name: string, value: unknown): void {
+  checkType(name, value, 'string');
+  if (!(METHOD_NAMES as readonly unknown[]).includes(value)) throw new CamlabError(`Unknown method '${value}'; use one of: ${METHOD_NAMES.join(', ')}.`);
+}
+
+/** A list of distinct values, each checked by `check`; `what` names one value in the messages ('a layer'). */
+function checkDistinctList(name: string, value: unknown, what: string, check: (name: string, value: unknown) => unknown, show = (v: unknown[]) => v.join(', ')): void {
+  if (!Array.isArray(value)) throw new CamlabError(`${name} must be a list, got ${describeValue(value)}.`);
+  if (value.length === 0) throw new CamlabError(`${name} is empty: name at least one ${what.replace(/^an? /, '')}.`);
+  value.forEach((v, i) => check(`${name}[${i}]`, v));
+  if (new Set(value).size !== value.length) throw new CamlabError(`${name} lists ${what} twice: ${show(value)}.`);
+}
+
 /** Options are an object (or left out); `null` or a number in their place is a mistake worth naming. */
 function checkOptionsObject(entry: string, options: unknown): Record<string, unknown> {
   if (options === undefined) return {};
@@ -70,9 +84,9 @@ function checkOptionsObject(entry: string, options: unknown): Record<string, unk
   return options as Record<string, unknown>;
 }
 
-/** Runs `check` on each option that is present (undefined means "the default"). */
-function each(options: Record<string, unknown>, checks: Record<string, (name: string, value: unknown) => unknown>): void {
-  for (const [name, check] of Object.entries(checks)) if (options[name] !== undefined) check(name, options[name]);
+/** Runs `check` on each option that is present (undefined means "the default"); `prefix` names the object they sit in. */
+function each(options: Record<string, unknown>, checks: Record<string, (name: string, value: unknown) => unknown>, prefix = ''): void {
+  for (const [name, check] of Object.entries(checks)) if (options[name] !== undefined) check(prefix + name, options[name]);
 }
 
 /**
@@ -146,10 +160,67 @@ const METHOD_CHECKS = {
 /** The options of classActivationMap, explain (which also takes `method`) and every method of the family. */
 export function checkMethodOptions(options: unknown, entry: string): void {
   const given = checkOptionsObject(entry, options);
-  const checks = entry === 'explain' ? { ...METHOD_CHECKS, method: (n: string, v: unknown) => checkType(n, v, 'string') } : METHOD_CHECKS;
+  const checks = entry === 'explain' ? { ...METHOD_CHECKS, method: checkMethodName } : METHOD_CHECKS;
   checkNames(entry, given, Object.keys(checks));
   each(given, checks);
+  checkOneTarget(given);
+}
+
+function checkOneTarget(given: Record<string, unknown>): void {
   if (given.classIndex !== undefined && given.topK !== undefined) throw new CamlabError('Give either classIndex or topK, not both.');
+}
+
+const FRACTION = { min: 0, max: 1 };
+
+const OVERLAY_CHECKS = {
+  colormap: (n: string, v: unknown) => checkOneOf(n, v, COLORMAPS),
+  alpha: (n: string, v: unknown) => checkNumber(n, v, FRACTION),
+};
+
+/**
+ * The settings of a pool of explainers (explainFiles, openExplainPool, the CLI), checked in the calling
+ * thread before any worker starts or the model is read.
+ */
+export function checkExplainSettings(settings: unknown): void {
+  const entry = 'openExplainPool';
+  const given = checkOptionsObject(entry, settings);
+  const checks: Record<string, (name: string, value: unknown) => unknown> = {
+    model: (n, v) => checkType(n, v, 'string'),
+    method: checkMethodName,
+    layer: METHOD_CHECKS.layer,
+    preprocess: MODEL_INPUT_CHECKS.preprocess,
+    fit: MODEL_INPUT_CHECKS.fit,
+    score: METHOD_CHECKS.score,
+    classIndex: METHOD_CHECKS.classIndex,
+    topK: METHOD_CHECKS.topK,
+    threshold: (n, v) => checkNumber(n, v, FRACTION),
+    overlay: (n, v) => each(checkOptionsObject(n, v), OVERLAY_CHECKS, `${n}.`),
+    maxMegapixels: (n, v) => checkNumber(n, v, { min: 0, exclusiveMin: true }),
+    megapixelsFlag: (n, v) => checkType(n, v, 'string'),
+  };
+  checkNames(entry, given, Object.keys(checks));
+  each(given, checks);
+  checkOneTarget(given);
+}
+
+/** The explorer figure's options; the names of classes and layers are checked against the model where it is read. */
+export function checkExplorerOptions(options: unknown): void {
+  const entry = 'explorerFigure';
+  const given = checkOptionsObject(entry, options);
+  const checks: Record<string, (name: string, value: unknown) => unknown> = {
+    ...MODEL_INPUT_CHECKS,
+    classes: (n, v) => checkDistinctList(n, v, 'a class', (name, c) => checkInteger(name, c, { min: 0 }), (list) => `[${list.join(', ')}]`),
+    layers: (n, v) => checkDistinctList(n, v, 'a layer', (name, l) => checkType(name, l, 'string')),
+    methods: (n, v) => checkDistinctList(n, v, 'a method', checkMethodName),
+    threshold: (n, v) => checkNumber(n, v, FRACTION),
+    labels: (n, v) => {
+      if (!Array.isArray(v)) throw new CamlabError(`${n} must be a list of class names, got ${describeValue(v)}.`);
+    },
+    ...OVERLAY_CHECKS,
+    size: positiveInteger,
+  };
+  checkNames(entry, given, Object.keys(checks));
+  each(given, checks);
 }
 
 export function checkLoadImageOptions(options: unknown): void {
@@ -162,16 +233,13 @@ export function checkLoadImageOptions(options: unknown): void {
 export function checkOverlayOptions(options: unknown, entry = 'overlayPng', wider = false): void {
   const given = checkOptionsObject(entry, options);
   if (!wider) checkNames(entry, given, ['colormap', 'alpha']);
-  each(given, {
-    colormap: (n, v) => checkOneOf(n, v, COLORMAPS),
-    alpha: (n, v) => checkNumber(n, v, { min: 0, max: 1 }),
-  });
+  each(given, OVERLAY_CHECKS);
 }
 
 export function checkBoxOptions(options: unknown): void {
   const given = checkOptionsObject('boundingBox', options);
   checkNames('boundingBox', given, ['threshold']);
-  each(given, { threshold: (n, v) => checkNumber(n, v, { min: 0, max: 1 }) });
+  each(given, { threshold: (n, v) => checkNumber(n, v, FRACTION) });
 }
 
 export function checkCanvasOptions(options: unknown, splits: readonly string[]): void {

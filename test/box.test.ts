@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boundingBox, iou, type Heatmap } from '../src';
+import { boundingBox, iou, defaultBoxThreshold, loadDefaultModel, modelMetadata, ready, PAPER_THRESHOLD, type Heatmap } from '../src';
+import { sequentialGapCnn } from './helpers/models';
 
 function map(width: number, height: number, hot: { x: number; y: number; w: number; h: number; v: number }[]): Heatmap {
   const data = new Float32Array(width * height);
@@ -129,4 +130,23 @@ test('boundingBox agrees with a union-find reference on 200 random speckled maps
       assert.deepEqual(boundingBox(heat, { threshold }), referenceBox(heat, threshold), `map ${n} (${width}×${height}) at ${threshold}`);
     }
   }
+});
+
+test("the default threshold: the model's validated one, else the paper's 20 %, which boundingBox uses without a model", async () => {
+  await ready();
+  assert.equal(PAPER_THRESHOLD, 0.2);
+  const validated = await loadDefaultModel();
+  const plain = sequentialGapCnn();
+  try {
+    const threshold = modelMetadata(validated).boxThreshold;
+    assert.ok(threshold !== undefined && threshold !== PAPER_THRESHOLD, `the embedded model carries a validated threshold, got ${threshold}`);
+    assert.equal(defaultBoxThreshold(validated), threshold);
+    assert.equal(defaultBoxThreshold(plain), PAPER_THRESHOLD);
+  } finally {
+    validated.dispose();
+    plain.dispose();
+  }
+  const heat = map(20, 10, [{ x: 1, y: 1, w: 3, h: 3, v: 1 }, { x: 8, y: 2, w: 6, h: 5, v: 0.3 }]);
+  assert.deepEqual(boundingBox(heat), boundingBox(heat, { threshold: PAPER_THRESHOLD }));
+  assert.notDeepEqual(boundingBox(heat), boundingBox(heat, { threshold: 0.6 }));
 });

@@ -148,7 +148,10 @@ test('bad options are refused with what was given and what exists, and leave no 
   await assert.rejects(explorerFigure(model, sample.image, { methods: ['gradcam', 'magic'] }), /Unknown method 'magic'; use one of: cam, gradcam, /);
   await assert.rejects(explorerFigure(model, sample.image, { classes: [1, 1] }), /classes lists a class twice: \[1, 1\]\./);
   await assert.rejects(explorerFigure(model, sample.image, { classes: [12] }), /classIndex 12 is not a class of this model: use an integer from 0 to 9\./);
-  await assert.rejects(explorerFigure(model, sample.image, { threshold: 2 }), /threshold must be between 0 and 1, got 2\./);
+  await assert.rejects(explorerFigure(model, sample.image, { threshold: 2 }), /threshold must be a number between 0 and 1, got 2\./);
+  // Checked by validate.ts like every entry's options: a misspelt name is refused, not ignored.
+  await assert.rejects(explorerFigure(model, sample.image, { treshold: 0.4 } as never), /explorerFigure has no option 'treshold'; did you mean 'threshold'\?/);
+  await assert.rejects(explorerFigure(model, sample.image, { size: 0 }), /size must be an integer ≥ 1, got 0\./);
   await assert.rejects(explorerFigure(model, sample.image, { layers: ['block1_conv1'], methods: ['cam'] }), /None of the methods cam is defined at block1_conv1: CAM is defined only at features/);
   const grey = tf.zeros([8, 8]);
   await assert.rejects(explorerFigure(model, grey as unknown as tf.Tensor3D), (e: Error) => e instanceof CamlabError && /Expected one RGB image of shape \[height, width, 3\], got a tensor of shape \[8, 8\]/.test(e.message));

@@ -103,9 +103,11 @@ test('settings that cannot work on the model fail when the pool opens, before an
   await assert.rejects(openExplainPool({ model: modelDir, classIndex: 9 }, { workers: 1 }), /classIndex 9 is not a class/);
   await assert.rejects(openExplainPool({ model: modelDir }, { workers: 0 }), /workers must be a whole number ≥ 1, got 0/);
   // Checked in this thread, before a worker starts (the model path is not even looked at).
-  await assert.rejects(openExplainPool({ model: '/no/such/model', threshold: 1.5 }, { workers: 2 }), /^CamlabError: threshold must be a number from 0 to 1, got 1\.5\.$/);
-  await assert.rejects(openExplainPool({ model: '/no/such/model', overlay: { alpha: -1 } }, { workers: 2 }), /overlay alpha must be a number from 0 to 1, got -1\./);
-  await assert.rejects(openExplainPool({ model: '/no/such/model', method: 'magic' as 'cam' }, { workers: 2 }), /method 'magic' is not one of: cam, gradcam/);
+  await assert.rejects(openExplainPool({ model: '/no/such/model', threshold: 1.5 }, { workers: 2 }), /^CamlabError: threshold must be a number between 0 and 1, got 1\.5\.$/);
+  await assert.rejects(openExplainPool({ model: '/no/such/model', overlay: { alpha: -1 } }, { workers: 2 }), /overlay\.alpha must be a number between 0 and 1, got -1\./);
+  await assert.rejects(openExplainPool({ model: '/no/such/model', method: 'magic' as 'cam' }, { workers: 2 }), /Unknown method 'magic'; use one of: cam, gradcam/);
+  await assert.rejects(openExplainPool({ model: '/no/such/model', classIndex: 1, topK: 2 }, { workers: 2 }), /Give either classIndex or topK, not both\./);
+  await assert.rejects(openExplainPool({ model: '/no/such/model', treshold: 0.4 } as never, { workers: 2 }), /openExplainPool has no option 'treshold'; did you mean 'threshold'\?/);
 });
 
 test("a pool's explain splits a batch across the workers and matches explain() on the whole batch", async () => {

@@ -70,7 +70,7 @@ async function evaluate(argv: string[]): Promise<number> {
   const { options } = readOptions('eval', argv);
   const seed = options.seed ?? 3;
   if (options.compare) return compare(options.model, options.compare, options.count ?? 200, seed);
-  const [{ openExplainPool }, { evaluateDigits, PAPER_THRESHOLD }, { formatLocalizationReport }] = await Promise.all([import('../pool/explain-files'), import('../metrics/digits'), import('../metrics/report')]);
+  const [{ openExplainPool }, { evaluateDigits }, { PAPER_THRESHOLD }, { formatLocalizationReport }] = await Promise.all([import('../pool/explain-files'), import('../metrics/digits'), import('../localize/box'), import('../metrics/report')]);
   // The maps come from the pool (CAM, the batch split across the workers); canvases and scores stay here.
   const pool = await openExplainPool({ model: options.model, method: 'cam' }, { workers: options.workers });
   try {
@@ -84,19 +84,18 @@ async function evaluate(argv: string[]): Promise<number> {
 
 /** Methods × metrics, in this thread (the deletion/insertion curves need the model here). */
 async function compare(src: string | undefined, names: MethodName[], count: number, seed: number): Promise<number> {
-  const [{ tf }, { modelMetadata }, { digitsCanvas }, { compareMethods, formatMethodTable }, { methodMaker }, baselines, { PAPER_THRESHOLD }] = await Promise.all([
+  const [{ tf }, { defaultBoxThreshold }, { digitsCanvas }, { compareMethods, formatMethodTable }, { methodMaker }, baselines] = await Promise.all([
     import('../tf'),
-    import('../model/metadata'),
+    import('../localize/box'),
     import('../data/canvas'),
     import('../metrics/compare'),
     import('../metrics/map-maker'),
     import('../metrics/baselines'),
-    import('../metrics/digits'),
   ]);
   const model = await openModel(src);
   const samples = digitsCanvas({ split: 'test', count, seed });
   try {
-    const threshold = modelMetadata(model).boxThreshold ?? PAPER_THRESHOLD;
+    const threshold = defaultBoxThreshold(model);
     const rows = await compareMethods(model, samples, [...names.map((n) => methodMaker(n)), baselines.randomMapMaker, baselines.centreGaussianMaker, baselines.randomCamMaker, baselines.sobelEdgeMaker], { threshold });
     console.log(`${count} held-out canvases (seed ${seed}), maps of the true class at each method's default layer; box threshold ${threshold}`);
     console.log(formatMethodTable(rows, threshold));

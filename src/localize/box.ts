@@ -1,5 +1,18 @@
+import type { tf } from '../tf';
 import { assertHeatmap, type Heatmap } from '../image/heatmap';
+import { modelMetadata } from '../model/metadata';
 import { checkBoxOptions } from '../validate';
+
+/** The CAM paper's box threshold: the largest region ≥ 20 % of the map's maximum (Zhou et al. 2016, §3). */
+export const PAPER_THRESHOLD = 0.2;
+
+/**
+ * The box threshold for a model's maps: the one validated for it (metadata.json's `boxThreshold`,
+ * chosen on held-out data), else the paper's 20 %. Coarse maps often need a higher one.
+ */
+export function defaultBoxThreshold(model: tf.LayersModel): number {
+  return modelMetadata(model).boxThreshold ?? PAPER_THRESHOLD;
+}
 
 /** A box in pixels: the top-left corner and the size (a one-pixel box has width 1). */
 export interface Box {
@@ -18,7 +31,7 @@ export interface Box {
 export function boundingBox(heatmap: Heatmap, options: { threshold?: number } = {}): Box {
   checkBoxOptions(options);
   assertHeatmap(heatmap);
-  const threshold = options.threshold ?? 0.2;
+  const threshold = options.threshold ?? PAPER_THRESHOLD;
   const { width, height, data } = heatmap;
   let max = -Infinity;
   for (const v of data) if (v > max) max = v;

@@ -4,7 +4,6 @@ import type { Split } from '../data/digits';
 import { evaluateLocalization, type LocalizationReport, type MapSource } from './localization';
 
 export const THRESHOLDS = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
-export const PAPER_THRESHOLD = 0.2;
 
 /** The mean size of the true boxes on training canvases: the centre baseline's box. */
 export function meanTrainingBox(count = 2000): { width: number; height: number } {

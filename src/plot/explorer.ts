@@ -9,8 +9,10 @@ import { rgbaFromRgb } from '../image/encode';
 import { shrinkHeatmap } from '../image/resize';
 import { assertImage3D } from '../image/validate';
 import { inspectModel, type LayerInfo, type ModelAnatomy } from '../model/inspect';
-import { modelLabels, modelMetadata } from '../model/metadata';
-import { boundingBox } from '../localize/box';
+import { modelLabels } from '../model/metadata';
+import { camRefusalAt, defaultLayer } from '../model/explained-layer';
+import { boundingBox, defaultBoxThreshold } from '../localize/box';
+import { checkExplorerOptions } from '../validate';
 import { explain, methods as allMethods } from '../cam/explain';
 import type { MethodName } from '../cam/methods/method';
 import type { CamResult } from '../cam/types';
@@ -77,18 +79,16 @@ const NOTE_LINE = 44;
  */
 export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, options: ExplorerOptions = {}): Promise<Figure> {
   assertImage3D(image);
+  checkExplorerOptions(options);
   const anatomy = inspectModel(model);
-  const layers = chosenLayers(anatomy, options.layers);
-  const methodNames = chosenMethods(anatomy, options.methods);
-  const threshold = options.threshold ?? modelMetadata(model).boxThreshold ?? 0.2;
-  if (!(threshold >= 0 && threshold <= 1)) throw new CamlabError(`threshold must be between 0 and 1, got ${threshold}.`);
+  const layers = chosenLayers(model, anatomy, options.layers);
+  const methodNames = options.methods ?? (anatomy.featureLayer ? ['cam', 'gradcam', 'layercam'] : ['gradcam', 'gradcam++', 'layercam']);
+  const threshold = options.threshold ?? defaultBoxThreshold(model);
   const alpha = options.alpha ?? 0.5;
-  if (!(alpha >= 0 && alpha <= 1)) throw new CamlabError(`alpha must be between 0 and 1, got ${alpha}.`);
-  const reasons = layers.flatMap((layer) => methodNames.map((method) => unavailableReason(anatomy, layer, method, methodNames)));
+  const reasons = layers.flatMap((layer) => methodNames.map((method) => unavailableReason(model, layer, method, methodNames)));
   const available = reasons.map((r, i) => (r === null ? i : -1)).filter((i) => i >= 0);
   if (available.length === 0) throw new CamlabError(`None of the methods ${methodNames.join(', ')} is defined at ${layers.map((l) => l.path).join(', ')}: ${reasons[0]}`);
 
-  if (options.classes && new Set(options.classes).size !== options.classes.length) throw new CamlabError(`classes lists a class twice: [${options.classes.join(', ')}].`);
   const input = { fit: options.fit, preprocess: options.preprocess };
   const [firstLayer, firstMethod] = [Math.floor(available[0] / methodNames.length), available[0] % methodNames.length];
   const first = await explain(model, image, { ...input, method: methodNames[firstMethod], layer: layers[firstLayer].path, ...(options.classes ? { classIndex: options.classes } : { topK: defaultTopK(anatomy) }) });
@@ -217,15 +217,11 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   };
 }
 
-function chosenLayers(anatomy: ModelAnatomy, names: string[] | undefined): LayerInfo[] {
+/** The layers named (their list was checked with the options), else the default layer. */
+function chosenLayers(model: tf.LayersModel, anatomy: ModelAnatomy, names: string[] | undefined): LayerInfo[] {
+  const byPath = (path: string) => anatomy.layers.filter((l) => l.path === path);
+  if (names === undefined) return byPath(defaultLayer(model).path);
   const fourD = anatomy.layers.filter((l) => l.outputShape?.length === 4);
-  if (names === undefined) {
-    const fallback = anatomy.featureLayer ?? fourD[fourD.length - 1];
-    if (!fallback) throw new CamlabError('The model has no layer with a 4-D output (feature maps) to explain.');
-    return [fallback];
-  }
-  if (names.length === 0) throw new CamlabError('layers is empty: name at least one layer with feature maps.');
-  if (new Set(names).size !== names.length) throw new CamlabError(`layers lists a layer twice: ${names.join(', ')}.`);
   return names.map((name) => {
     const layer = anatomy.layers.find((l) => l.path === name || l.name === name);
     if (!layer || layer.outputShape?.length !== 4) {
@@ -235,25 +231,15 @@ function chosenLayers(anatomy: ModelAnatomy, names: string[] | undefined): Layer
   });
 }
 
-function chosenMethods(anatomy: ModelAnatomy, names: MethodName[] | undefined): MethodName[] {
-  if (names === undefined) return anatomy.featureLayer ? ['cam', 'gradcam', 'layercam'] : ['gradcam', 'gradcam++', 'layercam'];
-  if (names.length === 0) throw new CamlabError('methods is empty: name at least one method.');
-  if (new Set(names).size !== names.length) throw new CamlabError(`methods lists a method twice: ${names.join(', ')}.`);
-  for (const name of names) {
-    if (!allMethods.some((m) => m.name === name)) throw new CamlabError(`Unknown method '${name}'; use one of: ${allMethods.map((m) => m.name).join(', ')}.`);
-  }
-  return names;
-}
-
-/** Only CAM is tied to one layer: the one whose maps GAP averages for the classifier. */
-function unavailableReason(anatomy: ModelAnatomy, layer: LayerInfo, method: MethodName, chosen: MethodName[]): string | null {
+/** Only CAM is tied to one layer (model/explained-layer.ts says which); this words why for the reader. */
+function unavailableReason(model: tf.LayersModel, layer: LayerInfo, method: MethodName, chosen: MethodName[]): string | null {
   if (method !== 'cam') return null;
-  const feature = anatomy.featureLayer;
-  if (feature && feature.path === layer.path) return null;
+  const refusal = camRefusalAt(model, layer.path);
+  if (!refusal) return null;
   const others = chosen.filter((m) => m !== 'cam').map(methodTitle);
   const pick = others.length ? `At ${layer.path}, pick ${others.join(' or ')}.` : `At ${layer.path}, a gradient method (Grad-CAM, Layer-CAM, …) works.`;
-  if (!feature) return `CAM is not defined for this model: ${anatomy.problem ?? 'it has no global average pooling followed by a linear classifier'} ${pick}`;
-  return `CAM is defined only at ${feature.path}, the layer that feeds global average pooling: its weights are the classifier's, and the classifier sees no other layer. ${pick}`;
+  if (refusal.reason === 'no-cam-head') return `CAM is not defined for this model: ${refusal.problem} ${pick}`;
+  return `CAM is defined only at ${refusal.cam.feature.path}, the layer that feeds global average pooling: its weights are the classifier's, and the classifier sees no other layer. ${pick}`;
 }
 
 function defaultTopK(anatomy: ModelAnatomy): number {
@@ -262,7 +248,7 @@ function defaultTopK(anatomy: ModelAnatomy): number {
 
 /** 'Grad-CAM' from "Grad-CAM: channels weighted by…". */
 function methodTitle(name: MethodName): string {
-  return allMethods.find((m) => m.name === name)!.description.split(':')[0];
+  return (allMethods.find((m) => m.name === name)?.description ?? name).split(':')[0];
 }
 
 /** A map as bytes 0..100, its minimum at 0 and maximum at 100 (a constant map is all zeros). */

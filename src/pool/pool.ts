@@ -7,7 +7,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { CamlabError } from '../errors';
 import { DEFAULT_MODEL_PATH } from '../model/load';
-import { checkSettings, openExplainer, type ExplainSettings, type ExplainerInfo, type JobInput, type JobOutput } from './task';
+import { checkExplainSettings } from '../validate';
+import { openExplainer, type ExplainSettings, type ExplainerInfo, type JobInput, type JobOutput } from './task';
 import type { FromWorker, ToWorker } from './protocol';
 import { typescriptHookFor } from '../threads';
 
@@ -58,7 +59,7 @@ export interface JobRunner {
  */
 export async function openRunner(settings: ExplainSettings, options: PoolOptions = {}): Promise<JobRunner> {
   checkWorkers(options.workers);
-  checkSettings(settings);
+  checkExplainSettings(settings); // in this thread, before any worker starts
   const jobs = options.jobs ?? Infinity;
   if (options.workers === 1 || jobs <= 1) return inProcess(settings);
   const remote = /^https?:\/\//i.test(settings.model ?? '');

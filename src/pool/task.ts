@@ -2,20 +2,18 @@
 // worker thread and in-process (one worker), which is why pooled results equal in-process ones.
 import { tf } from '../tf';
 import { ready, type BackendName } from '../backend';
-import { CamlabError } from '../errors';
-import { COLORMAPS } from '../image/colormap';
-import { FITS, METHOD_NAMES, PREPROCESSINGS, type Fit, type MethodName, type Preprocessing } from '../choices';
+import type { Fit, MethodName, Preprocessing } from '../choices';
 import { ImageTooLargeError, loadImage } from '../image/load';
 import { overlayPng, type OverlayOptions } from '../image/overlay';
 import { modelInputSize } from '../image/model-input';
 import { loadDefaultModel, loadModel } from '../model/load';
 import { modelMetadata } from '../model/metadata';
+import { checkExplainSettings } from '../validate';
 import { explain } from '../cam/explain';
 import { explainedLayer } from '../model/explained-layer';
 import { foldBatchNorms } from '../model/fold';
 import type { CamResult, ClassTargets } from '../cam/types';
-import { boundingBox, type Box } from '../localize/box';
-import { PAPER_THRESHOLD } from '../metrics/digits';
+import { boundingBox, defaultBoxThreshold, type Box } from '../localize/box';
 
 /** What every job of a pool shares: the model and how to explain with it. Plain data (it crosses to workers). */
 export interface ExplainSettings extends ClassTargets {
@@ -72,27 +70,9 @@ export interface Explainer {
   close(): void;
 }
 
-/** Checks what can be checked without the model, so that a wrong setting fails before any worker starts. */
-export function checkSettings(settings: ExplainSettings): void {
-  const among = (what: string, value: string | undefined, allowed: readonly string[]) => {
-    if (value !== undefined && !allowed.includes(value)) throw new CamlabError(`${what} '${value}' is not one of: ${allowed.join(', ')}.`);
-  };
-  const fraction = (what: string, value: number | undefined) => {
-    if (value !== undefined && !(value >= 0 && value <= 1)) throw new CamlabError(`${what} must be a number from 0 to 1, got ${value}.`);
-  };
-  among('method', settings.method, METHOD_NAMES);
-  among('preprocess', settings.preprocess, PREPROCESSINGS);
-  among('fit', settings.fit, FITS);
-  among('colormap', settings.overlay?.colormap, COLORMAPS);
-  fraction('threshold', settings.threshold);
-  fraction('overlay alpha', settings.overlay?.alpha);
-  if (settings.classIndex !== undefined && settings.topK !== undefined) throw new CamlabError('Give either classIndex or topK, not both.');
-  if (settings.maxMegapixels !== undefined && !(settings.maxMegapixels > 0)) throw new CamlabError(`maxMegapixels must be a number > 0, got ${settings.maxMegapixels}.`);
-}
-
 /** Loads the model and explains one mid-grey image, which checks the layer, method and classes and warms the kernels. */
 export async function openExplainer(settings: ExplainSettings): Promise<Explainer> {
-  checkSettings(settings);
+  checkExplainSettings(settings);
   const backend = await ready();
   const model = settings.model === undefined ? await loadDefaultModel() : await loadModel(settings.model);
   try {
@@ -100,7 +80,7 @@ export async function openExplainer(settings: ExplainSettings): Promise<Explaine
     // explained layer's output stays as it is.
     const foldedBatchNorms = foldBatchNorms(model, explainedLayer(model, settings.layer).layer);
     const metadata = modelMetadata(model);
-    const threshold = settings.threshold ?? metadata.boxThreshold ?? PAPER_THRESHOLD;
+    const threshold = settings.threshold ?? defaultBoxThreshold(model);
     const options = {
       ...(settings.classIndex !== undefined ? { classIndex: settings.classIndex } : { topK: settings.topK }),
       method: settings.method,
