@@ -57,6 +57,7 @@ export type { MapSource } from './metrics/localization';
 export type { Figure, Trace, Layout, UpdateMenu, Color, Pixels } from './plot/figure';
 export { explorerFigure, type ExplorerOptions } from './plot/explorer';
 export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
+export { gapFigure, camSumFigure, camStagesFigure, type GapFigureOptions, type CamSumFigureOptions, type CamStagesFigureOptions } from './plot/diagrams';
 export { figurePng } from './plot/png';
 export { figureHtml, plotlyFigure, plotlyLoaderScript, type PlotlyFigure } from './plot/html';
 export { show } from './plot/show';

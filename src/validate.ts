@@ -236,6 +236,23 @@ export function checkOverlayOptions(options: unknown, entry = 'overlayPng', wide
   each(given, OVERLAY_CHECKS);
 }
 
+const DIAGRAM_CHECKS = {
+  title: (n: string, v: unknown) => checkType(n, v, 'string'),
+  channels: (n: string, v: unknown) => {
+    if (!Array.isArray(v) || v.length === 0) throw new CamlabError(`${n} must be a non-empty list of channel numbers, got ${describeValue(v)}.`);
+    v.forEach((k, i) => checkInteger(`${n}[${i}]`, k, { min: 0 }));
+  },
+  count: positiveInteger,
+  colormap: (n: string, v: unknown) => checkOneOf(n, v, COLORMAPS),
+};
+
+/** The options of the diagrams (gapFigure, camStagesFigure, camSumFigure): each takes the names it lists. */
+export function checkDiagramOptions(entry: string, options: unknown, names: readonly (keyof typeof DIAGRAM_CHECKS)[]): void {
+  const given = checkOptionsObject(entry, options);
+  checkNames(entry, given, names);
+  each(given, DIAGRAM_CHECKS);
+}
+
 export function checkBoxOptions(options: unknown): void {
   const given = checkOptionsObject('boundingBox', options);
   checkNames('boundingBox', given, ['threshold']);

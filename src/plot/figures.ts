@@ -150,7 +150,7 @@ export interface Series {
   dash?: boolean;
 }
 
-const SERIES_COLORS: Color[] = [[31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189], [255, 127, 14]];
+export const SERIES_COLORS: Color[] = [[31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189], [255, 127, 14]];
 
 /**
  * Lines of values against a common x, with a legend: accuracy against threshold, for example.
@@ -216,7 +216,7 @@ function gridFigure(panels: GridPanel[], options: { title: string; columns: numb
   return { data, layout };
 }
 
-interface Panel {
+export interface Panel {
   traces: Trace[];
   xaxis: Axis;
   yaxis: Axis;
@@ -264,14 +264,14 @@ function mapPanel(map: Heatmap, suffix: string, colormap: ColormapName): Panel {
   };
 }
 
-function pixelAxis(range: [number, number]): Axis {
+export function pixelAxis(range: [number, number]): Axis {
   return { range, showgrid: false, zeroline: false, constrain: 'domain', ticks: 'outside' };
 }
 
 const BOX_COLORS: Color[] = [[0, 230, 118], [255, 255, 255], [255, 23, 68], [41, 121, 255]];
 
 /** A heat map trace over a width × height image, at most MAX_CELLS cells a side (area-averaged). */
-function heatTrace(map: Heatmap, width: number, height: number, colormap: ColormapName, opacity: number, suffix: string, showScale: boolean, zRange: [number, number] = [0, 1]): HeatmapTrace {
+export function heatTrace(map: Heatmap, width: number, height: number, colormap: ColormapName, opacity: number, suffix: string, showScale: boolean, zRange: [number, number] = [0, 1]): HeatmapTrace {
   const step = Math.max(1, Math.ceil(Math.max(map.width, map.height) / MAX_CELLS));
   const cols = Math.ceil(map.width / step);
   const rows = Math.ceil(map.height / step);

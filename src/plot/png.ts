@@ -70,7 +70,7 @@ export async function figurePng(figure: Figure): Promise<Uint8Array> {
   if (layout.showlegend) paintLegend(canvas, figure.data.filter((t): t is ScatterTrace => t.type === 'scatter'), areas.get('')!, font);
   for (const shape of layout.shapes ?? []) paintRect(canvas, shape, areas.get(suffixOf(shape.xref))!);
   for (const note of layout.annotations ?? []) paintAnnotation(canvas, note, layout, areas, font);
-  for (const [suffix, area] of areas) paintAxes(canvas, layout[`xaxis${suffix}`]!, layout[`yaxis${suffix}`]!, area, font, figure);
+  for (const [suffix, area] of areas) paintAxes(canvas, layout[`xaxis${suffix}`]!, layout[`yaxis${suffix}`]!, area, font, figure.data.some((t) => t.type === 'bar' && suffixOf(t.xaxis) === suffix));
   const scale = figure.data.find((t): t is HeatmapTrace => t.type === 'heatmap' && t.showscale);
   if (scale) paintColorbar(canvas, scale, layout, areas.get(suffixOf(scale.xaxis))!, font);
   print(canvas, { font: font.title, x: 0, y: 12, text: { text: layout.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: layout.width });
@@ -183,13 +183,18 @@ const DEFAULT_COLOR: Rgb = [31, 119, 180];
 function paintBars(canvas: Picture, trace: BarTrace, area: Area, font: Fonts): void {
   const n = trace.x.length;
   const slot = area.width / n;
+  // Bars too narrow for their labels get a label every `every` bars, as Plotly thins a category axis.
+  const every = Math.max(1, Math.ceil((7 * Math.max(...trace.x.map((x) => x.length)) + 4) / slot));
   trace.y.forEach((value, i) => {
     const colors = trace.marker?.color;
     const color = colors === undefined ? DEFAULT_COLOR : rgbOf(Array.isArray(colors[0]) ? (colors as Color[])[i] : (colors as Color));
     const [, top] = toPixel({ ...area, xRange: [0, 1] }, 0, value);
     const left = area.left + slot * (i + 0.1);
     fillRect(canvas, left, top, slot * 0.8, area.top + area.height - top, color);
-    print(canvas, { font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(area.top + area.height + 4), text: { text: trace.x[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
+    if (i % every === 0) {
+      const [x, width] = [area.left + slot * (i + 0.5) - (slot * every) / 2, slot * every];
+      print(canvas, { font: font.tick, x: Math.round(x), y: Math.round(area.top + area.height + 4), text: { text: trace.x[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(width) });
+    }
     if (trace.text) print(canvas, { font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(top - 14), text: { text: trace.text[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
   });
 }
@@ -267,11 +272,10 @@ function paintAnnotation(canvas: Picture, note: Annotation, layout: Layout, area
 }
 
 /** Frame, a few tick labels and the axis titles (the y title written horizontally above the axis). */
-function paintAxes(canvas: Picture, xaxis: Axis, yaxis: Axis, area: Area, font: Fonts, figure: Figure): void {
+function paintAxes(canvas: Picture, xaxis: Axis, yaxis: Axis, area: Area, font: Fonts, isBar: boolean): void {
   const grey: Rgb = [90, 90, 90];
   fillRect(canvas, area.left - 1, area.top + area.height, area.width + 1, 1, grey);
   fillRect(canvas, area.left - 1, area.top, 1, area.height + 1, grey);
-  const isBar = figure.data.some((t) => t.type === 'bar');
   if (xaxis.showticklabels !== false && !isBar) {
     for (const value of ticks(xaxis.range ?? [0, 1])) {
       const [px] = toPixel(area, value, area.yRange[0]);
