@@ -2,6 +2,7 @@ import { tf } from './tf';
 import { CamlabError } from './errors';
 import { registerWasmGradientKernels } from './kernels/wasm-gradients';
 import { withoutNewErrorHandlers } from './process-handlers';
+import { requestedThreads, useThreadedWasm, wasmThreadCount } from './wasm-threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -15,10 +16,13 @@ const BACKEND_PACKAGE: Record<BackendName, string> = {
 
 let chosen: Promise<BackendName> | undefined;
 let chosenName: BackendName | undefined;
+/** Threads of the WASM backend once it started (1: the single-thread build). */
+let chosenThreads: number | undefined;
 
 /**
  * Chooses the TensorFlow.js backend once and resolves to its name: `tensorflow` (tfjs-node) when it
- * is installed, else `wasm`, else `cpu`. `CAMLAB_BACKEND` or the argument forces one.
+ * is installed, else `wasm`, else `cpu`. `CAMLAB_BACKEND` or the argument forces one. WASM runs on every
+ * core (its threaded build) unless `CAMLAB_THREADS` says how many threads (1: the single-thread build).
  * Every camlab function awaits it, so calling it yourself is only needed before using `tf` directly.
  *
  * @example const backend = await ready(); // 'wasm' on a machine without tfjs-node
@@ -27,6 +31,7 @@ export function ready(backend?: BackendName): Promise<BackendName> {
   let forced: BackendName | undefined;
   try {
     forced = backend ?? parseForced(process.env.CAMLAB_BACKEND);
+    requestedThreads();
   } catch (error) {
     return Promise.reject(error);
   }
@@ -45,6 +50,11 @@ export function ready(backend?: BackendName): Promise<BackendName> {
 /** The backend in use, or undefined before `ready()` has resolved. */
 export function currentBackend(): BackendName | undefined {
   return chosenName;
+}
+
+/** The WASM backend's threads once it is in use (1: single-thread build); undefined on other backends. */
+export function currentThreads(): number | undefined {
+  return chosenName === 'wasm' ? chosenThreads : undefined;
 }
 
 function parseForced(value: string | undefined): BackendName | undefined {
@@ -93,16 +103,37 @@ async function load(name: BackendName): Promise<string | undefined> {
       ? `${BACKEND_PACKAGE[name]} is not installed`
       : `${BACKEND_PACKAGE[name]} failed to load (${(error as Error).message.split('\n')[0]})`;
   }
+  if (name !== 'wasm') return initialise(name);
+  const threads = wasmThreadCount();
+  if (threads > 1) {
+    const singleThread = useThreadedWasm(threads);
+    threadsProblem = await initialise(name);
+    if (!threadsProblem) return wasmStarted(threads);
+    singleThread();
+  }
+  return (await initialise(name)) ?? wasmStarted(1);
+}
+
+/** Why the threaded WASM build could not start (the single-thread one then runs), for the announcement. */
+let threadsProblem: string | undefined;
+
+function wasmStarted(threads: number): undefined {
+  chosenThreads = threads;
+  registerWasmGradientKernels();
+  return undefined;
+}
+
+async function initialise(name: BackendName): Promise<string | undefined> {
   try {
     if (!(await tf.setBackend(name))) return 'it failed to initialise';
   } catch (error) {
     return `it failed to initialise (${(error as Error).message})`;
   }
-  if (name === 'wasm') registerWasmGradientKernels();
   return undefined;
 }
 
 function announce(name: BackendName, why: string): void {
   if (process.env.CAMLAB_QUIET) return;
-  console.error(`camlab: TensorFlow.js backend '${name}' (${why})`);
+  const threads = name !== 'wasm' ? '' : threadsProblem ? `, 1 thread: the threaded build ${threadsProblem}` : `, ${chosenThreads} thread${chosenThreads === 1 ? '' : 's'}`;
+  console.error(`camlab: TensorFlow.js backend '${name}' (${why})${threads}`);
 }

@@ -116,6 +116,8 @@ test("a pool's explain splits a batch across the workers and matches explain() o
   const pool = await openExplainPool({ model: modelDir, method: 'cam' }, { workers: 2 });
   try {
     assert.equal(pool.size, 2);
+    // The cores are shared out: never more WASM threads in all than cores.
+    if (pool.info.backend === 'wasm') assert.equal(pool.info.threads, Math.max(1, Math.floor(availableParallelism() / 2)));
     const pooled = await pool.explain(images, { classIndex: 3 });
     const direct = await explain(model, images, { method: 'cam', classIndex: 3 });
     assert.deepEqual(pooled.map((r) => [r.imageIndex, r.classIndex]), direct.map((r) => [r.imageIndex, r.classIndex]));

@@ -28,7 +28,7 @@ export async function cam(argv: string[]): Promise<number> {
     if (options.layer !== undefined && options.method === undefined) {
       console.error(`camlab: --layer without --method: using ${info.method} at '${info.layer}' (CAM only where it is exact; name --method to choose).`);
     }
-    console.error(`camlab: ${files.length} image${files.length === 1 ? '' : 's'}, ${options.method ?? info.method} at '${info.layer}', ${pool.size} worker${pool.size === 1 ? '' : 's'} (${info.backend})`);
+    console.error(`camlab: ${files.length} image${files.length === 1 ? '' : 's'}, ${options.method ?? info.method} at '${info.layer}', ${pool.size} worker${pool.size === 1 ? '' : 's'} (${info.backend}${info.threads ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}${pool.size > 1 ? ' each' : ''}` : ''})`);
     const progress = new FileProgress(files.length);
     const ledger = new OutputLedger();
     const folders = new Set<string>();

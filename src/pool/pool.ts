@@ -1,6 +1,8 @@
-// A pool of worker threads, each with its own backend and its own copy of the model (the WASM backend
-// runs one thread per process, so one thread per core is how camlab uses the machine). One worker
-// means no thread at all: the same explainer runs in-process.
+// A pool of worker threads, each with its own backend and its own copy of the model. The cores are
+// divided between workers and the WASM backend's threads (never more threads in all than cores): one
+// image runs in-process on every core's thread, many images on one single-thread worker per core,
+// which scales better than threads within one image (no waiting between layers). One worker means no
+// worker thread at all: the same explainer runs in-process.
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, freemem } from 'node:os';
 import { readdir, stat } from 'node:fs/promises';
@@ -11,6 +13,7 @@ import { checkExplainSettings } from '../validate';
 import { openExplainer, type ExplainSettings, type ExplainerInfo, type JobInput, type JobOutput } from './task';
 import type { FromWorker, ToWorker } from './protocol';
 import { typescriptHookFor } from '../threads';
+import { requestedThreads } from '../wasm-threads';
 
 // What a worker costs: a backend, its WASM heap, a decoded image or two, and its model's weights held
 // several times over at peak (weights, activations, gradients). `npm run bench` measured ≈ 490 MB per
@@ -66,7 +69,7 @@ export async function openRunner(settings: ExplainSettings, options: PoolOptions
   const weightBytes = remote || options.workers !== undefined ? 0 : await localModelBytes(settings.model ?? DEFAULT_MODEL_PATH);
   const planned = Math.min(options.workers ?? defaultWorkerCount(weightBytes), jobs);
   if (planned === 1) return inProcess(settings);
-  const pool = new ThreadPool(settings);
+  const pool = new ThreadPool(settings, threadsPerWorker(planned));
   try {
     if (remote) {
       const info = await pool.grow();
@@ -80,6 +83,11 @@ export async function openRunner(settings: ExplainSettings, options: PoolOptions
     throw error;
   }
   return pool;
+}
+
+/** The WASM threads each of `workers` workers runs: the cores shared out, at most what CAMLAB_THREADS asks. */
+export function threadsPerWorker(workers: number): number {
+  return Math.max(1, Math.min(Math.floor(availableParallelism() / workers), requestedThreads() ?? Infinity));
 }
 
 /** The bytes of a local model's files (its folder, or the .h5): an upper bound of its weights, known before loading. */
@@ -122,7 +130,10 @@ class ThreadPool implements JobRunner {
   /** Replacements for workers that died, so one crash does not end the run (bounded, so a crash loop does). */
   private restarts = 0;
 
-  constructor(private readonly settings: ExplainSettings) {}
+  constructor(
+    private readonly settings: ExplainSettings,
+    private readonly threads: number,
+  ) {}
 
   get size(): number {
     return this.workers.size;
@@ -130,7 +141,7 @@ class ThreadPool implements JobRunner {
 
   /** Starts one more worker and resolves when its explainer is open. */
   grow(): Promise<ExplainerInfo> {
-    const worker = spawn(this.settings);
+    const worker = spawn(this.settings, this.threads);
     this.workers.add(worker);
     return new Promise<ExplainerInfo>((resolve, reject) => {
       const fail = (error: Error) => {
@@ -210,8 +221,8 @@ class ThreadPool implements JobRunner {
 }
 
 /** Workers run the compiled worker.js from dist/, or worker.ts through tsx when camlab runs from source. */
-function spawn(settings: ExplainSettings): Worker {
+function spawn(settings: ExplainSettings, threads: number): Worker {
   const file = join(__dirname, `worker${extname(__filename)}`);
   const source = `${typescriptHookFor(file)} require(${JSON.stringify(file)});`;
-  return new Worker(source, { eval: true, workerData: settings, env: { ...process.env, CAMLAB_QUIET: '1' } });
+  return new Worker(source, { eval: true, workerData: settings, env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_THREADS: String(threads) } });
 }

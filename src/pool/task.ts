@@ -1,7 +1,7 @@
 // One explainer: a model, its settings, and the work for one job. The same code runs inside each
 // worker thread and in-process (one worker), which is why pooled results equal in-process ones.
 import { tf } from '../tf';
-import { ready, type BackendName } from '../backend';
+import { currentThreads, ready, type BackendName } from '../backend';
 import type { Fit, MethodName, Preprocessing } from '../choices';
 import { ImageTooLargeError, loadImage } from '../image/load';
 import { overlayPng, type OverlayOptions } from '../image/overlay';
@@ -38,6 +38,8 @@ export interface ExplainSettings extends ClassTargets {
 /** What a pool learnt when its first explainer opened: the settings as they resolved on this model. */
 export interface ExplainerInfo {
   backend: BackendName;
+  /** The WASM backend's threads in each explainer (absent on other backends). */
+  threads?: number;
   /** The method used when none was named (CAM where exact, else Grad-CAM). */
   method: MethodName;
   layer: string;
@@ -99,8 +101,10 @@ export async function openExplainer(settings: ExplainSettings): Promise<Explaine
     } finally {
       probe.dispose();
     }
+    const threads = currentThreads();
     const info: ExplainerInfo = {
       backend,
+      ...(threads !== undefined ? { threads } : {}),
       method: first.method ?? settings.method ?? 'cam',
       layer: first.layer,
       threshold,
