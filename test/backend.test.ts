@@ -70,9 +70,9 @@ require('./dist').loadDefaultModel().then((model) => {
   Promise.reject(new Error('a rejection nobody handles'));
 });`;
 
-for (const backend of ['wasm', 'cpu']) {
-  test(`on the ${backend} backend, camlab leaves the process's error handlers as they were`, { timeout: 120_000 }, async () => {
-    const outcome = await run(process.execPath, ['-e', REJECTION_SCRIPT], { cwd: ROOT, env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_BACKEND: backend } }).then(
+for (const [backend, threads] of [['wasm', '1'], ['wasm', '2'], ['cpu', '']]) {
+  test(`on the ${backend} backend${threads ? ` with ${threads} thread(s)` : ''}, camlab leaves the process's error handlers as they were`, { timeout: 120_000 }, async () => {
+    const outcome = await run(process.execPath, ['-e', REJECTION_SCRIPT], { cwd: ROOT, env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_BACKEND: backend, CAMLAB_THREADS: threads } }).then(
       () => ({ code: 0, stdout: '', stderr: '' }),
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
