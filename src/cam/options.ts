@@ -5,6 +5,7 @@ import { CamlabError } from '../errors';
 import type { ModelInputOptions } from '../image/model-input';
 import type { ModelHead } from '../model/head';
 import type { ClassTargets } from './types';
+import type { Preprocessing } from '../choices';
 
 export interface MethodOptions extends ClassTargets, ModelInputOptions {
   /** Any layer with a 4-D output, by name or nested path. Default: the layer that feeds GAP, else the last 4-D layer. */
@@ -22,6 +23,8 @@ export type ClassChoice = { given: number[] } | { top: number };
 
 /** The options with their defaults, checked against the model's head. */
 export interface ResolvedOptions extends ModelInputOptions {
+  /** The one given, else the model's own (model/metadata.ts): results say which was used. */
+  preprocess: Preprocessing;
   classes: ClassChoice;
   /** How many maps per image. */
   ranks: number;
@@ -31,12 +34,15 @@ export interface ResolvedOptions extends ModelInputOptions {
   progress?: boolean;
 }
 
-/** The options with their defaults; their types and ranges were checked at the call's entry. */
-export function resolveOptions(options: MethodOptions, head: ModelHead): ResolvedOptions {
+/**
+ * The options with their defaults; their types and ranges were checked at the call's entry.
+ * `modelPreprocessing` is what the model takes when no `preprocess` is given.
+ */
+export function resolveOptions(options: MethodOptions, head: ModelHead, modelPreprocessing: Preprocessing): ResolvedOptions {
   const classes = classChoice(options, head.numClasses);
   return {
     fit: options.fit,
-    preprocess: options.preprocess,
+    preprocess: options.preprocess ?? modelPreprocessing,
     inputSize: options.inputSize,
     classes,
     ranks: 'given' in classes ? classes.given.length : classes.top,

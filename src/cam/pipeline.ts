@@ -16,6 +16,9 @@ import { classifierKernel, modelHead, scoreSource, type ModelHead } from '../mod
 import { explainedLayer } from '../model/explained-layer';
 import type { LayerEntry } from '../model/layers';
 import { probedForward } from '../model/probe';
+import { defaultPreprocessing, modelNetwork } from '../model/metadata';
+import { inputRangeProblem } from '../model/networks';
+import { warnOnce } from '../warnings';
 import { assertLayersFit, hasOpenInputSize } from '../model/shapes';
 import { ProgressBar } from '../progress';
 import { checkMethodOptions } from '../validate';
@@ -61,7 +64,7 @@ interface Explainer {
  */
 function resolve(method: CamMethod, model: tf.LayersModel, options: MethodOptions, image: { height: number; width: number }): Explainer {
   const head = modelHead(model);
-  const resolved = resolveOptions(options, head);
+  const resolved = resolveOptions(options, head, defaultPreprocessing(model));
   const layer = explainedLayer(model, options.layer);
   const inputSize = modelInputSize(model, { image, inputSize: resolved.inputSize });
   if (hasOpenInputSize(model)) assertLayersFit(model, inputSize);
@@ -101,11 +104,13 @@ async function mapsOf(explainer: Explainer, images: Images): Promise<BatchValues
     const { evidence, maps } = weighAndMap(explainer, input);
     [, mapHeight, mapWidth] = maps.shape;
     const nonFinite = tf.sum(tf.cast(tf.logicalNot(tf.isFinite(evidence.activations)), 'float32'));
-    return tf.concat([tf.reshape(maps, [-1]), tf.cast(evidence.classes, 'float32'), evidence.scores, evidence.probabilities, tf.reshape(nonFinite, [1])]);
+    const range = tf.stack([tf.min(input), tf.max(input)]);
+    return tf.concat([tf.reshape(maps, [-1]), tf.cast(evidence.classes, 'float32'), evidence.scores, evidence.probabilities, range, tf.reshape(nonFinite, [1])]);
   });
   const values = await packed.data<'float32'>();
   packed.dispose();
   const bad = values[values.length - 1];
+  warnAboutInputRange(explainer, values[values.length - 3], values[values.length - 2]);
   if (bad > 0) {
     throw new CamlabError(
       `The activations of '${explainer.layer.path}' hold ${bad} NaN or infinite value(s); a map drawn from them would be meaningless. ` +
@@ -124,6 +129,13 @@ async function mapsOf(explainer: Explainer, images: Images): Promise<BatchValues
     scores: part(m * size + m, m),
     probabilities: part(m * size + 2 * m, m),
   };
+}
+
+/** A recognised network whose input does not span what its preprocessing gives: said once on stderr. */
+function warnAboutInputRange(explainer: Explainer, min: number, max: number): void {
+  const network = modelNetwork(explainer.model);
+  const problem = network && inputRangeProblem(network, min, max);
+  if (problem) warnOnce(`input-range:${explainer.model.name}`, problem);
 }
 
 /** The pass the method needs, then its maps. Call inside tf.tidy. */
@@ -202,6 +214,7 @@ function assemble(explainer: Explainer, values: BatchValues, images: Images): Ca
         heatmap: heatmapOverImage(shown, { width, height }, region),
         layer: explainer.layer.path,
         method: explainer.method.name,
+        preprocess: explainer.options.preprocess,
       });
     }
   }

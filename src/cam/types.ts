@@ -1,5 +1,6 @@
 import type { Heatmap } from '../image/heatmap';
 import type { MethodName } from './methods/method';
+import type { Preprocessing } from '../choices';
 
 /** Which classes to explain; without either option, each image's most probable class. */
 export interface ClassTargets {
@@ -28,4 +29,6 @@ export interface CamResult {
   layer: string;
   /** The method that made it. */
   method?: MethodName;
+  /** The pixel preprocessing the image got: the `preprocess` option, else the model's own ('none' for a model camlab does not recognise). */
+  preprocess?: Preprocessing;
 }

@@ -5,6 +5,7 @@ import { CamlabError } from '../errors';
 import { findImageFiles, IMAGE_EXTENSIONS } from '../image/find';
 import type { ExplainSettings, MapResult } from '../pool/task';
 import { FileProgress } from './file-progress';
+import { warnOnce } from '../warnings';
 import { readOptions, usage, type CliOptions } from './options';
 import { OutputLedger, outputPath } from './outputs';
 
@@ -38,6 +39,15 @@ export async function cam(argv: string[]): Promise<number> {
         if (options.json) console.log(JSON.stringify({ image: file.path, skipped: file.skipped }));
         progress.update(file.path, { reason: file.skipped });
         continue;
+      }
+      if (options.model === undefined && file.colour && (file.width! > info.inputSize[1] || file.height! > info.inputSize[0])) {
+        progress.clear();
+        warnOnce(
+          'digits-on-photo',
+          `'${file.path}' is a colour image of ${file.width}×${file.height}, and without --model camlab explains with its digits model ` +
+            `(${info.inputSize[1]}×${info.inputSize[0]} grey canvases of handwritten digits), whose classes are the digits 0–9. ` +
+            `For photographs name an ImageNet network, e.g. --model mobilenet_v1_1.0_224.`,
+        );
       }
       for (const result of file.results) {
         const output = pngs ? resolve(outputPath(out, file.relative, result.classIndex, result.method ?? info.method)) : undefined;

@@ -45,13 +45,13 @@ interface OptionRow {
 export const DEFAULT_NOTEBOOKS_TARGET = 'camlab-notebooks';
 
 export const OPTIONS: OptionRow[] = [
-  { flag: 'model', value: 'M', commands: ['layers', 'cam', 'eval'], help: 'a model.json, its folder, an http(s) URL or a Keras .h5 (default: the embedded digits GAP-CNN)', read: (t, f) => ({ model: nonEmpty(t, f) }) },
+  { flag: 'model', value: 'M', commands: ['layers', 'cam', 'eval'], help: 'a model.json, its folder, an http(s) URL, a Keras .h5, or a hosted MobileNet by name: mobilenet_v1_0.25_224, _0.50_, _0.75_ or mobilenet_v1_1.0_224 (default: the embedded digits GAP-CNN)', read: (t, f) => ({ model: nonEmpty(t, f) }) },
   { flag: 'class', value: 'N[,N…]', commands: ['cam'], help: 'explain these classes (default: the most probable one)', read: (t, f) => ({ classIndex: [...new Set(t.split(',').map((part) => whole(part, f, 0)))] }) },
   { flag: 'top', value: 'K', commands: ['cam'], help: 'explain the K most probable classes', read: (t, f) => ({ top: whole(t, f, 1) }) },
   { flag: 'method', value: 'NAME', commands: ['cam'], help: `${METHOD_NAMES.join(', ')} (default: cam where it is exact, else gradcam)`, read: readMethod },
   { flag: 'method', value: 'NAME|all', commands: ['eval'], help: 'compare this method (or all) with random and centre baselines: localization, deletion/insertion, average drop', read: readMethod },
   { flag: 'layer', value: 'L', commands: ['cam'], help: 'the layer to explain (default: the one that feeds global average pooling)', read: (t, f) => ({ layer: nonEmpty(t, f) }) },
-  { flag: 'preprocess', value: 'P', commands: ['cam'], help: `pixel scaling the model expects: ${PREPROCESSINGS.join(', ')} (default none)`, read: (t, f) => ({ preprocess: oneOf(t, f, PREPROCESSINGS) }) },
+  { flag: 'preprocess', value: 'P', commands: ['cam'], help: `pixel scaling the model expects: ${PREPROCESSINGS.join(', ')} (default: a recognised network's own, else none)`, read: (t, f) => ({ preprocess: oneOf(t, f, PREPROCESSINGS) }) },
   { flag: 'fit', value: 'F', commands: ['cam'], help: 'stretch (default) or center-crop to the model\'s input', read: (t, f) => ({ fit: oneOf(t, f, FITS) }) },
   { flag: 'out', value: 'DIR', commands: ['cam'], help: 'where overlay PNGs go, mirroring the input folders (default camlab-out)', read: (t, f) => ({ out: nonEmpty(t, f) }) },
   { flag: 'json', commands: ['cam'], help: 'JSON Lines on stdout, one object per image × class; without --out, no PNGs are written', read: () => ({ json: true }) },

@@ -48,7 +48,7 @@ export interface ModelInputOptions {
   fit?: Fit;
   /** [height, width] to run a model whose input size is not fixed at (default: each image's own size). */
   inputSize?: [number, number];
-  /** Pixel preprocessing after resizing (default 'none'). */
+  /** Pixel preprocessing after resizing. Default: 'none' for toModelInput; the explainers use the model's own (a recognised network's, see modelMetadata) or 'none'. */
   preprocess?: Preprocessing;
 }
 

@@ -8,10 +8,12 @@ import { assertImages } from '../image/validate';
 import { modelHead } from './head';
 import { probedForward } from './probe';
 import { findLayer, outputShapeOf } from './layers';
+import { defaultPreprocessing } from './metadata';
 
 /**
  * The output of any layer (by name or nested path) for an image or a batch: [n, h, w, channels] for a
- * convolutional layer. Images are stretched to the model's input as in classActivationMap. The tensor
+ * convolutional layer. Images are stretched to the model's input and preprocessed as in classActivationMap
+ * (a recognised network's own preprocessing, else none). The tensor
  * is the caller's to dispose.
  *
  * @example const maps = await layerActivations(model, image, 'block1_conv1');
@@ -25,7 +27,7 @@ export async function layerActivations(model: tf.LayersModel, images: tf.Tensor3
   const [height, width] = images.shape.slice(-3, -1);
   if (hasOpenInputSize(model)) assertLayersFit(model, modelInputSize(model, { image: { height, width } }));
   const head = modelHead(model);
-  const input = toModelInput(images, model);
+  const input = toModelInput(images, model, { preprocess: defaultPreprocessing(model) });
   try {
     const probed = probedForward(model, head, input, { layer: entry.layer, scores: head.logits });
     tf.dispose([probed.scores, probed.output]); // all three are kept by the probe; the activations are the caller's

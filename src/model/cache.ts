@@ -23,6 +23,15 @@ export function cachePath(url: string): string {
   return join(cacheDir(), 'downloads', folder, decodeURIComponent(basename(parsed.pathname)) || 'index');
 }
 
+/**
+ * Where a model loaded by name (loadModel('mobilenet_v1_0.25_224')) lives: `<cache>/models/<name>/`,
+ * holding its model.json and weight files under their own names, as the server has them. A folder
+ * copied there by hand is used as it is, with no network.
+ */
+export function namedModelDir(name: string): string {
+  return join(cacheDir(), 'models', name);
+}
+
 /** Seconds without a byte after which a download is given up (CAMLAB_DOWNLOAD_STALL overrides). */
 export const DEFAULT_STALL_SECONDS = 30;
 
@@ -36,10 +45,11 @@ export function stallSeconds(option?: number): number {
 
 /**
  * The cached copy of `url`, downloaded first if it is not there yet (with a progress bar for large files).
- * A download that receives no byte for `stallSeconds` (default 30) fails instead of hanging.
+ * A download that receives no byte for `stallSeconds` (default 30) fails instead of hanging. `path`
+ * puts the file at a path of the caller's choosing instead of the URL's place in the cache.
  */
-export async function cachedDownload(url: string, options: { progress?: boolean; stallSeconds?: number } = {}): Promise<string> {
-  const path = cachePath(url);
+export async function cachedDownload(url: string, options: { progress?: boolean; stallSeconds?: number; path?: string } = {}): Promise<string> {
+  const path = options.path ?? cachePath(url);
   if (await stat(path).then((s) => s.isFile(), () => false)) return path;
   const stall = stallSeconds(options.stallSeconds);
   await mkdir(join(path, '..'), { recursive: true });

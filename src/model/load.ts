@@ -1,25 +1,30 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { describeValue } from '../validate';
 import { fileSystemLoader, resolveModelJson } from './files';
 import { attachMetadata } from './metadata';
-import { cachedDownload } from './cache';
+import { cachedDownload, namedModelDir } from './cache';
+import { hostedModelUrl, HOSTED_MODELS, isHostedModelName, looksLikeHostedModelName, type HostedModelName } from './networks';
+import { ProgressBar } from '../progress';
 import { loadKerasModel } from './keras-h5';
 
 /**
- * Loads a TensorFlow.js layers model from a model.json path, its folder, or an http(s) URL. Downloads
- * go into a cache (~/.cache/camlab or CAMLAB_CACHE) and are reused. The model is the caller's.
+ * Loads a TensorFlow.js layers model from a model.json path, its folder, an http(s) URL, or the short
+ * name of a tfjs-models hosted MobileNet (`mobilenet_v1_0.25_224`, `_0.50_`, `_0.75_`, `_1.0_224`; a path
+ * that exists wins over a name). Downloads go into a cache (~/.cache/camlab or CAMLAB_CACHE) and are
+ * reused offline. The model is the caller's.
  *
  * @example const model = await loadModel('data/models/digits-gap-cnn');
+ * @example const mobilenet = await loadModel('mobilenet_v1_1.0_224'); // 'tf' preprocessing and ImageNet labels by default
  */
 export async function loadModel(src: string): Promise<tf.LayersModel> {
-  if (typeof src !== 'string' || src === '') throw new CamlabError(`loadModel takes a model.json path, its folder or an http(s) URL, got ${describeValue(src)}.`);
+  if (typeof src !== 'string' || src === '') throw new CamlabError(`loadModel takes a model.json path, its folder, an http(s) URL or a hosted model's name, got ${describeValue(src)}.`);
   await ready();
   if (/\.(h5|hdf5|keras)$/i.test(src) && !/^https?:/i.test(src)) return loadKerasModel(src.replace(/^file:\/\//, ''));
-  const json = /^https?:\/\//i.test(src) ? await downloadModel(src) : await resolveModelJson(src.replace(/^file:\/\//, ''));
+  const json = /^https?:\/\//i.test(src) ? await downloadModel(src) : await localOrNamed(src.replace(/^file:\/\//, ''));
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(fileSystemLoader(json));
@@ -34,6 +39,45 @@ export async function loadModel(src: string): Promise<tf.LayersModel> {
     throw error;
   }
   return model;
+}
+
+/** A path that exists, else a hosted model's name (downloaded once into the cache), else the path's own error. */
+async function localOrNamed(src: string): Promise<string> {
+  if (await stat(src).then(() => true, () => false)) return resolveModelJson(src);
+  if (isHostedModelName(src)) return downloadNamedModel(src);
+  if (looksLikeHostedModelName(src)) {
+    throw new CamlabError(`'${src}' is neither a path nor a hosted model's name; the hosted models are: ${HOSTED_MODELS.join(', ')}.`);
+  }
+  return resolveModelJson(src);
+}
+
+/**
+ * A hosted model's model.json in `<cache>/models/<name>/`, with its weight files beside it: each file is
+ * downloaded only if it is not there yet (so a folder seeded by hand loads offline), with one progress bar.
+ */
+async function downloadNamedModel(name: HostedModelName): Promise<string> {
+  const url = hostedModelUrl(name);
+  const folder = namedModelDir(name);
+  const json = await cachedDownload(url, { path: join(folder, 'model.json'), progress: false });
+  let manifest: { weightsManifest?: { paths: string[] }[] };
+  try {
+    manifest = JSON.parse(await readFile(json, 'utf8')) as typeof manifest;
+  } catch (error) {
+    await rm(json, { force: true });
+    throw new CamlabError(`${url} is not a model.json (${(error as Error).message}); nothing was cached.`, { cause: error });
+  }
+  const paths = (manifest.weightsManifest ?? []).flatMap((group) => group.paths);
+  const outside = paths.find((path) => isAbsolute(path) || path.split(/[/\\]/).includes('..'));
+  if (outside !== undefined) throw new CamlabError(`${url} names a weight file outside its folder ('${outside}'); camlab does not fetch it.`);
+  const missing: string[] = [];
+  for (const path of paths) if (!(await stat(join(folder, path)).then((s) => s.isFile(), () => false))) missing.push(path);
+  if (missing.length === 0) return json;
+  const bar = new ProgressBar(missing.length, `downloading ${name}`);
+  for (const [done, path] of missing.entries()) {
+    await cachedDownload(new URL(path, url).href, { path: join(folder, path), progress: false });
+    bar.update(done + 1, `${done + 1}/${missing.length} weight files`);
+  }
+  return json;
 }
 
 /** Fetches model.json, its weight files and metadata.json (when there is one) into the cache; returns model.json's path. */

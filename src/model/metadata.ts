@@ -4,6 +4,9 @@ import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { modelHead } from './head';
 import { assertLayersModel } from '../validate';
+import type { Preprocessing } from '../choices';
+import { imagenetClasses } from './imagenet';
+import { recogniseNetwork, type KnownNetwork } from './networks';
 
 /** What a model folder's metadata.json may say (Teachable Machine writes `labels` too). */
 export interface ModelMetadata {
@@ -14,15 +17,34 @@ export interface ModelMetadata {
 
 const metadataOf = new WeakMap<tf.LayersModel, ModelMetadata>();
 
-/** The metadata loaded with a model (empty when its folder had none). */
+/**
+ * The metadata loaded with a model (empty when its folder had none). A network camlab recognises by
+ * its name (networks.ts: Keras's MobileNet, MobileNetV2, ResNet50, tfjs-models' hosted MobileNets)
+ * with an ImageNet-sized output has the ImageNet labels unless its folder named others.
+ */
 export function modelMetadata(model: tf.LayersModel): ModelMetadata {
   assertLayersModel(model); // {} for a wrong argument would read as a model without metadata
-  return metadataOf.get(model) ?? {};
+  const metadata = metadataOf.get(model) ?? {};
+  if (metadata.labels) return metadata;
+  const network = modelNetwork(model);
+  const imagenet = network && modelHead(model).numClasses === network.imagenetClasses;
+  return imagenet ? { ...metadata, labels: imagenetClasses() } : metadata;
 }
 
-/** The class names of a model, when its folder named them. */
+/** The class names of a model: its folder's, else a recognised ImageNet network's. */
 export function modelLabels(model: tf.LayersModel): string[] | undefined {
   return modelMetadata(model).labels;
+}
+
+/** The network camlab recognises the model as (by the name Keras gave it), or undefined: no guess. */
+export function modelNetwork(model: tf.LayersModel): KnownNetwork | undefined {
+  assertLayersModel(model);
+  return recogniseNetwork(model.name);
+}
+
+/** The preprocessing a model gets when none is named: a recognised network's own, else 'none'. */
+export function defaultPreprocessing(model: tf.LayersModel): Preprocessing {
+  return modelNetwork(model)?.preprocess ?? 'none';
 }
 
 /** Reads metadata.json beside a model.json, if there is one, checks its labels and remembers it for the model. */

@@ -15,6 +15,8 @@ export interface FileExplanation {
   results: MapResult[];
   width?: number;
   height?: number;
+  /** The image has colour (see JobOutput). */
+  colour?: boolean;
   /** Why the file was skipped (unreadable, not an image, too large, …). */
   skipped?: string;
 }

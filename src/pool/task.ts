@@ -49,6 +49,8 @@ export interface ExplainerInfo {
   weightBytes: number;
   /** BatchNormalization layers folded into the convolution before them (model/fold.ts). */
   foldedBatchNorms: number;
+  /** The model's input [height, width]: what a larger image is shrunk to. */
+  inputSize: [number, number];
 }
 
 /** One map with its box, and its overlay PNG when the settings asked for one. */
@@ -63,6 +65,8 @@ export type JobInput = { path: string } | ({ pixels: Float32Array; shape: number
 export interface JobOutput {
   width: number;
   height: number;
+  /** The image has colour (its channels differ somewhere), rather than grey in RGB. */
+  colour: boolean;
   results: MapResult[];
 }
 
@@ -111,6 +115,7 @@ export async function openExplainer(settings: ExplainSettings): Promise<Explaine
       ...(metadata.labels ? { labels: metadata.labels } : {}),
       weightBytes: model.getWeights().reduce((sum, w) => sum + w.size * 4, 0),
       foldedBatchNorms,
+      inputSize: [size.height, size.width],
     };
     const run = async (input: JobInput): Promise<JobOutput> => {
       const image = 'path' in input ? await loadFile(input.path, settings) : tf.tensor(input.pixels, input.shape, 'float32');
@@ -124,7 +129,7 @@ export async function openExplainer(settings: ExplainSettings): Promise<Explaine
           const png = settings.overlay && image.rank === 3 ? await overlayPng(image as tf.Tensor3D, map.heatmap, settings.overlay) : undefined;
           results.push({ ...map, box, ...(png ? { png } : {}) });
         }
-        return { width, height, results };
+        return { width, height, colour: await hasColour(image), results };
       } finally {
         image.dispose();
       }
@@ -134,6 +139,18 @@ export async function openExplainer(settings: ExplainSettings): Promise<Explaine
     model.dispose();
     throw error;
   }
+}
+
+/** Whether any pixel's channels differ by more than a few levels (JPEG noise in a grey image stays below). */
+async function hasColour(image: tf.Tensor): Promise<boolean> {
+  if (image.shape[image.rank - 1] < 3) return false;
+  const spread = tf.tidy(() => {
+    const [r, g, b] = tf.unstack(tf.reshape(image, [-1, image.shape[image.rank - 1]]).slice([0, 0], [-1, 3]), 1);
+    return tf.max(tf.maximum(tf.abs(tf.sub(r, g)), tf.abs(tf.sub(g, b))));
+  });
+  const [value] = await spread.data();
+  spread.dispose();
+  return value > 8;
 }
 
 function loadFile(path: string, { maxMegapixels, megapixelsFlag }: ExplainSettings): Promise<tf.Tensor3D> {
