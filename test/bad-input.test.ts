@@ -235,7 +235,7 @@ test('the other entry points check their arguments too: digitsCanvas, faithfulne
   await assert.rejects(faithfulness(model, nanInput, heat, 0), camlabError(/^The image holds 3072 NaN or infinite value\(s\) \(the first, NaN, at image 0, row 0, column 0, channel 0\)/));
   nanInput.dispose();
   await assert.rejects(layerActivations(model, image, 3 as never), camlabError(/^layer must be a string \(a layer's name or nested path\), got 3\.$/));
-  await assert.rejects(loadModel(undefined as never), camlabError(/^loadModel takes a model\.json path, its folder or an http\(s\) URL, got undefined\.$/));
+  await assert.rejects(loadModel(undefined as never), camlabError(/^loadModel takes a model\.json path, its folder, an http\(s\) URL or a hosted model's name, got undefined\.$/));
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([input, image]);
   model.dispose();
