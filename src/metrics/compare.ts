@@ -1,6 +1,5 @@
 import { tf } from '../tf';
-import { toModelInput } from '../image/model-input';
-import { defaultPreprocessing } from '../model/metadata';
+import { inputFor } from '../model/metadata';
 import type { Heatmap } from '../image/heatmap';
 import { checkCompareOptions } from '../validate';
 import type { MapMaker } from './map-maker';
@@ -67,7 +66,7 @@ export async function compareMethods(model: tf.LayersModel, samples: LabelledIma
       iouSum += overlap;
       if (overlap >= IOU_CORRECT) located++;
       if (peakInside(heatmap, sample.box)) pointed++;
-      const input = toModelInput(sample.image, model, { preprocess: defaultPreprocessing(model) });
+      const input = inputFor(sample.image, model);
       try {
         scores.push(await faithfulness(model, input, heatmap, sample.label, { steps: options.steps }));
         if (options.road !== false) roads.push(await road(model, input, heatmap, sample.label, { ...options.road, seed: index }));

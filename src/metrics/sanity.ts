@@ -5,7 +5,7 @@ import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import type { Randomisation } from '../choices';
 import type { Heatmap } from '../image/heatmap';
-import { toModelInput } from '../image/model-input';
+import { inputFor } from '../model/metadata';
 import { assertImages } from '../image/validate';
 import { modelHead } from '../model/head';
 import { findLayer, flattenLayers, isContainer, type LayerEntry } from '../model/layers';
@@ -154,7 +154,7 @@ async function randomise(entry: LayerEntry, random: Random): Promise<void> {
 
 async function topClass(model: tf.LayersModel, image: tf.Tensor3D): Promise<number> {
   const best = tf.tidy(() => {
-    const output = model.predict(toModelInput(image, model)) as tf.Tensor;
+    const output = model.predict(inputFor(image, model)) as tf.Tensor;
     return tf.argMax(tf.reshape(output, [1, -1]), 1);
   });
   const [index] = await best.data();
@@ -162,7 +162,7 @@ async function topClass(model: tf.LayersModel, image: tf.Tensor3D): Promise<numb
   // A single sigmoid unit is two classes: class 1 when its probability is above one half.
   const head = modelHead(model);
   if (head.binary) {
-    const p = tf.tidy(() => classProbabilities(model, head, toModelInput(image, model), 1));
+    const p = tf.tidy(() => classProbabilities(model, head, inputFor(image, model), 1));
     const [one] = await p.data();
     p.dispose();
     return one > 0.5 ? 1 : 0;

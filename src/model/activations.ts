@@ -2,13 +2,13 @@ import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { describeValue } from '../validate';
-import { modelInputSize, toModelInput } from '../image/model-input';
+import { modelInputSize } from '../image/model-input';
 import { assertLayersFit, hasOpenInputSize } from './shapes';
 import { assertImages } from '../image/validate';
 import { modelHead } from './head';
 import { probedForward } from './probe';
 import { findLayer, outputShapeOf } from './layers';
-import { defaultPreprocessing } from './metadata';
+import { inputFor } from './metadata';
 
 /**
  * The output of any layer (by name or nested path) for an image or a batch: [n, h, w, channels] for a
@@ -27,7 +27,7 @@ export async function layerActivations(model: tf.LayersModel, images: tf.Tensor3
   const [height, width] = images.shape.slice(-3, -1);
   if (hasOpenInputSize(model)) assertLayersFit(model, modelInputSize(model, { image: { height, width } }));
   const head = modelHead(model);
-  const input = toModelInput(images, model, { preprocess: defaultPreprocessing(model) });
+  const input = inputFor(images, model);
   try {
     const probed = probedForward(model, head, input, { layer: entry.layer, scores: head.logits });
     tf.dispose([probed.scores, probed.output]); // all three are kept by the probe; the activations are the caller's

@@ -5,6 +5,7 @@ import { CamlabError } from '../errors';
 import { modelHead } from './head';
 import { assertLayersModel } from '../validate';
 import type { Preprocessing } from '../choices';
+import { toModelInput, type ModelInputOptions } from '../image/model-input';
 import { imagenetClasses } from './imagenet';
 import { recogniseNetwork, type KnownNetwork } from './networks';
 
@@ -63,4 +64,12 @@ export async function attachMetadata(model: tf.LayersModel, modelJsonPath: strin
     throw new CamlabError(`'${path}' names ${metadata.labels.length} labels but the model has ${classes} classes; the labels must match the model's output.`);
   }
   metadataOf.set(model, metadata);
+}
+
+/**
+ * toModelInput for a model, with the model's own preprocessing when none is given: what every part of
+ * camlab that runs a model on images (maps, activations, metrics) feeds it. The batch is the caller's.
+ */
+export function inputFor(images: tf.Tensor3D | tf.Tensor4D, model: tf.LayersModel, options: ModelInputOptions = {}): tf.Tensor4D {
+  return toModelInput(images, model, { ...options, preprocess: options.preprocess ?? defaultPreprocessing(model) });
 }
