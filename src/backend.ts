@@ -3,6 +3,7 @@ import { CamlabError } from './errors';
 import { registerWasmGradientKernels } from './kernels/wasm-gradients';
 import { withoutNewErrorHandlers } from './process-handlers';
 import { requestedThreads, useThreadedWasm, wasmThreadCount } from './wasm-threads';
+import { checkTfInternals, wasmBackendProblem } from './tf-internals';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -30,6 +31,7 @@ let chosenThreads: number | undefined;
 export function ready(backend?: BackendName): Promise<BackendName> {
   let forced: BackendName | undefined;
   try {
+    checkTfInternals(); // a TensorFlow.js whose internals differ would give wrong maps, not errors
     forced = backend ?? parseForced(process.env.CAMLAB_BACKEND);
     requestedThreads();
   } catch (error) {
@@ -117,7 +119,10 @@ async function load(name: BackendName): Promise<string | undefined> {
 /** Why the threaded WASM build could not start (the single-thread one then runs), for the announcement. */
 let threadsProblem: string | undefined;
 
-function wasmStarted(threads: number): undefined {
+/** Registers camlab's WASM kernels, or says why the backend cannot take them (see tf-internals.ts). */
+function wasmStarted(threads: number): string | undefined {
+  const problem = wasmBackendProblem();
+  if (problem) return problem;
   chosenThreads = threads;
   registerWasmGradientKernels();
   return undefined;

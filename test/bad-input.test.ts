@@ -265,6 +265,44 @@ test('a gradient kernel the backend lacks is a camlab error with the original as
   model.dispose();
 });
 
+/** Passes its input on (ReLU) with a gradient that fails as a missing kernel does: a failing backward pass on every backend. */
+class NoGradientLayer extends tf.layers.Layer {
+  static readonly className = 'NoGradientLayer';
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const relu = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([x]);
+      return { value: tf.relu(x), gradFunc: () => { throw new Error("Kernel 'NoGradient' not registered for this test"); } };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    return relu(Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+  }
+}
+
+test('a failing backward pass is a camlab error with the original as cause and leaks nothing, on every backend', async () => {
+  const init = (seed: number) => tf.initializers.glorotNormal({ seed });
+  const model = tf.sequential({ layers: [
+    tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: init(41), name: 'c1' }),
+    new NoGradientLayer({ name: 'broken' }),
+    tf.layers.conv2d({ filters: 4, kernelSize: 1, activation: 'relu', kernelInitializer: init(43), name: 'pw' }),
+    tf.layers.globalAveragePooling2d({}),
+    tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: init(44) }),
+  ] });
+  const image = tf.fill([16, 16, 3], 100) as tf.Tensor3D;
+  const before = tf.memory().numTensors;
+  for (const method of [gradCam, gradCamPlusPlus]) {
+    const error = await method(model, image, { layer: 'c1' }).catch((e: Error) => e);
+    assert.ok(error instanceof CamlabError, String(error));
+    assert.match(error.message, new RegExp(`^The gradient of the class score with respect to 'c1' could not be computed on the '${tf.getBackend()}' backend \\(Kernel 'NoGradient' not registered for this test\\)\\. Use a method without gradients`));
+    assert.ok(error.cause instanceof Error && !(error.cause instanceof CamlabError));
+    assert.equal(tf.memory().numTensors, before, 'the tensors the tape saved are released');
+    assert.equal(tf.engine().state.gradientDepth, 0, 'the tape is left as it was');
+  }
+  const [after] = await gradCam(model, image, { layer: 'pw' });
+  assert.equal(after.layer, 'pw');
+  assert.equal(tf.memory().numTensors, before);
+  image.dispose();
+  model.dispose();
+});
+
 /** A real tf.GraphModel (what loadGraphModel gives for a converted SavedModel): x → Identity → y. */
 async function graphModel(): Promise<tf.GraphModel> {
   const modelTopology = {

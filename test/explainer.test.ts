@@ -3,6 +3,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, faithfulness, toModelInput, type CamResult, type MethodOptions } from '../src';
+import { watchTape, wrapLayerCall } from '../src/tf-internals';
 import { functionalNestedGapCnn, randomImages, sequentialGapCnn, sigmoidGapCnn } from './helpers/models';
 
 before(async () => {
@@ -29,15 +30,14 @@ const CHOICES: [string, MethodOptions, number][] = [
 /** Counts calls of a layer (with the batch size each saw) while `body` runs. */
 async function countCalls<T>(layer: tf.layers.Layer, body: () => Promise<T>): Promise<{ result: T; batches: number[] }> {
   const batches: number[] = [];
-  const original = layer.call;
-  layer.call = function (this: tf.layers.Layer, inputs, kwargs) {
+  const restore = wrapLayerCall(layer, (original) => function (this: tf.layers.Layer, inputs, kwargs) {
     batches.push((Array.isArray(inputs) ? inputs[0] : inputs).shape[0]);
     return original.call(this, inputs, kwargs);
-  };
+  });
   try {
     return { result: await body(), batches };
   } finally {
-    delete (layer as Partial<tf.layers.Layer>).call;
+    restore();
   }
 }
 
@@ -136,15 +136,9 @@ test('tf.memory().numTensors is unchanged after 100 calls of each method', async
 test('the gradient pass records only the part above the explained layer on the tape', async () => {
   const model = sequentialGapCnn(); // conv1 → pool1 → features → gap → predictions
   const images = randomImages(2, 32, 62);
-  // addTapeNode(kernelName, …) is where tfjs records an op for the backward pass (private in its types).
-  type Tape = { addTapeNode: (kernelName: string, ...rest: unknown[]) => void; state: { gradientDepth: number } };
-  const engine = tf.engine() as unknown as Tape;
-  const addTapeNode = engine.addTapeNode;
+  // Where tfjs records an op for the backward pass (an internal: src/tf-internals.ts).
   const recorded: string[] = [];
-  engine.addTapeNode = function (this: Tape, kernelName: string, ...rest: unknown[]) {
-    recorded.push(kernelName);
-    return addTapeNode.call(this, kernelName, ...rest);
-  };
+  const stopWatching = watchTape((kernelName) => recorded.push(kernelName));
   try {
     const taped = async (layer: string) => {
       recorded.length = 0;
@@ -156,9 +150,9 @@ test('the gradient pass records only the part above the explained layer on the t
     assert.deepEqual(await taped('features'), []);
     // At 'conv1', the 'features' convolution runs above it and must be recorded for the gradient.
     assert.deepEqual(await taped('conv1'), ['Conv2D']);
-    assert.equal(engine.state.gradientDepth, 0, 'the tape is left as it was');
+    assert.equal(tf.engine().state.gradientDepth, 0, 'the tape is left as it was');
   } finally {
-    engine.addTapeNode = addTapeNode;
+    stopWatching();
     images.dispose();
     model.dispose();
   }

@@ -2,6 +2,7 @@
 // from the chosen class scores to the explained layer, whatever classes were asked for.
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
+import { releaseAbandonedTape } from '../tf-internals';
 import type { ModelHead, ScoreSource } from '../model/head';
 import type { Layer } from '../model/layers';
 import { probedForward, type Probed } from '../model/probe';
@@ -85,7 +86,7 @@ export function gradientEvidence(pass: Pass, input: tf.Tensor4D): GradientEviden
     };
   } catch (error) {
     tf.dispose(score ?? []);
-    releaseTape();
+    releaseAbandonedTape();
     if (error instanceof CamlabError) throw error;
     throw new CamlabError(
       `The gradient of the class score with respect to '${pass.layer.name}' could not be computed on the '${tf.getBackend()}' backend ` +
@@ -106,17 +107,6 @@ function layerShape(pass: Pass, input: tf.Tensor4D): number[] {
     declared = layerShapesAt(pass.model, { height, width, channels }).get(pass.layer) ?? declared;
   }
   return declared.slice(1).map((d) => d ?? 1);
-}
-
-/**
- * tfjs leaves the tensors its tape saved for the backward pass (and the tape) behind when a gradient
- * kernel throws (a backend without it); release them so a refused call leaks nothing.
- */
-function releaseTape(): void {
-  const state = tf.engine().state;
-  if (state.gradientDepth !== 0 || !state.activeTape) return;
-  for (const node of state.activeTape) tf.dispose(node.saved ?? []);
-  state.activeTape = null as unknown as typeof state.activeTape;
 }
 
 /**

@@ -3,14 +3,8 @@
 // and its Conv2DBackpropInput is slow; both are convolutions in disguise: expressed through the forward
 // Conv2D they matched the CPU backend to 4e-5 and made a training batch ≈ 6× faster (test/wasm-gradients.test.ts).
 import { tf } from '../tf';
+import type { WasmBackend as Backend } from '../tf-internals';
 
-type DataId = tf.TensorInfo['dataId'];
-/** The part of the WASM backend the kernels use (its class is not exported as a type we can import cheaply). */
-interface Backend {
-  readSync(dataId: DataId): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: DataId): boolean;
-  makeOutput(shape: number[], dtype: 'float32', memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
-}
 type Attrs = Record<string, unknown>;
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];

@@ -4,6 +4,7 @@
 // of a forward pass. The model is changed in place: only for a model camlab loaded for itself (each
 // pool worker's private copy), never a model a user handed in.
 import { tf } from '../tf';
+import { wrapLayerCall } from '../tf-internals';
 import { applicationNode, flattenLayers, isContainer, type Layer } from './layers';
 
 interface BatchNormConfig {
@@ -39,7 +40,7 @@ export function foldBatchNorms(model: tf.LayersModel, keep: Layer | undefined): 
       conv.setWeights([tf.mul(kernel, factor), tf.add(tf.mul(tf.sub(bias, mean), factor), beta)]);
     });
     // The layer stays in the graph (names, paths and explanations at it are unchanged) and passes its input on.
-    norm.call = (inputs) => tf.clone(Array.isArray(inputs) ? inputs[0] : inputs);
+    wrapLayerCall(norm, () => (inputs: tf.Tensor | tf.Tensor[]) => tf.clone(Array.isArray(inputs) ? inputs[0] : inputs));
     folded++;
   }
   return folded;

@@ -53,16 +53,5 @@ export function isFourD(layer: Layer): boolean {
   return outputShapeOf(layer)?.length === 4;
 }
 
-/** The node where this layer is applied in its container's graph (the latest application). */
-export function applicationNode(layer: Layer): LayerNode {
-  const nodes = layer.inboundNodes as unknown as LayerNode[];
-  return nodes[nodes.length - 1];
-}
-
-/** The parts of tfjs-layers' (untyped-export) graph Node that camlab reads. */
-export interface LayerNode {
-  inboundLayers: Layer[];
-  inputTensors: tf.SymbolicTensor[];
-  outputTensors: tf.SymbolicTensor[];
-  outboundLayer: Layer;
-}
+// tfjs-layers' graph nodes are an internal (their type is not exported): read through tf-internals.ts.
+export { applicationNode, type LayerNode } from '../tf-internals';

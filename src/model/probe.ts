@@ -14,7 +14,10 @@
 // pass, and runs convolutions with an activation unfused. Nothing computed before the probed layer
 // runs can depend on `shift`, so the tape is paused until then: the part below the layer runs as an
 // ordinary forward pass, and only the part above is recorded.
+//
+// Both the patched `call` and the paused tape are TensorFlow.js internals: see src/tf-internals.ts.
 import { tf } from '../tf';
+import { pauseTape, wrapLayerCall as wrapCall } from '../tf-internals';
 import { perClass, type ModelHead, type ScoreSource } from './head';
 import { applicationNode, flattenLayers, isContainer, type Layer } from './layers';
 
@@ -50,12 +53,7 @@ export function probedForward(model: tf.LayersModel, head: ModelHead, input: tf.
   let activations: tf.Tensor | undefined;
   let scores: tf.Tensor2D | undefined;
   const restore: (() => void)[] = [];
-  const state = tf.engine().state;
-  const gradientDepth = state.gradientDepth;
-  const resumeTape = () => {
-    state.gradientDepth = gradientDepth;
-  };
-  if (layer && shift) state.gradientDepth = 0; // below the layer: see the header
+  const resumeTape = layer && shift ? pauseTape() : () => {}; // below the layer: see the header
   try {
     if (layer) {
       restore.push(wrapCall(layer, (original) => function (this: Layer, inputs, kwargs) {
@@ -113,16 +111,5 @@ function repeatShortcuts(original: Call, batch: number, replicas: number): Call 
     const repeated = inputs.some((t) => t.shape[0] === batch * replicas);
     const matched = inputs.map((t) => (repeated && t.shape[0] === batch ? tf.tile(t, [replicas, ...Array(t.rank - 1).fill(1)]) : t));
     return original.call(this, matched, kwargs);
-  };
-}
-
-/** Replaces a layer's `call` on the instance; returns the function that puts the original back. */
-function wrapCall(layer: Layer, wrap: (original: Call) => Call): () => void {
-  const own = Object.prototype.hasOwnProperty.call(layer, 'call');
-  const original = layer.call;
-  layer.call = wrap(original);
-  return () => {
-    if (own) layer.call = original;
-    else delete (layer as Partial<Layer>).call;
   };
 }
