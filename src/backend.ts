@@ -6,7 +6,7 @@ import { requestedThreads, useThreadedWasm, wasmThreadCount } from './wasm-threa
 import { checkTfInternals, wasmBackendProblem } from './tf-internals';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 
 /** The package that provides each backend, loaded only when that backend is tried. */
 const BACKEND_PACKAGE: Record<BackendName, string> = {

@@ -1,13 +1,13 @@
 // camlab: image → model → maps → localization → plots.
 export { tf } from './tf';
-export { ready, currentBackend, BACKENDS, type BackendName } from './backend';
+export { ready, currentBackend, type BackendName } from './backend';
 export { CamlabError } from './errors';
 
-export { loadImage, DEFAULT_MAX_MEGAPIXELS, type LoadImageOptions } from './image/load';
+export { loadImage, type LoadImageOptions } from './image/load';
 export { toModelInput, modelInputSize, type Fit, type InputSize, type ModelInputOptions } from './image/model-input';
 export { preprocess, PREPROCESSINGS, type Preprocessing } from './image/preprocess';
 export { colorAt, colormapAnchors, COLORMAPS, type ColormapName, type Rgb } from './image/colormap';
-export { overlayPng, overlayRgba, type OverlayOptions } from './image/overlay';
+export { overlayPng, type OverlayOptions } from './image/overlay';
 export { normalizeHeatmap, type Heatmap } from './image/heatmap';
 export { resizeHeatmap } from './image/resize';
 
@@ -16,8 +16,8 @@ export { modelLabels, modelMetadata, type ModelMetadata } from './model/metadata
 export { saveModel } from './model/save';
 export { loadKerasWeights, loadKerasModel, saveKerasWeights } from './model/keras-h5';
 export { layerActivations } from './model/activations';
-export { resnet50, RESNET50_IMAGENET_URL } from './model/resnet50-weights';
-export { cachePath, cacheDir, DEFAULT_STALL_SECONDS } from './model/cache';
+export { resnet50, RESNET50_IMAGENET_URL } from './model/resnet50';
+export { cachePath } from './model/cache';
 export { decodePredictions, imagenetClasses, type Prediction } from './model/imagenet';
 export type { ResNet50Options } from './model/architectures/resnet50';
 export { inspectModel, formatLayerTable, type ModelAnatomy, type LayerInfo } from './model/inspect';
@@ -33,9 +33,9 @@ export { boundingBox, iou, defaultBoxThreshold, PAPER_THRESHOLD, type Box } from
 
 export { digitsCanvas, CANVAS_SIZE, type Sample, type CanvasOptions } from './data/canvas';
 export type { Split } from './data/digits';
-export { loadSamples, SAMPLES_DIR, type LoadedSample } from './data/samples';
+export { loadSamples, type LoadedSample } from './data/samples';
 export { ELEPHANT_PHOTO_URL } from './data/photo';
-export { evaluateDigits, meanTrainingBox, THRESHOLDS } from './metrics/digits';
+export { evaluateDigits } from './metrics/digits';
 export { evaluateLocalization, bestThreshold, type LocalizationReport, type ThresholdScore, type LabelledImage } from './metrics/localization';
 export { formatLocalizationReport } from './metrics/report';
 export { faithfulness, averageDropAndIncrease, type Faithfulness } from './metrics/faithfulness';
@@ -59,5 +59,5 @@ export { explorerFigure, type ExplorerOptions } from './plot/explorer';
 export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
 export { gapFigure, camSumFigure, camStagesFigure, type GapFigureOptions, type CamSumFigureOptions, type CamStagesFigureOptions } from './plot/diagrams';
 export { figurePng } from './plot/png';
-export { figureHtml, plotlyFigure, plotlyLoaderScript, type PlotlyFigure } from './plot/html';
+export { figureHtml, plotlyFigure, type PlotlyFigure } from './plot/html';
 export { show } from './plot/show';

@@ -4,7 +4,7 @@ import type { Box } from '../localize/box';
 import { loadImage } from '../image/load';
 import type { tf } from '../tf';
 
-export const SAMPLES_DIR = join(__dirname, '..', '..', 'data', 'samples');
+const SAMPLES_DIR = join(__dirname, '..', '..', 'data', 'samples');
 
 export interface LoadedSample {
   file: string;

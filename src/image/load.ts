@@ -6,7 +6,7 @@ import { CamlabError } from '../errors';
 import { checkLoadImageOptions, describeValue } from '../validate';
 import { readImageHeader, type ImageHeader } from './header';
 
-export const DEFAULT_MAX_MEGAPIXELS = 40;
+const DEFAULT_MAX_MEGAPIXELS = 40;
 export const IMAGE_FORMATS = 'PNG, JPEG, BMP, GIF or TIFF';
 
 export interface LoadImageOptions {

@@ -25,7 +25,7 @@ export async function overlayPng(image: tf.Tensor3D, heatmap: Heatmap, options: 
 }
 
 /** The blended pixels as RGBA bytes (what `overlayPng` encodes). */
-export async function overlayRgba(image: tf.Tensor3D, heatmap: Heatmap, options: OverlayOptions = {}): Promise<Uint8Array> {
+async function overlayRgba(image: tf.Tensor3D, heatmap: Heatmap, options: OverlayOptions = {}): Promise<Uint8Array> {
   assertImage3D(image);
   checkOverlayOptions(options);
   assertHeatmap(heatmap);

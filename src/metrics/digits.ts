@@ -3,10 +3,10 @@ import { digitsCanvas, renderCanvases } from '../data/canvas';
 import type { Split } from '../data/digits';
 import { evaluateLocalization, type LocalizationReport, type MapSource } from './localization';
 
-export const THRESHOLDS = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
+const THRESHOLDS = Array.from({ length: 19 }, (_, i) => Math.round((i + 1) * 5) / 100);
 
 /** The mean size of the true boxes on training canvases: the centre baseline's box. */
-export function meanTrainingBox(count = 2000): { width: number; height: number } {
+function meanTrainingBox(count = 2000): { width: number; height: number } {
   const canvases = renderCanvases({ split: 'train', count, seed: 424242 });
   return {
     width: canvases.reduce((s, c) => s + c.box.width, 0) / count,

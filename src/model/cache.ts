@@ -12,7 +12,7 @@ import { ProgressBar } from '../progress';
 /** Errors that mean the host cannot be reached at all (rather than a transfer that broke). */
 const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
-export function cacheDir(): string {
+function cacheDir(): string {
   return process.env.CAMLAB_CACHE ?? join(homedir(), '.cache', 'camlab');
 }
 
@@ -33,7 +33,7 @@ export function namedModelDir(name: string): string {
 }
 
 /** Seconds without a byte after which a download is given up (CAMLAB_DOWNLOAD_STALL overrides). */
-export const DEFAULT_STALL_SECONDS = 30;
+const DEFAULT_STALL_SECONDS = 30;
 
 /** The stall bound in force: the option, else CAMLAB_DOWNLOAD_STALL (seconds), else 30 s. */
 export function stallSeconds(option?: number): number {

@@ -1,4 +1,4 @@
-// One explainer: a model, its settings, and the work for one job. The same code runs inside each
+// One pool explainer: a model, its settings, and the work for one job. The same code runs inside each
 // worker thread and in-process (one worker), which is why pooled results equal in-process ones.
 import { tf } from '../tf';
 import { currentThreads, ready, type BackendName } from '../backend';
@@ -70,14 +70,15 @@ export interface JobOutput {
   results: MapResult[];
 }
 
-export interface Explainer {
+/** A model opened for a pool's jobs (not cam's pipeline, which explains one call's images). */
+export interface PoolExplainer {
   info: ExplainerInfo;
   run(input: JobInput): Promise<JobOutput>;
   close(): void;
 }
 
 /** Loads the model and explains one mid-grey image, which checks the layer, method and classes and warms the kernels. */
-export async function openExplainer(settings: ExplainSettings): Promise<Explainer> {
+export async function openExplainer(settings: ExplainSettings): Promise<PoolExplainer> {
   checkExplainSettings(settings);
   const backend = await ready();
   const model = settings.model === undefined ? await loadDefaultModel() : await loadModel(settings.model);
