@@ -26,3 +26,7 @@ export type Fit = (typeof FITS)[number];
  */
 export const RANDOMISATIONS = ['cascading', 'independent'] as const;
 export type Randomisation = (typeof RANDOMISATIONS)[number];
+
+/** What a figure does with values below zero (evidence against the class): clip them to 0, or draw them on a diverging scale. */
+export const NEGATIVE_EVIDENCE = ['clip', 'diverging'] as const;
+export type NegativeEvidence = (typeof NEGATIVE_EVIDENCE)[number];

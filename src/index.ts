@@ -58,6 +58,7 @@ export type { Figure, Trace, Layout, UpdateMenu, Color, Pixels } from './plot/fi
 export { explorerFigure, type ExplorerOptions } from './plot/explorer';
 export { heatmapFigure, camGridFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
 export { gapFigure, camSumFigure, camStagesFigure, type GapFigureOptions, type CamSumFigureOptions, type CamStagesFigureOptions } from './plot/diagrams';
+export { NEGATIVE_EVIDENCE, type NegativeEvidence } from './plot/scale';
 export { figurePng } from './plot/png';
 export { figureHtml, plotlyFigure, type PlotlyFigure } from './plot/html';
 export { show } from './plot/show';

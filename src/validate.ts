@@ -3,7 +3,7 @@
 // "3 is not a class". One module, so every entry point words the same mistake the same way.
 import { CamlabError } from './errors';
 import { COLORMAPS } from './image/colormap';
-import { FITS, METHOD_NAMES, PREPROCESSINGS, RANDOMISATIONS } from './choices';
+import { FITS, METHOD_NAMES, NEGATIVE_EVIDENCE, PREPROCESSINGS, RANDOMISATIONS } from './choices';
 import type { tf } from './tf';
 
 /** What a value is, for an error message: `the string '3'`, `NaN`, `null`, `an array [1, 2]`. */
@@ -218,6 +218,7 @@ export function checkExplorerOptions(options: unknown): void {
     },
     ...OVERLAY_CHECKS,
     size: positiveInteger,
+    negative: (n, v) => checkOneOf(n, v, NEGATIVE_EVIDENCE),
   };
   checkNames(entry, given, Object.keys(checks));
   each(given, checks);

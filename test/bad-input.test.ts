@@ -120,7 +120,7 @@ test('heat maps are checked before they are drawn or boxed', async () => {
   await assert.rejects(overlayPng(image, short), camlabError(/^The heat map is inconsistent: 4×4 needs 16 values and it has 12\.$/));
   await assert.rejects(overlayPng(image, oneInf), camlabError(/^The heat map holds 1 NaN or infinite value\(s\) of 6 \(the first at row 1, column 1\); it cannot be drawn or boxed\.$/));
   await assert.rejects(overlayPng(image, null as never), camlabError(/^The heat map must be \{ width, height, data: Float32Array \} .*got null\.$/));
-  await assert.rejects(overlayPng(image, short, { colormap: 'rainbow' as never }), camlabError(/^colormap must be one of 'jet', 'viridis', 'inferno', 'turbo', 'gray', got the string 'rainbow'\.$/));
+  await assert.rejects(overlayPng(image, short, { colormap: 'rainbow' as never }), camlabError(/^colormap must be one of 'jet', 'viridis', 'inferno', 'turbo', 'gray', 'coolwarm', got the string 'rainbow'\.$/));
   await assert.rejects(overlayPng(image, short, { alpha: '0.5' as never }), camlabError(/^alpha must be a number between 0 and 1, got the string '0\.5'\.$/));
   assert.throws(() => heatmapFigure(image, allNaN), camlabError(/^The heat map holds 6 NaN or infinite value\(s\) of 6/));
   assert.throws(() => heatmapFigure(image, { width: 4, height: 4, data: new Float32Array(16) }, { alpha: NaN }), camlabError(/^alpha must be a number between 0 and 1, got NaN\.$/));

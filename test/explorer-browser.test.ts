@@ -48,7 +48,8 @@ async function state(page: Page, choice: [number, number, number]): Promise<Live
     const { width, height } = spec.grids[l];
     const bytes = map === null ? null : atob(map);
     return {
-      title: document.querySelector('.camlab-live .gtitle')?.textContent ?? '',
+      // A wrapped title is one tspan per line.
+      title: ((t) => (t && t.querySelectorAll('tspan.line').length ? Array.from(t.querySelectorAll('tspan.line'), (l) => (l as Element).textContent).join(' ') : t?.textContent ?? ''))(document.querySelector('.camlab-live .gtitle')),
       z: live.data[1].z,
       opacity: live.data[1].opacity,
       shapes: live.layout.shapes?.length ?? 0,
@@ -58,19 +59,19 @@ async function state(page: Page, choice: [number, number, number]): Promise<Live
   }, choice);
 }
 
-async function pick(page: Page, menu: number, entry: number): Promise<void> {
-  await page.locator('g.updatemenu-header-group').nth(menu).click();
-  const button = page.locator('g.updatemenu-dropdown-button').nth(entry);
-  await button.waitFor({ state: 'visible', timeout: 5000 });
-  await button.click();
-  await page.waitForTimeout(300); // Plotly.update redraws within a frame or two
+/** Clicks (or taps) entry `entry` of menu `menu`: a row of buttons above the plot. */
+async function pick(page: Page, menu: number, entry: number, how: 'click' | 'tap' = 'click'): Promise<void> {
+  const button = page.locator('.camlab-menus [role=group]').nth(menu).locator('button').nth(entry);
+  await button[how]();
+  await page.waitForFunction((b) => b?.getAttribute('aria-pressed') === 'true', await button.elementHandle(), { timeout: 5000 });
+  await page.waitForTimeout(300); // Plotly.react redraws within a frame or two
 }
 
 test('the notebook executes and its output holds the PNG, the figure and its script, with labels escaped', () => {
   assert.deepEqual(executed.errors, []);
   const html = [executed.notebook.cells[0].outputs?.find((o) => o.data?.['text/html'])?.data?.['text/html'] ?? ''].flat().join('');
   assert.match(html, /<img class="camlab-static" alt="&quot;&lt;img src=x onerror=alert\(1\)&gt;&quot; \(p = 0\.\d{3}\): CAM at features" width="\d+" height="\d+" src="data:image\/png;base64,/);
-  assert.ok(html.includes("live.on('plotly_buttonclicked'"), 'the explorer script travels with the figure');
+  assert.ok(html.includes("bar.className = 'camlab-menus'"), 'the explorer script travels with the figure');
   assert.ok(!html.includes(XSS), 'the label never reaches the HTML unescaped');
 });
 
@@ -80,8 +81,9 @@ test('in chromium, choosing another class, layer and method changes the heat map
   const { page, problems, offMachine } = await watchedPage(context, { warnings: true });
   await page.goto(htmlUrl);
   await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 30000 });
-  await page.waitForFunction(() => /Menus above/.test(document.querySelector('.camlab-live .annotation')?.textContent ?? ''), undefined, { timeout: 5000 });
-  assert.equal(await page.locator('g.updatemenu-header-group').count(), 3, 'three menus');
+  await page.waitForFunction(() => /One scale for all classes/.test(document.querySelector('.camlab-live .annotation')?.textContent ?? ''), undefined, { timeout: 5000 });
+  assert.deepEqual(await page.locator('.camlab-menus [role=group]').evaluateAll((groups) => groups.map((g) => [g.getAttribute('aria-label'), g.querySelectorAll('button').length])), [['class', 10], ['layer', 4], ['method', 3]]);
+  assert.equal(await page.locator('g.updatemenu-header-group').count(), 0, 'no Plotly dropdown');
 
   const first = await state(page, [0, 0, 0]);
   assert.match(first.title, new RegExp(`^"${XSS.replace(/[()]/g, '\\$&')}" \\(p = 0\\.\\d{3}\\): CAM at features$`));
@@ -100,7 +102,9 @@ test('in chromium, choosing another class, layer and method changes the heat map
   await pick(page, 2, 1); // Grad-CAM
   const gradCam = await state(page, [1, 0, 1]);
   assert.match(gradCam.title, /: Grad-CAM at features$/);
-  assert.notDeepEqual(gradCam.z, otherClass.z);
+  // At the layer that feeds GAP, Grad-CAM is CAM divided by h·w (Selvaraju et al.): on one scale, the same map.
+  const difference = Math.max(...gradCam.z.flat().map((v, i) => Math.abs(Number(v) - Number(otherClass.z.flat()[i]))));
+  assert.ok(difference <= 1, `Grad-CAM and CAM at features differ by ${difference} %`);
   assert.deepEqual(gradCam.z, gradCam.expected);
 
   await pick(page, 1, 2); // block2_conv2, 32×32
@@ -125,6 +129,31 @@ test('in chromium, choosing another class, layer and method changes the heat map
   assert.equal(back.title, otherClass.title);
   assert.ok(back.opacity > 0);
 
+  assert.deepEqual(problems, []);
+  assert.deepEqual(offMachine, []);
+});
+
+test('on a phone (390 px, touch) a tap picks another class: the map changes and the title still fits', async () => {
+  const context = await launchChromium({ phone: true });
+  contexts.push(context);
+  const { page, problems, offMachine } = await watchedPage(context, { warnings: true });
+  await page.goto(htmlUrl);
+  await page.waitForSelector('.camlab-menus', { timeout: 30000 });
+  const first = await state(page, [0, 0, 0]);
+  await pick(page, 0, 9, 'tap'); // the least probable class
+  const tapped = await state(page, [9, 0, 0]);
+  assert.notDeepEqual(tapped.z, first.z);
+  assert.deepEqual(tapped.z, tapped.expected);
+  assert.ok(Math.max(...tapped.z.flat().map(Number)) < Math.max(...first.z.flat().map(Number)), 'the least probable class is fainter on the shared scale');
+  await pick(page, 1, 3, 'tap'); // block1_conv1: CAM is not defined there, the longest title
+  await pick(page, 2, 1, 'tap');
+  const inside = await page.evaluate(() => {
+    const svg = document.querySelector('.camlab-live svg.main-svg')!.getBoundingClientRect();
+    const title = document.querySelector('.camlab-live .gtitle')!.getBoundingClientRect();
+    return [title.left >= svg.left - 0.5, title.right <= svg.right + 0.5, svg.right <= window.innerWidth + 0.5];
+  });
+  assert.deepEqual(inside, [true, true, true], 'the title re-fits after each change');
+  await page.screenshot({ path: join(DIR, 'phone.png'), fullPage: true });
   assert.deepEqual(problems, []);
   assert.deepEqual(offMachine, []);
 });

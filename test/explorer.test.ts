@@ -3,9 +3,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Jimp } from 'jimp';
-import { tf, ready, loadDefaultModel, loadSamples, explain, boundingBox, explorerFigure, heatmapFigure, figurePng, plotlyFigure, resizeHeatmap, CamlabError, type Figure, type LoadedSample } from '../src';
+import { tf, ready, loadDefaultModel, loadSamples, explain, boundingBox, explorerFigure, heatmapFigure, figurePng, plotlyFigure, CamlabError, type Figure, type LoadedSample } from '../src';
 import type { ExplorerData } from '../src/plot/explorer';
 import type { HeatmapTrace } from '../src/plot/figure';
+import { heatmapOverImage } from '../src/image/place';
 
 const LAYERS = ['features', 'block3_conv1', 'block2_conv2', 'block1_conv1'];
 const METHODS = ['cam', 'gradcam', 'layercam'] as const;
@@ -32,23 +33,18 @@ after(() => {
 const index = (c: number, l: number, m: number) => (c * LAYERS.length + l) * METHODS.length + m;
 const decode = (k: number, l: number) => Uint8Array.from(Buffer.from(spec.maps[k]!, 'base64')).slice(0, spec.grids[l].width * spec.grids[l].height);
 
-function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  const [ma, mb] = [Array.from(a).reduce((s, v) => s + v, 0) / n, Array.from(b).reduce((s, v) => s + v, 0) / n];
-  let [ab, aa, bb] = [0, 0, 0];
-  for (let i = 0; i < n; i++) [ab, aa, bb] = [ab + (a[i] - ma) * (b[i] - mb), aa + (a[i] - ma) ** 2, bb + (b[i] - mb) ** 2];
-  return ab / Math.sqrt(aa * bb);
-}
-
-test('one image, one heat map at the first layer\'s resolution placed over the image, smoothed by Plotly, three menus', () => {
+test('one image, one heat map at the first layer\'s resolution placed over the image, smoothed by Plotly, three menus of buttons', () => {
   assert.deepEqual(figure.data.map((t) => t.type), ['image', 'heatmap']);
   const heat = figure.data[1] as HeatmapTrace;
   assert.equal(heat.zsmooth, 'best');
   assert.deepEqual([heat.z.length, heat.z[0].length], [16, 16], 'features is 16×16');
   assert.deepEqual([heat.x0 - heat.dx / 2, heat.x0 + 15.5 * heat.dx], [-0.5, 63.5], 'the cells cover the 64 pixels exactly');
   assert.deepEqual([heat.zmin, heat.zmax], [0, 100]);
-  assert.match(heat.hovertemplate!, /activation %\{z\}%/);
-  assert.deepEqual(figure.layout.updatemenus!.map((m) => [m.name, m.buttons.length, m.buttons.every((b) => b.method === 'skip')]), [['class', 10, true], ['layer', 4, true], ['method', 3, true]]);
+  assert.match(heat.hovertemplate!, /%\{z\}% of the largest value/);
+  assert.equal(heat.colorbar?.title?.text, '% of max');
+  // The menus are the page's buttons (the script makes them from spec.labels), not Plotly's dropdowns.
+  assert.equal(figure.layout.updatemenus, undefined);
+  assert.deepEqual([spec.menus, spec.labels.map((l) => l.length)], [['class', 'layer', 'method'], [10, 4, 3]]);
   assert.deepEqual(spec.grids.map((g) => [g.width, g.height]), [[16, 16], [16, 16], [32, 32], [64, 64]]);
   assert.deepEqual(spec.counts, [10, 4, 3]);
   assert.deepEqual(Array.from(decode(index(0, 0, 0), 0)), heat.z.flat(), 'the first choice is the one drawn');
@@ -58,28 +54,55 @@ test('classes come most probable first, with the model\'s probabilities in the m
   const [top] = await explain(model, sample.image, { method: 'cam', topK: 10 });
   const probabilities = (await explain(model, sample.image, { method: 'cam', topK: 10 })).map((r) => [r.classIndex, r.score]);
   assert.equal(top.classIndex, sample.label);
-  const labels = figure.layout.updatemenus![0].buttons.map((b) => b.label);
+  const labels = spec.labels[0];
   assert.deepEqual(labels, probabilities.map(([c, p]) => `${c} (p = ${p.toFixed(3)})`));
   assert.equal(figure.layout.title.text, `"${top.classIndex}" (p = ${top.score.toFixed(3)}): CAM at features`);
   assert.equal(spec.titles[index(1, 2, 1)], `"${probabilities[1][0]}" (p = ${probabilities[1][1].toFixed(3)}): Grad-CAM at block2_conv2`);
 });
 
-test('each map is the library\'s map at the layer\'s resolution, and each box is boundingBox of that map', async () => {
+test('each map is the library\'s raw map, negative values clipped, in percent of the largest value among the classes at that layer by that method; each box is that map\'s', async () => {
   for (const [l, layer] of LAYERS.entries()) {
     for (const [m, method] of METHODS.entries()) {
       if (method === 'cam' && layer !== 'features') continue;
-      const c = 1; // the second most probable class: its map is not the default one
-      const classIndex = Number(figure.layout.updatemenus![0].buttons[c].label.split(' ')[0]);
-      const [expected] = await explain(model, sample.image, { method, layer, classIndex });
-      const { width, height } = spec.grids[l];
-      const sent = decode(index(c, l, m), l);
-      const upsampled = resizeHeatmap({ width, height, data: Float32Array.from(sent) }, 64, 64);
-      const r = correlation(upsampled.data, expected.heatmap.data);
-      assert.ok(r > 0.97, `${method} at ${layer}: the map sent correlates ${r.toFixed(3)} with the library's`);
-      const box = boundingBox(expected.heatmap, { threshold: 0.3 });
-      assert.deepEqual(spec.boxes[index(c, l, m)], [box.x - 0.5, box.y - 0.5, box.x + box.width - 0.5, box.y + box.height - 0.5]);
+      const results = await explain(model, sample.image, { method, layer, topK: 10 });
+      const peak = Math.max(...results.flatMap((r) => Array.from(r.raw.data)));
+      for (const c of [0, 1, 9]) {
+        const expected = results[c];
+        const sent = decode(index(c, l, m), l);
+        const want = Array.from(expected.raw.data, (v) => (100 * Math.max(0, v)) / peak);
+        const worst = Math.max(...want.map((v, i) => Math.abs(v - sent[i])));
+        assert.ok(worst <= 0.5, `${method} at ${layer}, class rank ${c}: the map sent is off by ${worst} %`);
+        const clipped = { ...expected.raw, data: expected.raw.data.map((v) => Math.max(0, v)) };
+        const box = clipped.data.some((v) => v > 0) ? boundingBox(heatmapOverImage(clipped, { width: 64, height: 64 }, expected.region), { threshold: 0.3 }) : null;
+        assert.deepEqual(spec.boxes[index(c, l, m)], box && [box.x - 0.5, box.y - 0.5, box.x + box.width - 0.5, box.y + box.height - 0.5]);
+      }
     }
   }
+});
+
+test('one scale per layer and method: the least probable class\'s map is fainter than the top class\'s, and no value drawn is negative evidence', () => {
+  for (let l = 0; l < LAYERS.length; l++) {
+    for (let m = 0; m < METHODS.length; m++) {
+      if (spec.maps[index(0, l, m)] === null) continue;
+      const maxima = Array.from({ length: 10 }, (_, c) => Math.max(...decode(index(c, l, m), l)));
+      assert.equal(Math.max(...maxima), 100, `${METHODS[m]} at ${LAYERS[l]}: the largest value of all classes is 100 %`);
+      // At the layer that feeds GAP; earlier layers' gradient maps need not rank the classes this way.
+      if (l === 0) assert.ok(maxima[9] < maxima[0], `${METHODS[m]} at ${LAYERS[l]}: least probable class ${maxima[9]} %, top class ${maxima[0]} %`);
+      for (let c = 0; c < 10; c++) assert.ok(decode(index(c, l, m), l).every((v) => v <= 100), 'bytes hold 0..100 %: nothing below zero');
+    }
+  }
+  assert.equal(spec.offset, 0);
+});
+
+test('with negative: \'diverging\', the maps keep their sign on a scale centred on zero', async () => {
+  const diverging = await explorerFigure(model, sample.image, { methods: ['cam'], negative: 'diverging' });
+  const data = diverging.layout.meta!.camlabExplorer as ExplorerData;
+  const heat = diverging.data[1] as HeatmapTrace;
+  assert.deepEqual([heat.zmin, heat.zmax, data.offset], [-100, 100, 100]);
+  const [first, last] = [data.maps[0]!, data.maps[9]!].map((b) => Array.from(Buffer.from(b, 'base64'), (v) => v - data.offset));
+  assert.ok(Math.min(...first, ...last) < 0, 'negative evidence is kept');
+  assert.equal(Math.max(...[...first, ...last].map(Math.abs)) <= 100, true);
+  assert.deepEqual(heat.colorscale[4][1], [221, 221, 221], 'white-grey at zero');
 });
 
 test('CAM away from the layer that feeds GAP carries no map but a sentence that says why and what works there', () => {
@@ -105,15 +128,17 @@ test('the figure holds labels and titles as plain text, and they reach Plotly es
   const json = JSON.stringify(escaped);
   assert.ok(!json.includes('<img') && !json.includes('& co'), 'no raw label in what Plotly gets');
   assert.equal(escaped.layout.title.text.startsWith('"&lt;img src=x onerror=alert(1)&gt;"'), true);
-  assert.ok(escaped.layout.updatemenus![0].buttons.some((b) => b.label.startsWith(`digit ${(sample.label + 1) % 10} &amp; co`)));
-  const titles = (escaped.layout.meta!.camlabExplorer as ExplorerData).titles;
+  const escapedSpec = escaped.layout.meta!.camlabExplorer as ExplorerData;
+  assert.ok(escapedSpec.labels[0].some((label) => label.startsWith(`digit ${(sample.label + 1) % 10} &amp; co`)), 'the buttons\' labels are escaped');
+  assert.ok(escapedSpec.labels[0].some((label) => label.startsWith('&lt;img src=x onerror=alert(1)&gt;')));
+  const titles = escapedSpec.titles;
   assert.ok(titles.some((t) => t.startsWith('"&lt;img src=x onerror=alert(1)&gt;"')), 'the titles the menus switch to are escaped too');
 });
 
-test('the PNG paints the first choice and names what the menus offer', async () => {
+test('the PNG paints the first choice and says how the maps were scaled and what the menus offer', async () => {
   const png = await Jimp.read(Buffer.from(await figurePng(figure)));
   assert.deepEqual([png.width, png.height], [figure.layout.width, figure.layout.height]);
-  assert.equal(figure.layout.annotations![0].text, 'Interactive version: menus pick one of 10 classes, 4 layers and 3 methods.');
+  assert.equal(figure.layout.annotations![0].text.replace(/\n/g, ' '), 'One scale for all classes per layer and method: 100% = their largest value; negative evidence clipped to 0. Box: ≥ 30% of the map\'s own maximum. The interactive version picks one of 10 classes, 4 layers and 3 methods.');
   // The box of the first choice is painted in its colour.
   const green = [0x00, 0xe6, 0x76];
   let boxPixels = 0;
@@ -132,6 +157,7 @@ test('the PNG painter smooths a heat map between cell centres when zsmooth is \'
     for (let x = 0; x < png.width; x++) row.add(png.getPixelColor(x, y));
     return row.size;
   };
+  (figure2.data[1] as HeatmapTrace).zsmooth = false;
   const blocky = await colours(figure2);
   (figure2.data[1] as HeatmapTrace).zsmooth = 'best';
   const smooth = await colours(figure2);
@@ -163,6 +189,6 @@ test('defaults: the layer that feeds GAP, CAM, Grad-CAM and Layer-CAM, every cla
   const fig = await explorerFigure(model, sample.image);
   const data = fig.layout.meta!.camlabExplorer as ExplorerData;
   assert.deepEqual(data.counts, [10, 1, 3]);
-  assert.deepEqual(fig.layout.updatemenus!.map((m) => m.buttons.map((b) => b.label)).slice(1), [['features (16×16)'], ['CAM', 'Grad-CAM', 'Layer-CAM']]);
+  assert.deepEqual(data.labels.slice(1), [['features (16×16)'], ['CAM', 'Grad-CAM', 'Layer-CAM']]);
   assert.ok(data.maps.every((m) => m !== null));
 });

@@ -1,7 +1,7 @@
 // Figures laid out again for a narrow screen: what the browser runs (figureHtml embeds fitLayout's source).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, ready, heatmapFigure, featureMapsFigure, camGridFigure, probabilitiesFigure, explorerFigure, loadDefaultModel, loadSamples, type Figure } from '../src';
+import { tf, ready, heatmapFigure, featureMapsFigure, camGridFigure, probabilitiesFigure, type Figure } from '../src';
 import { fitLayout } from '../src/plot/fit';
 import type { Layout } from '../src/plot/figure';
 
@@ -89,29 +89,3 @@ test('long panel titles get wide enough panels; an image keeps its aspect; a lon
   assert.equal(fitLayout(bars.layout, 300).height, bars.layout.height, 'a bar chart keeps its height');
 });
 
-test("an explorer's menus stack above the plot on a phone, under the title and clear of each other", { timeout: 120_000 }, async () => {
-  const model = await loadDefaultModel();
-  const samples = await loadSamples();
-  try {
-    const figure = await explorerFigure(model, samples[0].image, { classes: [2, 3], layers: ['features'], methods: ['cam', 'gradcam'] });
-    const designed = figure.layout;
-    assert.ok(designed.width > 360);
-    const phone = fitLayout(designed, 360);
-    const menus = phone.updatemenus!;
-    const plotTop = phone.margin.t;
-    const plotHeight = phone.height - phone.margin.t - phone.margin.b;
-    // Each menu's bottom edge in pixels from the top of the figure; a menu is about 26 px tall.
-    const bottoms = menus.map((menu) => plotTop - (menu.y - 1) * plotHeight);
-    assert.deepEqual(menus.map((m) => [m.x, m.xanchor, m.yanchor]), menus.map(() => [0, 'left', 'bottom']));
-    for (let i = 1; i < bottoms.length; i++) assert.ok(bottoms[i] - bottoms[i - 1] >= 28, `menu ${i} sits ${bottoms[i] - bottoms[i - 1]} px below menu ${i - 1}`);
-    assert.ok(bottoms[bottoms.length - 1] <= plotTop, 'the last menu ends above the plot');
-    // The title's baseline (container coordinates, from the bottom) lies above the first menu's top.
-    const titleBottom = (1 - phone.title.y!) * phone.height;
-    assert.ok(titleBottom <= bottoms[0] - 26, `title at ${titleBottom} px, first menu from ${bottoms[0] - 26} px`);
-    const desktop = fitLayout(designed, 1280);
-    assert.deepEqual(desktop.updatemenus, designed.updatemenus, 'a figure that fits keeps its menus side by side');
-  } finally {
-    model.dispose();
-    tf.dispose(samples.map((s) => s.image));
-  }
-});

@@ -57,7 +57,7 @@ test('every show() gave both renderings: the PNG and the script that draws the l
       assert.ok(outputs.length >= 1, `${name}: a show() cell has no figure`);
       for (const html of outputs) {
         assert.match(html, /<img class="camlab-static" alt="[^"]+" width="\d+" height="\d+" src="data:image\/png;base64,/);
-        assert.match(html, /Plotly\.react\(live, figure\.data, fitLayout\(figure\.layout, available\)/);
+        assert.match(html, /var layout = fitLayout\(figure\.layout, available\);[^]*Plotly\.react\(live, figure\.data, layout, config\)/);
         figures++;
       }
     }

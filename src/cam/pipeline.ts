@@ -212,6 +212,7 @@ function assemble(explainer: Explainer, values: BatchValues, images: Images): Ca
         logit: values.scores[row],
         raw,
         heatmap: heatmapOverImage(shown, { width, height }, region),
+        region,
         layer: explainer.layer.path,
         method: explainer.method.name,
         preprocess: explainer.options.preprocess,

@@ -1,4 +1,5 @@
 import type { Heatmap } from '../image/heatmap';
+import type { Region } from '../image/place';
 import type { MethodName } from './methods/method';
 import type { Preprocessing } from '../choices';
 
@@ -21,10 +22,17 @@ export interface CamResult {
   score: number;
   /** The class score before the output activation. */
   logit: number;
-  /** The map at the input image's size, min–max scaled to 0..1 (all zeros for a constant map). */
+  /**
+   * The map at the input image's size, for boxes and overlays: `raw` with negative values set to 0 (except
+   * for CAM, whose map keeps them), bilinearly upsampled over `region`, then min–max scaled to 0..1 on its
+   * own (all zeros for a constant map; zero outside `region`). Maps of different classes are therefore not
+   * comparable through it: figures draw `raw` on one scale (plot/scale.ts).
+   */
   heatmap: Heatmap;
   /** The map at the feature layer's size, unscaled: Σ_k w_k^c f_k for CAM. */
   raw: Heatmap;
+  /** The part of the image `raw` covers: all of it, or the centre crop the model saw (fit: 'center-crop'). */
+  region: Region;
   /** The layer whose activations made the map. */
   layer: string;
   /** The method that made it. */

@@ -1,6 +1,6 @@
 import { CamlabError } from '../errors';
 
-export type ColormapName = 'jet' | 'viridis' | 'inferno' | 'turbo' | 'gray';
+export type ColormapName = 'jet' | 'viridis' | 'inferno' | 'turbo' | 'gray' | 'coolwarm';
 export type Rgb = [number, number, number];
 
 // Anchor colours (0..255) sampled evenly from each map; values between are interpolated linearly.
@@ -11,6 +11,8 @@ const ANCHORS: Record<ColormapName, Rgb[]> = {
   inferno: [[0, 0, 4], [31, 12, 72], [85, 15, 109], [136, 34, 106], [186, 54, 85], [227, 89, 51], [249, 140, 10], [249, 201, 50], [252, 255, 164]],
   turbo: [[48, 18, 59], [70, 107, 227], [40, 187, 236], [50, 241, 152], [164, 252, 60], [237, 208, 58], [251, 128, 34], [210, 49, 5], [122, 4, 3]],
   gray: [[0, 0, 0], [255, 255, 255]],
+  // Moreland's diverging map (blue, grey-white at the centre, red), for values centred on zero.
+  coolwarm: [[59, 76, 192], [98, 130, 234], [141, 176, 254], [184, 208, 249], [221, 221, 221], [245, 196, 173], [244, 154, 123], [222, 96, 77], [180, 4, 38]],
 };
 
 export const COLORMAPS = Object.keys(ANCHORS) as ColormapName[];

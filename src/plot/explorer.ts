@@ -6,17 +6,18 @@ import { CamlabError } from '../errors';
 import { colormapAnchors, type ColormapName } from '../image/colormap';
 import type { ModelInputOptions } from '../image/model-input';
 import { rgbaFromRgb } from '../image/encode';
-import { shrinkHeatmap } from '../image/resize';
 import { assertImage3D } from '../image/validate';
 import { inspectModel, type LayerInfo, type ModelAnatomy } from '../model/inspect';
 import { modelLabels } from '../model/metadata';
 import { camRefusalAt, defaultLayer } from '../model/explained-layer';
 import { boundingBox, defaultBoxThreshold } from '../localize/box';
 import { checkExplorerOptions } from '../validate';
+import { heatmapOverImage } from '../image/place';
 import { explain, methods as allMethods } from '../cam/explain';
 import type { MethodName } from '../cam/methods/method';
 import type { CamResult } from '../cam/types';
-import type { Annotation, Color, Figure, HeatmapTrace, Shape, UpdateMenu } from './figure';
+import { DIVERGING_COLORMAP, scaleGroup, scaleMaps, type NegativeEvidence } from './scale';
+import { wrapText, type Annotation, type Color, type Figure, type HeatmapTrace, type Shape } from './figure';
 
 export interface ExplorerOptions extends ModelInputOptions {
   /** The classes to offer, the first shown first. Default: every class of a model with at most 10, else the 5 most probable; most probable first. */
@@ -34,6 +35,8 @@ export interface ExplorerOptions extends ModelInputOptions {
   alpha?: number;
   /** The image panel's longest side in screen pixels (default 360). */
   size?: number;
+  /** Values below zero (evidence against the class): 'clip'ped to 0 (default) or shown on a 'diverging' scale. */
+  negative?: NegativeEvidence;
 }
 
 /** What the figure's script reads from layout.meta.camlabExplorer. Texts are escaped for Plotly already. */
@@ -48,8 +51,16 @@ export interface ExplorerData {
   opacity: number;
   /** Per layer: the map's grid and where it sits over the image. */
   grids: { width: number; height: number; x0: number; dx: number; y0: number; dy: number }[];
-  /** Per choice (index (class × layers + layer) × methods + method): base64 bytes, percent of the map's range, rows from the top; null where the method is not defined. */
+  /**
+   * Per choice (index (class × layers + layer) × methods + method): base64 bytes, rows from the top, each
+   * `offset` + the percent of the largest value among the classes' maps at that layer by that method
+   * (one scale per image, layer and method: plot/scale.ts); null where the method is not defined.
+   */
   maps: (string | null)[];
+  /** What a map's bytes hold above its percent: 0, or 100 on the diverging scale (-100..100 %). */
+  offset: number;
+  /** The entries of each menu, [classes, layers, methods]. */
+  labels: [string[], string[], string[]];
   /** Per choice: the box's edges [x0, y0, x1, y1] in image coordinates, or null. */
   boxes: ([number, number, number, number] | null)[];
   titles: string[];
@@ -57,7 +68,7 @@ export interface ExplorerData {
   reasons: (string | null)[];
   /** The box's look; the script fills in the edges. */
   boxShape: Shape;
-  /** The line under the image in the live figure (the PNG has one for readers without the menus). */
+  /** The lines under the image in the live figure (the PNG's say that the live figure has menus). */
   liveNote: Annotation;
   /** Where a reason is written, over the image. */
   reasonNote: Annotation;
@@ -105,18 +116,26 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const boxes: ExplorerData['boxes'] = Array(choices).fill(null);
   // A layer where no chosen method is defined keeps one empty cell over the whole image.
   const grids: ExplorerData['grids'] = layers.map(() => ({ width: 1, height: 1, x0: (width - 1) / 2, dx: width, y0: (height - 1) / 2, dy: height }));
+  const negative = options.negative ?? 'clip';
+  const offset = negative === 'clip' ? 0 : 100;
   for (const [l, layer] of layers.entries()) {
     for (const [m, method] of methodNames.entries()) {
       if (reasons[l * counts[2] + m] !== null) continue;
       const results: CamResult[] = l === firstLayer && m === firstMethod ? first : await explain(model, image, { ...input, method, layer: layer.path, classIndex: classes });
-      for (const result of results) {
+      // The classes' maps at this layer by this method share one scale, so an improbable class's map is faint.
+      const scaled = scaleMaps(results.map((r) => r.raw), results.map(scaleGroup), negative);
+      for (const [i, result] of results.entries()) {
         const c = classes.indexOf(result.classIndex);
+        if (c < 0) continue;
         const k = (c * counts[1] + l) * counts[2] + m;
-        const { raw } = result;
-        grids[l] = { width: raw.width, height: raw.height, x0: (width / raw.width - 1) / 2, dx: width / raw.width, y0: (height / raw.height - 1) / 2, dy: height / raw.height };
-        maps[k] = Buffer.from(percentMap(shrinkHeatmap(result.heatmap, raw.width, raw.height))).toString('base64');
-        const box = boundingBox(result.heatmap, { threshold });
-        boxes[k] = [box.x - 0.5, box.y - 0.5, box.x + box.width - 0.5, box.y + box.height - 0.5];
+        const { raw, region } = result;
+        const [dx, dy] = [region.width / raw.width, region.height / raw.height];
+        grids[l] = { width: raw.width, height: raw.height, x0: region.x + (dx - 1) / 2, dx, y0: region.y + (dy - 1) / 2, dy };
+        maps[k] = Buffer.from(Uint8Array.from(scaled[i].percent.data, (v) => Math.round(v) + offset)).toString('base64');
+        // The box of the evidence drawn (negative values clipped): none where there is none.
+        const clipped = { ...raw, data: raw.data.map((v) => Math.max(0, v)) };
+        const box = clipped.data.some((v) => v > 0) ? boundingBox(heatmapOverImage(clipped, { width, height }, region), { threshold }) : null;
+        boxes[k] = box && [box.x - 0.5, box.y - 0.5, box.x + box.width - 0.5, box.y + box.height - 0.5];
       }
     }
   }
@@ -131,43 +150,43 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const size = options.size ?? DEFAULT_SIZE;
   const scale = size / Math.max(width, height);
   const [panelW, panelH] = [Math.round(width * scale), Math.round(height * scale)];
-  const margin = { l: 50, r: 110, t: 110, b: 72 };
   const menuLabels = [
     classNames.map((name, i) => `${name} (p = ${probability[i].toFixed(3)})`),
     layers.map((layer, l) => `${layer.path} (${grids[l].height}×${grids[l].width})`),
     methodTitles,
   ];
-  const menuWidths = menuLabels.map((labelsOfMenu) => 7 * Math.max(...labelsOfMenu.map((s) => s.length)) + 44);
-  const figureWidth = Math.max(panelW + margin.l + margin.r, margin.l + menuWidths.reduce((a, b) => a + b + 8, 0) + 20);
-  const plotWidth = figureWidth - margin.l - margin.r;
   const choice: [number, number, number] = [0, firstLayer, firstMethod];
   const k0 = (choice[0] * counts[1] + choice[1]) * counts[2] + choice[2];
   const grid = grids[firstLayer];
-  const anchors = colormapAnchors(options.colormap ?? 'jet');
+  const anchors = colormapAnchors(negative === 'clip' ? options.colormap ?? 'jet' : DIVERGING_COLORMAP);
   const heat: HeatmapTrace = {
     type: 'heatmap',
-    z: rowsOf(Buffer.from(maps[k0]!, 'base64'), grid.width, grid.height),
+    z: rowsOf(Buffer.from(maps[k0]!, 'base64'), grid.width, grid.height, offset),
     x0: grid.x0,
     dx: grid.dx,
     y0: grid.y0,
     dy: grid.dy,
-    zmin: 0,
+    zmin: negative === 'clip' ? 0 : -100,
     zmax: 100,
     zsmooth: 'best',
     colorscale: anchors.map((rgb, i) => [i / (anchors.length - 1), rgb]),
     opacity: alpha,
     showscale: true,
-    colorbar: { title: { text: 'activation %' }, thickness: 14, len: 0.9 },
-    hovertemplate: 'x %{x:.0f}, y %{y:.0f}<br>activation %{z}%<extra></extra>',
+    colorbar: { title: { text: negative === 'clip' ? '% of max' : '% of max |value|' }, thickness: 14, len: 0.9 },
+    hovertemplate: `x %{x:.0f}, y %{y:.0f}<br>%{z}% of the largest ${negative === 'clip' ? 'value' : 'magnitude'}<extra></extra>`,
     xaxis: 'x',
     yaxis: 'y',
   };
+  const firstBox = boxes[k0];
   const boxShape: Shape = { type: 'rect', xref: 'x', yref: 'y', x0: 0, y0: 0, x1: 0, y1: 0, line: { color: BOX_COLOR, width: 2 }, name: 'box' };
-  const [bx0, by0, bx1, by1] = boxes[k0]!;
-  // Notes start at the plot's left edge; the live one in lines short enough for a phone (Plotly does not wrap).
-  const noteAt = { x: 0, y: 0, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 12, color: [68, 68, 68] as Color } } as const;
-  // The PNG is never narrowed (it scales as a picture), so its note stays one line.
-  const staticNote: Annotation = { ...noteAt, text: `Interactive version: menus pick one of ${plural(counts[0], 'class', 'classes')}, ${plural(counts[1], 'layer', 'layers')} and ${plural(counts[2], 'method', 'methods')}.` };
+  // Notes start at the plot's left edge, in lines short enough for a phone (Plotly does not wrap).
+  const noteAt = { x: 0, y: 0, yshift: -26, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 12, color: [68, 68, 68] as Color } } as const;
+  const scaleNote = negative === 'clip' ? 'One scale for all classes per layer and method: 100% = their largest value; negative evidence clipped to 0.' : 'One scale for all classes per layer and method, centred on 0: blue against the class, red for it.';
+  const boxNote = `Box: ≥ ${Math.round(threshold * 100)}% of the map's own maximum.`;
+  const staticLines = wrapText(`${scaleNote} ${boxNote} The interactive version picks one of ${plural(counts[0], 'class', 'classes')}, ${plural(counts[1], 'layer', 'layers')} and ${plural(counts[2], 'method', 'methods')}.`, NOTE_LINE);
+  const staticNote: Annotation = { ...noteAt, text: staticLines.join('\n') };
+  const margin = { l: 50, r: 110, t: 60, b: 40 + 17 * staticLines.length };
+  const figureWidth = panelW + margin.l + margin.r;
   const data: ExplorerData = {
     menus: ['class', 'layer', 'method'],
     choice,
@@ -176,28 +195,15 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
     opacity: alpha,
     grids,
     maps,
+    offset,
+    labels: menuLabels as [string[], string[], string[]],
     boxes,
     titles,
-    reasons: reasons.map((r) => (r === null ? null : wrap(r, 52).join('\n'))),
+    reasons: reasons.map((r) => (r === null ? null : wrapText(r, 52).join('\n'))),
     boxShape,
-    liveNote: { ...noteAt, text: wrap(`Menus above: class, layer, method. Box: ≥ ${Math.round(threshold * 100)}% of the map's maximum.`, NOTE_LINE).join('\n') },
+    liveNote: { ...noteAt, text: wrapText(`${scaleNote} ${boxNote}`, NOTE_LINE).join('\n') },
     reasonNote: { text: '', x: width / 2 - 0.5, y: height / 2 - 0.5, xref: 'x', yref: 'y', showarrow: false, xanchor: 'center', yanchor: 'middle', font: { size: 12, color: [0, 0, 0] }, bgcolor: [255, 255, 255, 0.85] },
   };
-  const menu = (i: number, x: number): UpdateMenu => ({
-    type: 'dropdown',
-    name: data.menus[i],
-    buttons: menuLabels[i].map((label) => ({ label, method: 'skip', args: [] })),
-    active: choice[i],
-    direction: 'down',
-    showactive: true,
-    x,
-    y: 1.03,
-    xanchor: 'left',
-    yanchor: 'bottom',
-    pad: { t: 0, r: 0, b: 0, l: 0 },
-    font: { size: 12 },
-  });
-  const offsets = menuWidths.map((_, i) => menuWidths.slice(0, i).reduce((a, b) => a + b + 8, 0) / plotWidth);
   return {
     data: [{ type: 'image', pixels: { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) }, x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip', xaxis: 'x', yaxis: 'y' }, heat],
     layout: {
@@ -207,10 +213,9 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
       margin,
       xaxis: { range: [-0.5, width - 0.5], showgrid: false, zeroline: false, constrain: 'domain', ticks: 'outside' },
       yaxis: { range: [height - 0.5, -0.5], showgrid: false, zeroline: false, constrain: 'domain', ticks: 'outside', scaleanchor: 'x' },
-      shapes: [{ ...boxShape, x0: bx0, y0: by0, x1: bx1, y1: by1 }],
-      annotations: [{ ...staticNote, y: -30 / panelH }],
-      updatemenus: [0, 1, 2].map((i) => menu(i, offsets[i])),
-      meta: { camlabExplorer: { ...data, liveNote: { ...data.liveNote, y: -30 / panelH } } },
+      shapes: firstBox ? [{ ...boxShape, x0: firstBox[0], y0: firstBox[1], x1: firstBox[2], y1: firstBox[3] }] : [],
+      annotations: [staticNote],
+      meta: { camlabExplorer: data },
       showlegend: false,
       hovermode: 'closest',
     },
@@ -251,29 +256,10 @@ function methodTitle(name: MethodName): string {
   return (allMethods.find((m) => m.name === name)?.description ?? name).split(':')[0];
 }
 
-/** A map as bytes 0..100, its minimum at 0 and maximum at 100 (a constant map is all zeros). */
-function percentMap(map: { data: Float32Array }): Uint8Array {
-  let [lo, hi] = [Infinity, -Infinity];
-  for (const v of map.data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-  const range = hi - lo;
-  return Uint8Array.from(map.data, (v) => (range > 0 ? Math.round((100 * (v - lo)) / range) : 0));
-}
-
-function rowsOf(bytes: Uint8Array, width: number, height: number): number[][] {
-  return Array.from({ length: height }, (_, r) => Array.from(bytes.subarray(r * width, (r + 1) * width)));
+function rowsOf(bytes: Uint8Array, width: number, height: number, offset: number): number[][] {
+  return Array.from({ length: height }, (_, r) => Array.from(bytes.subarray(r * width, (r + 1) * width), (v) => v - offset));
 }
 
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
-}
-
-/** Lines of at most `width` characters, broken between words (Plotly does not wrap annotations). */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  for (const word of text.split(' ')) {
-    const last = lines.length - 1;
-    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
-    else lines.push(word);
-  }
-  return lines;
 }

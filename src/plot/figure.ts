@@ -127,6 +127,8 @@ export interface Annotation {
   bgcolor?: Color;
   /** How the lines of a multi-line text align (Plotly centres them by default). */
   align?: 'left' | 'center' | 'right';
+  /** Pixels up (negative: down) from `y`: a note under a plot stays below its tick labels at any size. */
+  yshift?: number;
 }
 
 /** A dropdown menu. camlab's menus use method 'skip': a script of the figure reacts to the choice. */
@@ -183,4 +185,15 @@ export function escapeText(text: string): string {
 /** A colour as CSS, as Plotly takes it. */
 export function cssColor(color: Color): string {
   return color.length === 4 ? `rgba(${color.join(',')})` : `rgb(${color.join(',')})`;
+}
+
+/** Lines of at most `width` characters, broken between words (Plotly does not wrap annotations). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }

@@ -4,13 +4,17 @@ import { colormapAnchors, type ColormapName } from '../image/colormap';
 import { assertHeatmap, type Heatmap } from '../image/heatmap';
 import { rgbaFromRgb } from '../image/encode';
 import { assertImage3D } from '../image/validate';
-import { checkOverlayOptions } from '../validate';
+import { checkOneOf, checkOverlayOptions } from '../validate';
 import type { Box } from '../localize/box';
 import type { CamResult } from '../cam/types';
-import { escapeText, type Annotation, type Axis, type Color, type Figure, type HeatmapTrace, type Layout, type Shape, type Trace } from './figure';
+import type { Region } from '../image/place';
+import { escapeText, wrapText, type Annotation, type Axis, type Color, type Figure, type HeatmapTrace, type Layout, type Shape, type Trace } from './figure';
+import { DIVERGING_COLORMAP, NEGATIVE_EVIDENCE, scaleCaption, scaleGroup, scaleMaps, type NegativeEvidence } from './scale';
 
 /** Heat map traces have at most this many cells a side (area-averaged), in the live plot and the PNG alike. */
 const MAX_CELLS = 64;
+/** Characters a caption line holds: it fits a 360-px phone at 12 px (Plotly does not wrap annotations). */
+const CAPTION_LINE = 44;
 
 export interface LabelledBox {
   box: Box;
@@ -28,17 +32,25 @@ export interface HeatmapFigureOptions {
   boxes?: LabelledBox[];
   /** Size of the image panel in screen pixels (default 320). */
   size?: number;
+  /** Given a result: clip values below zero (default) or draw them on a diverging scale centred on zero. */
+  negative?: NegativeEvidence;
 }
 
 /**
  * The image under a semi-transparent heat map, with a colour bar, hover values and optional boxes.
+ * Given a result, the figure draws its raw map in percent of the map's largest value, negative evidence
+ * clipped (or, with `negative: 'diverging'`, blue below zero); given a heat map, its values 0..1 as they are.
  *
- * @example await show(heatmapFigure(image, result.heatmap, { title: 'CAM of class 3', boxes: [{ box, label: 'CAM box' }] }));
+ * @example await show(heatmapFigure(image, result, { title: 'CAM of class 3', boxes: [{ box, label: 'CAM box' }] }));
  */
-export function heatmapFigure(image: tf.Tensor3D, heatmap: Heatmap, options: HeatmapFigureOptions = {}): Figure {
+export function heatmapFigure(image: tf.Tensor3D, map: Heatmap | CamResult, options: HeatmapFigureOptions = {}): Figure {
   const size = options.size ?? 320;
-  const panel = imagePanel(image, heatmap, '', options, true);
-  const margin = { l: 50, r: 90, t: 60, b: 50 };
+  const result = 'raw' in map ? map : undefined;
+  const shown = result ? scaledMaps([result], options.negative)[0] : { map: map as Heatmap, region: undefined, scale: SHOWN_AS_GIVEN };
+  const panel = imagePanel(image, shown.map, '', options, shown.scale, shown.region);
+  const caption = result ? scaleCaption(1, 1, options.negative ?? 'clip') : undefined;
+  const lines = caption ? wrapText(caption, CAPTION_LINE) : [];
+  const margin = { l: 50, r: 90, t: 60, b: 56 + 16 * lines.length };
   const [height, width] = image.shape;
   const scale = size / Math.max(width, height);
   return {
@@ -51,11 +63,42 @@ export function heatmapFigure(image: tf.Tensor3D, heatmap: Heatmap, options: Hea
       xaxis: { ...panel.xaxis, title: { text: 'x (pixels)' } },
       yaxis: { ...panel.yaxis, title: { text: 'y (pixels)' } },
       shapes: panel.shapes,
-      annotations: panel.annotations,
+      annotations: [...panel.annotations, ...(caption ? [captionNote(lines, 50)] : [])],
       showlegend: false,
       hovermode: 'closest',
     },
   };
+}
+
+/** How a heat map trace reads its values: the colour scale's range, its colours, and the unit shown. */
+interface ZScale {
+  range: [number, number];
+  colormap?: ColormapName;
+  /** The colour bar's title. */
+  unit: string;
+  /** The hover line after the coordinates, Plotly's template for z. */
+  hover: string;
+}
+
+/** A heat map drawn as given: its values are 0..1. */
+const SHOWN_AS_GIVEN: ZScale = { range: [0, 1], unit: 'activation', hover: 'activation %{z:.3f}' };
+
+function percentScale(negative: NegativeEvidence): ZScale {
+  return negative === 'clip'
+    ? { range: [0, 100], unit: '% of max', hover: '%{z:.0f}% of the largest value' }
+    : { range: [-100, 100], colormap: DIVERGING_COLORMAP, unit: '% of max |value|', hover: '%{z:.0f}% of the largest magnitude' };
+}
+
+/** Results' raw maps on plot/scale.ts's scales: one per image × method × layer. */
+function scaledMaps(results: CamResult[], negative: NegativeEvidence = 'clip'): { map: Heatmap; region: Region; scale: ZScale }[] {
+  checkOneOf('negative', negative, NEGATIVE_EVIDENCE);
+  const scaled = scaleMaps(results.map((r) => r.raw), results.map(scaleGroup), negative);
+  return scaled.map((s, i) => ({ map: s.percent, region: results[i].region, scale: percentScale(negative) }));
+}
+
+/** A note under the plot, from its left edge, `shift` pixels below the plot's bottom. */
+function captionNote(lines: string[], shift: number): Annotation {
+  return { text: lines.join('\n'), x: 0, y: 0, yshift: -shift, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 12, color: [68, 68, 68] } };
 }
 
 export interface CamGridOptions {
@@ -67,24 +110,31 @@ export interface CamGridOptions {
   columns?: number;
   colormap?: ColormapName;
   alpha?: number;
+  /** Values below zero (evidence against the class): 'clip'ped to 0 (default) or shown on a 'diverging' scale. */
+  negative?: NegativeEvidence;
 }
 
 /**
- * Several maps side by side on one colour scale: the top-k classes of one image, or one map for each
- * image of a batch. Each panel is titled with its class label and probability.
+ * Several maps side by side: the top-k classes of one image, or one map for each image of a batch. Maps
+ * of one image by one method at one layer share one colour scale (100 % = their largest value), so an
+ * improbable class's map is faint; negative evidence is clipped to zero unless `negative: 'diverging'`.
+ * Each panel is titled with its class label and probability; a caption says how the maps were scaled.
  *
  * @example await show(camGridFigure(image, await classActivationMap(model, image, { topK: 3 }), { labels }));
  */
 export function camGridFigure(images: tf.Tensor3D | tf.Tensor3D[], results: CamResult[], options: CamGridOptions = {}): Figure {
   if (results.length === 0) throw new CamlabError('camGridFigure needs at least one result.');
   const list = Array.isArray(images) ? images : [images];
+  const negative = options.negative ?? 'clip';
+  const scaled = scaledMaps(results, negative);
   const panels = results.map((r, i) => {
     const image = list[Array.isArray(images) ? r.imageIndex : 0];
     if (!image) throw new CamlabError(`Result ${i} is for image ${r.imageIndex}, but ${list.length} image(s) were given.`);
     const label = options.labels?.[r.classIndex] ?? `class ${r.classIndex}`;
-    return { image, heatmap: r.heatmap, title: options.panelTitles?.[i] ?? `${label} (p = ${r.score.toFixed(3)})` };
+    return { image, heatmap: scaled[i].map, region: scaled[i].region, title: options.panelTitles?.[i] ?? `${label} (p = ${r.score.toFixed(3)})` };
   });
-  return gridFigure(panels, { title: options.title ?? 'Class activation maps', columns: options.columns ?? Math.min(4, panels.length), colormap: options.colormap, alpha: options.alpha });
+  const caption = scaleCaption(results.length, new Set(results.map(scaleGroup)).size, negative);
+  return gridFigure(panels, { title: options.title ?? 'Class activation maps', columns: options.columns ?? Math.min(4, panels.length), colormap: options.colormap, alpha: options.alpha, scale: scaled[0].scale, caption });
 }
 
 export interface FeatureMapsOptions {
@@ -187,32 +237,38 @@ export function curveFigure(x: number[], series: Series[], options: { title: str
 interface GridPanel {
   image?: tf.Tensor3D;
   heatmap: Heatmap;
+  /** Where the map lies on the image (default: all of it). */
+  region?: Region;
   title: string;
 }
 
-function gridFigure(panels: GridPanel[], options: { title: string; columns: number; colormap?: ColormapName; alpha?: number; ownScale?: boolean }): Figure {
+function gridFigure(panels: GridPanel[], options: { title: string; columns: number; colormap?: ColormapName; alpha?: number; ownScale?: boolean; scale?: ZScale; caption?: string }): Figure {
   const columns = Math.max(1, Math.min(options.columns, panels.length));
   const rows = Math.ceil(panels.length / columns);
   const cell = options.ownScale ? 110 : 210;
-  const margin = { l: 30, r: options.ownScale ? 30 : 90, t: 70, b: 20 };
-  const gap = 0.04;
+  const lines = options.caption ? wrapText(options.caption, CAPTION_LINE) : [];
+  const margin = { l: 10, r: options.ownScale ? 30 : 90, t: 70, b: 20 + 16 * lines.length };
+  // Room left of each panel for its y tick labels ("200"), so that they never run into the panel before.
+  const [left, gap] = options.ownScale ? [4, 6] : [32, 6];
   const width = columns * cell + margin.l + margin.r;
   const height = rows * (cell + 24) + margin.t + margin.b;
+  const inner = columns * cell;
   const data: Trace[] = [];
   const layout: Layout = { title: { text: options.title }, width, height, margin, shapes: [], annotations: [], showlegend: false, hovermode: 'closest' };
   panels.forEach((p, i) => {
     const [row, col] = [Math.floor(i / columns), i % columns];
     const suffix = i === 0 ? '' : String(i + 1);
-    const x: [number, number] = [col / columns + gap / 2, (col + 1) / columns - gap / 2];
-    const y: [number, number] = [1 - (row + 1) / rows + gap, 1 - row / rows - gap];
+    const x: [number, number] = [(col * cell + left) / inner, ((col + 1) * cell - gap) / inner];
+    const y: [number, number] = [1 - (row + 1) / rows + 0.04, 1 - row / rows - 0.04];
     const panel = p.image
-      ? imagePanel(p.image, p.heatmap, suffix, { colormap: options.colormap, alpha: options.alpha }, i === 0)
+      ? imagePanel(p.image, p.heatmap, suffix, { colormap: options.colormap, alpha: options.alpha }, options.scale ?? SHOWN_AS_GIVEN, p.region, i === 0)
       : mapPanel(p.heatmap, suffix, options.colormap ?? 'viridis');
     data.push(...panel.traces);
     layout[`xaxis${suffix}`] = { ...panel.xaxis, domain: x, anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { ...panel.yaxis, domain: y, anchor: `x${suffix}` };
     layout.annotations!.push({ text: p.title, x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
   });
+  if (lines.length) layout.annotations!.push(captionNote(lines, 22));
   return { data, layout };
 }
 
@@ -224,15 +280,15 @@ export interface Panel {
   annotations: Annotation[];
 }
 
-/** Image trace + heat map trace on one pair of axes, in image pixel coordinates (y down). */
-function imagePanel(image: tf.Tensor3D, heatmap: Heatmap, suffix: string, options: HeatmapFigureOptions, showScale: boolean): Panel {
+/** Image trace + heat map trace on one pair of axes, in image pixel coordinates (y down); the map over `region`. */
+function imagePanel(image: tf.Tensor3D, heatmap: Heatmap, suffix: string, options: HeatmapFigureOptions, zScale: ZScale, region: Region | undefined, showScale = true): Panel {
   assertImage3D(image);
   assertHeatmap(heatmap);
   checkOverlayOptions(options, 'the figure', true);
   const [height, width] = image.shape;
   const alpha = options.alpha ?? 0.5;
   const pixels = { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) };
-  const heat = heatTrace(heatmap, width, height, options.colormap ?? 'jet', alpha, suffix, showScale);
+  const heat = placedHeatTrace(heatmap, region ?? { x: 0, y: 0, width, height }, zScale.colormap ?? options.colormap ?? 'jet', alpha, suffix, showScale, zScale);
   const shapes: Shape[] = [];
   const annotations: Annotation[] = [];
   for (const [i, { box, label, color, dash }] of (options.boxes ?? []).entries()) {
@@ -270,8 +326,16 @@ export function pixelAxis(range: [number, number]): Axis {
 
 const BOX_COLORS: Color[] = [[0, 230, 118], [255, 255, 255], [255, 23, 68], [41, 121, 255]];
 
-/** A heat map trace over a width × height image, at most MAX_CELLS cells a side (area-averaged). */
+/** A heat map trace over a whole width × height image, its values drawn against `zRange` as given. */
 export function heatTrace(map: Heatmap, width: number, height: number, colormap: ColormapName, opacity: number, suffix: string, showScale: boolean, zRange: [number, number] = [0, 1]): HeatmapTrace {
+  return placedHeatTrace(map, { x: 0, y: 0, width, height }, colormap, opacity, suffix, showScale, { ...SHOWN_AS_GIVEN, range: zRange });
+}
+
+/**
+ * A heat map trace over `region` of an image, at most MAX_CELLS cells a side (area-averaged). A map
+ * coarser than the image is drawn smoothed (Plotly interpolates between cell centres, as the PNG does).
+ */
+function placedHeatTrace(map: Heatmap, region: Region, colormap: ColormapName, opacity: number, suffix: string, showScale: boolean, zScale: ZScale): HeatmapTrace {
   const step = Math.max(1, Math.ceil(Math.max(map.width, map.height) / MAX_CELLS));
   const cols = Math.ceil(map.width / step);
   const rows = Math.ceil(map.height / step);
@@ -290,25 +354,25 @@ export function heatTrace(map: Heatmap, width: number, height: number, colormap:
     }
     z.push(row);
   }
-  const dx = width / cols;
-  const dy = height / rows;
+  const dx = region.width / cols;
+  const dy = region.height / rows;
   const anchors = colormapAnchors(colormap);
   return {
     type: 'heatmap',
     z,
-    x0: (dx - 1) / 2,
+    x0: region.x + (dx - 1) / 2,
     dx,
-    y0: (dy - 1) / 2,
+    y0: region.y + (dy - 1) / 2,
     dy,
-    zmin: zRange[0],
-    zmax: zRange[1],
+    zmin: zScale.range[0],
+    zmax: zScale.range[1],
     colorscale: anchors.map((rgb, i) => [i / (anchors.length - 1), rgb]),
     opacity,
+    ...(dx > 1.5 || dy > 1.5 ? { zsmooth: 'best' as const } : {}),
     showscale: showScale,
-    ...(showScale ? { colorbar: { title: { text: 'activation' }, thickness: 14, len: 0.9 } } : {}),
-    hovertemplate: 'x %{x:.0f}, y %{y:.0f}<br>activation %{z:.3f}<extra></extra>',
+    ...(showScale ? { colorbar: { title: { text: zScale.unit }, thickness: 14, len: 0.9 } } : {}),
+    hovertemplate: `x %{x:.0f}, y %{y:.0f}<br>${zScale.hover}<extra></extra>`,
     xaxis: `x${suffix}`,
     yaxis: `y${suffix}`,
   };
 }
-

@@ -3,8 +3,7 @@ import type { Layout } from './figure';
 /**
  * The layout of a figure drawn `available` pixels wide. A figure that fits is drawn as designed; a wider
  * one becomes `available` wide: a grid's panels reflow into fewer columns (as many as keep a panel's
- * title readable), an image keeps square pixels, menus that no longer fit side by side stack, a title too
- * long for its width wraps, and no annotation or bar label is drawn smaller than 12 px.
+ * title readable), an image keeps square pixels, a title too long for its width wraps, and no annotation or bar label is drawn smaller than 12 px.
  *
  * The browser runs this very function (figureHtml embeds its source), so it refers to nothing outside
  * itself and declares no named inner functions.
@@ -58,16 +57,6 @@ export function fitLayout(layout: Layout, available: number): Layout {
       fitted.height = Math.round(margin.t + margin.b + ((layout.height - margin.t - margin.b) * inner) / innerBefore);
     }
   }
-  // Menus side by side that no longer fit stack above the plot, one a row, in the bottom of the top
-  // margin; the title keeps the part of the margin above them.
-  const menus = fitted.updatemenus ?? [];
-  const menuRow = 30;
-  const stackMenus = menus.length > 1 && width > 0 && width < layout.width;
-  const menuBand = stackMenus ? menus.length * menuRow + 6 : 0;
-  if (stackMenus) {
-    fitted.margin = { ...fitted.margin, t: fitted.margin.t + (menus.length - 1) * menuRow };
-    fitted.height += (menus.length - 1) * menuRow;
-  }
   // A title longer than the figure is wide (the figure as designed, or narrowed) wraps at spaces.
   const size = layout.title.font?.size ?? 17;
   const perLine = Math.max(12, Math.floor((fitted.width - 16) / (size * 0.58)));
@@ -82,20 +71,13 @@ export function fitLayout(layout: Layout, available: number): Layout {
     fitted.margin = { ...fitted.margin, t: fitted.margin.t + extra };
     fitted.height += extra;
   }
-  if (lines.length > 1 || stackMenus) {
-    // Centred in the top margin above any stacked menus. Plotly 4 keeps the first line of a multi-line
+  if (lines.length > 1) {
+    // Centred in the top margin. Plotly 4 keeps the first line of a multi-line
     // title where a one-line title anchored at its bottom would be, and adds the others below it
     // (measured in chromium).
     const block = size * 1.2 + (lines.length - 1) * size * 1.3;
-    const top = Math.max(4, (fitted.margin.t - (stackMenus ? menuBand : 0) - block) / 2);
+    const top = Math.max(4, (fitted.margin.t - block) / 2);
     fitted.title = { ...fitted.title, text: lines.join('<br>'), yref: 'container', y: 1 - (top + size * 0.95) / fitted.height, yanchor: 'bottom' };
-  }
-  if (stackMenus) {
-    const plotHeight = fitted.height - fitted.margin.t - fitted.margin.b;
-    menus.forEach((menu, i) => {
-      [menu.x, menu.xanchor, menu.yanchor] = [0, 'left', 'bottom'];
-      menu.y = 1 + ((menus.length - 1 - i) * menuRow + 6) / plotHeight;
-    });
   }
   return fitted;
 }

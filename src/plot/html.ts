@@ -102,10 +102,67 @@ function toPlotly(value: unknown, key: string): unknown {
 }
 
 /**
+ * The page's one queue of figures to draw (plain ES5, defined by the first figure's script, reused by
+ * the others): figures are drawn one per task, so that no single task holds the page for long, those
+ * in or near the window first (an IntersectionObserver), the others when the page is idle. The queue
+ * also says whether the reader has a touch screen (a coarse pointer) and keeps the times at which the
+ * figures became interactive (`drawn`, in ms since the page's start), for tests and measurements.
+ */
+const DRAW_QUEUE = `window.__camlabQueue || (window.__camlabQueue = (function () {
+  var waiting = [], busy = false, idle = false, drawn = [];
+  var touch = !!(window.matchMedia && window.matchMedia('(pointer: coarse)').matches);
+  var later = window.requestIdleCallback || function (f) { return setTimeout(f, 200); };
+  var observer = window.IntersectionObserver ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      waiting.forEach(function (item) { if (item.root === entry.target) item.near = entry.isIntersecting; });
+    });
+    next();
+  }, { rootMargin: '400px 0px' }) : null;
+  function next() {
+    if (busy || waiting.length === 0) return;
+    var i = 0;
+    while (i < waiting.length && !waiting[i].near) i++;
+    if (i === waiting.length) {
+      if (observer && !idle) return later(function () { idle = true; next(); });
+      i = 0;
+    }
+    var item = waiting.splice(i, 1)[0];
+    if (observer) observer.unobserve(item.root);
+    busy = true;
+    item.ready.then(item.draw).then(function () {
+      drawn.push(Math.round(performance.now()));
+    }, function (error) {
+      console.warn('camlab: the interactive figure could not be drawn; the static image stays', error);
+    }).then(function () {
+      busy = false;
+      idle = false;
+      setTimeout(next, 0);
+    });
+  }
+  return {
+    touch: touch,
+    drawn: drawn,
+    add: function (root, ready, draw) {
+      waiting.push({ root: root, ready: ready, draw: draw, near: !observer });
+      if (observer) observer.observe(root);
+      setTimeout(next, 0);
+    }
+  };
+})());`;
+
+/**
+ * The style every figure fragment carries (idempotent): Plotly's toolbar sits in a strip of its own
+ * above the plot, never over the title.
+ */
+const FIGURE_STYLE = '<style>.camlab-live{margin-top:30px}.camlab-live .modebar-container{top:-30px!important}</style>';
+
+/**
  * The figure as one HTML fragment: the PNG as an <img> (what a viewer without JavaScript shows) and a
  * script that draws the interactive plot over it once plotly.js is on the page, then hides the PNG.
  * Both fit the width they are given, from a phone to a desktop: the PNG scales down, the live plot is
- * laid out again for its container's width (fitLayout) whenever that width changes.
+ * laid out again for its container's width (fitLayout) whenever that width changes. Figures are drawn
+ * one at a time, those in view first (DRAW_QUEUE). On a touch screen a swipe over a figure scrolls the
+ * page (no drag mode until the reader picks zoom or pan in the figure's toolbar, which is always shown).
  */
 export function figureHtml(figure: Figure, png: Uint8Array, options: { includePlotly: boolean }): string {
   const json = scriptJson(plotlyFigure(figure));
@@ -119,26 +176,31 @@ export function figureHtml(figure: Figure, png: Uint8Array, options: { includePl
   if (!root || !ready) return;
   var figure = ${json};
   var fitLayout = (${fitLayout.toString()});
-  ready.then(function (Plotly) {
+  var queue = ${DRAW_QUEUE}
+  queue.add(root, ready, function (Plotly) {
     var live = root.querySelector('.camlab-live');
     var drawnWidth = -1;
-    var draw = function () {
+    var config = { displaylogo: false, responsive: false, scrollZoom: false, displayModeBar: queue.touch ? true : 'hover', modeBarButtonsToRemove: ['select2d', 'lasso2d', 'zoomIn2d', 'zoomOut2d', 'autoScale2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian'] };
+    var draw = function (force) {
       var available = root.clientWidth || figure.layout.width;
-      if (available === drawnWidth) return Promise.resolve();
+      if (available === drawnWidth && !force) return Promise.resolve();
       drawnWidth = available;
-      return Plotly.react(live, figure.data, fitLayout(figure.layout, available), { displaylogo: false, responsive: false });
+      var layout = fitLayout(figure.layout, available);
+      // On a touch screen a swipe scrolls the page; the toolbar's zoom and pan buttons turn dragging on.
+      if (queue.touch && live.layout === undefined) layout.dragmode = false;
+      else if (live.layout) layout.dragmode = live.layout.dragmode;
+      return Plotly.react(live, figure.data, layout, config);
     };
+    var redraw = function () { return draw(true); };
     live.style.display = 'block';
     return draw().then(function () {
       root.querySelector('.camlab-static').style.display = 'none';
+      if (window.ResizeObserver) new ResizeObserver(function () { window.requestAnimationFrame(function () { draw(); }); }).observe(root);
       ${explorerHook(figure)}
-      if (window.ResizeObserver) new ResizeObserver(function () { window.requestAnimationFrame(draw); }).observe(root);
     });
-  }).catch(function (error) {
-    console.warn('camlab: the interactive figure could not be drawn; the static image stays', error);
   });
 })();</script>`;
-  return `${options.includePlotly ? plotlyLoaderScript() : ''}<div class="camlab-figure" id="${id}" style="max-width:${width}px">${image}<div class="camlab-live" style="display:none"></div></div>${draw}`;
+  return `${options.includePlotly ? plotlyLoaderScript() : ''}${FIGURE_STYLE}<div class="camlab-figure" id="${id}" style="max-width:${width}px">${image}<div class="camlab-live" style="display:none"></div></div>${draw}`;
 }
 
 /** Escapes text for HTML content and attribute values. */

@@ -262,6 +262,7 @@ function paintAnnotation(canvas: Picture, note: Annotation, layout: Layout, area
   } else {
     [x, y] = toPixel(areas.get(suffixOf(note.xref))!, note.x, note.y);
   }
+  y -= note.yshift ?? 0;
   const text = note.text;
   const f = (note.font?.size ?? 12) <= 11 ? font.tick : font.label;
   const width = 400;

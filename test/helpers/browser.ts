@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /**
- * Debian's chromium, headless, with a fresh profile and none of its background traffic. Closing the
+ * Debian's chromium, headless (`phone`: at a phone's size, with touch), with a fresh profile and none of its background traffic. Closing the
  * context also removes its profile folder; a launch that fails removes it at once.
  */
-export async function launchChromium(options: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
+export async function launchChromium(options: { javaScriptEnabled?: boolean; phone?: boolean } = {}): Promise<BrowserContext> {
   const profile = await mkdtemp(join(tmpdir(), 'camlab-chromium-'));
   const removeProfile = () => rm(profile, { recursive: true, force: true });
   let context: BrowserContext;
@@ -16,7 +16,8 @@ export async function launchChromium(options: { javaScriptEnabled?: boolean } = 
       executablePath: '/usr/bin/chromium',
       headless: true,
       javaScriptEnabled: options.javaScriptEnabled ?? true,
-      viewport: { width: 1100, height: 900 },
+      // A phone: 390 px wide, touch events, a coarse pointer (as chromium's device emulation gives them).
+      ...(options.phone ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 } : { viewport: { width: 1100, height: 900 } }),
       timeout: 60000,
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
     });

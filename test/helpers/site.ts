@@ -1,10 +1,12 @@
 // Opens every page of a published site in Debian's chromium at a phone's and a desktop's size and
 // reports what a reader would see go wrong: figures past the screen's edge, a page that scrolls
-// sideways, text under 12 px, console errors, requests that leave the machine, hover that does not work.
+// sideways, text under 12 px, console errors, requests that leave the machine, hover that does not work;
+// on the phone (touch) a swipe over a figure that does not scroll the page, a toolbar over a title, and
+// any task that holds the page for more than a second.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './browser';
 
 export const VIEWPORTS = [
@@ -75,46 +77,118 @@ export async function hoverFirstHeatmap(page: Page): Promise<string> {
   return (await hover?.textContent()) ?? '';
 }
 
+/** Records the page's long tasks (PerformanceObserver 'longtask') from its first moment: [start, duration] in ms. */
+function watchLongTasks(): void {
+  const seen: [number, number][] = [];
+  (window as unknown as { __longTasks: [number, number][] }).__longTasks = seen;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) seen.push([Math.round(entry.startTime), Math.round(entry.duration)]);
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+/** For each live figure: whether Plotly's toolbar overlaps its title. */
+function toolbarsOverTitles(): string[] {
+  const overlaps: string[] = [];
+  for (const live of Array.from(document.querySelectorAll('.camlab-live.js-plotly-plot'))) {
+    const bar = live.querySelector('.modebar')?.getBoundingClientRect();
+    const title = live.querySelector('.gtitle');
+    const box = title?.getBoundingClientRect();
+    if (!bar || !box || bar.width === 0) continue;
+    if (bar.left < box.right && box.left < bar.right && bar.top < box.bottom && box.top < bar.bottom) overlaps.push(`the toolbar covers the title '${title!.textContent}'`);
+  }
+  return overlaps;
+}
+
+/** The axis ranges of a live figure, by axis name. */
+function axisRanges(live: Element): string {
+  const layout = (live as unknown as { layout: Record<string, { range?: number[] }> }).layout;
+  return JSON.stringify(Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k)).sort().map((k) => [k, layout[k].range]));
+}
+
+/** A vertical swipe with one finger from (x, y) by dy pixels, as touch events through the browser's input pipeline. */
+export async function swipe(context: BrowserContext, page: Page, x: number, y: number, dy: number): Promise<void> {
+  const cdp = await context.newCDPSession(page);
+  try {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+    for (let i = 1; i <= 10; i++) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y + (dy * i) / 10 }] });
+      await page.waitForTimeout(16);
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await page.waitForTimeout(400);
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** Swipes up over the middle of the page's first live figure: how far the window scrolled, and whether the figure's axes moved. */
+async function swipeOverFigure(context: BrowserContext, page: Page): Promise<{ scrolled: number; rangesKept: boolean } | undefined> {
+  const live = page.locator('.camlab-live.js-plotly-plot:has(.nsewdrag)').first();
+  if ((await live.count()) === 0) return undefined;
+  await live.scrollIntoViewIfNeeded();
+  const area = await live.locator('.nsewdrag').first().boundingBox();
+  if (!area) return undefined;
+  const before = { y: await page.evaluate(() => window.scrollY), ranges: await live.evaluate(axisRanges) };
+  await swipe(context, page, area.x + area.width / 2, area.y + area.height * 0.8, -Math.min(150, area.height * 0.6));
+  return { scrolled: (await page.evaluate(() => window.scrollY)) - before.y, rangesKept: (await live.evaluate(axisRanges)) === before.ranges };
+}
+
 export async function checkSitePages(siteDir: string, notebooks: string[], screenshots = join(siteDir, '..', 'site-screenshots')): Promise<SiteReport> {
   const pages = ['index.html', ...notebooks.map((n) => n.replace(/\.ipynb$/, '.html'))];
   const problems: string[] = [];
   const lines: string[] = [];
   await mkdir(screenshots, { recursive: true });
-  const context = await launchChromium();
-  try {
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (/^(file|data|blob):/.test(url)) return route.continue();
-      problems.push(`a page asked for ${url}`);
-      return route.abort();
-    });
-    for (const viewport of VIEWPORTS) {
+  for (const viewport of VIEWPORTS) {
+    const phone = viewport.name === 'phone';
+    const context = await launchChromium({ phone });
+    try {
+      await context.route('**/*', (route) => {
+        const url = route.request().url();
+        if (/^(file|data|blob):/.test(url)) return route.continue();
+        problems.push(`a page asked for ${url}`);
+        return route.abort();
+      });
+      await context.addInitScript(watchLongTasks);
       for (const name of pages) {
-        const where = `${name} at ${viewport.width}×${viewport.height}`;
+        const where = `${name} at ${viewport.width}×${viewport.height}${phone ? ' (touch)' : ''}`;
         const page = await context.newPage();
         try {
           page.on('console', (m) => m.type() === 'error' && problems.push(`${where}: console error ${m.text()}`));
           page.on('pageerror', (e) => problems.push(`${where}: ${e.message}`));
           await page.setViewportSize({ width: viewport.width, height: viewport.height });
           await page.goto(pathToFileURL(join(siteDir, name)).href);
+          // Figures draw as they come into view: scroll through the page, as a reader would.
+          for (const figure of await page.locator('.camlab-figure').all()) await figure.scrollIntoViewIfNeeded();
           const figures = await waitForFigures(page);
+          await page.evaluate(() => window.scrollTo(0, 0));
           const seen = await page.evaluate(measure);
           if (seen.scrollWidth > seen.viewport) problems.push(`${where}: the page scrolls sideways (${seen.scrollWidth} px of content in ${seen.viewport} px)`);
           for (const o of seen.outside) problems.push(`${where}: ${o}, past the ${seen.viewport} px viewport`);
           if (seen.smallest.size < 12) problems.push(`${where}: text at ${seen.smallest.size} px ('${seen.smallest.text}')`);
+          for (const o of await page.evaluate(toolbarsOverTitles)) problems.push(`${where}: ${o}`);
+          const long = await page.evaluate(() => (window as unknown as { __longTasks: [number, number][] }).__longTasks);
+          const longest = Math.max(0, ...long.map(([, duration]) => duration));
+          if (longest > 1000) problems.push(`${where}: a task held the page for ${longest} ms (over 1 s)`);
+          const drawn = await page.evaluate(() => (window as unknown as { __camlabQueue?: { drawn: number[] } }).__camlabQueue?.drawn ?? []);
           if (viewport.name === 'phone' && name.startsWith('01-')) {
             const hover = await hoverFirstHeatmap(page);
-            if (!/activation \d\.\d{3}/.test(hover)) problems.push(`${where}: no hover text on the live heat map (got '${hover}')`);
+            if (!/\d+% of the largest value|activation \d\.\d{3}/.test(hover)) problems.push(`${where}: no hover text on the live heat map (got '${hover}')`);
+          }
+          let swiped = '';
+          if (phone) {
+            const result = await swipeOverFigure(context, page);
+            if (result && !(result.scrolled > 50 && result.rangesKept)) problems.push(`${where}: a swipe over a figure scrolled the page ${result.scrolled} px and ${result.rangesKept ? 'kept' : 'changed'} its axes`);
+            if (result) swiped = `, a swipe over a figure scrolled ${result.scrolled} px`;
           }
           await page.screenshot({ path: join(screenshots, `${name.replace(/\.html$/, '')}-${viewport.width}.png`), fullPage: true });
-          lines.push(`${where}: ${figures} live figures, content ${seen.scrollWidth} px wide, smallest text ${seen.smallest.size} px`);
+          lines.push(`${where}: ${figures} live figures, the first interactive at ${drawn[0] ?? '-'} ms, longest task ${longest} ms, content ${seen.scrollWidth} px wide, smallest text ${seen.smallest.size} px${swiped}`);
         } finally {
           await page.close();
         }
       }
+    } finally {
+      await context.close();
     }
-  } finally {
-    await context.close();
   }
   return { problems, lines };
 }
