@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Jimp } from 'jimp';
 import { tf, ready, defaultWorkerCount, saveModel, loadModel, loadImage, explain, overlayPng, boundingBox, explainFiles, openExplainPool, type FileExplanation, type ExplainFilesOptions } from '../src';
 import { sequentialGapCnn, randomImages } from './helpers/models';
+import { readSharedModel, loadSharedModel } from '../src/model/load';
 
 let dir: string;
 let modelDir: string;
@@ -183,4 +184,22 @@ test('the default pool is one worker per core, fewer when the model would not fi
   assert.equal(defaultWorkerCount(1e6), Math.min(availableParallelism(), Math.floor((freemem() * 0.5) / 304e6)) || 1);
   assert.equal(defaultWorkerCount(freemem()), 1, 'a model as large as the free memory gets one worker');
   assert.ok(defaultWorkerCount(100e6) >= 1 && defaultWorkerCount(100e6) <= availableParallelism());
+});
+
+test('a pool reads a model once: the weights in shared memory build the same model as loadModel', async () => {
+  const files = await readSharedModel(modelDir);
+  assert.ok(files, 'a local model folder is read for the workers');
+  assert.ok(files.artifacts.weightData instanceof SharedArrayBuffer, 'the workers read the same bytes, not copies');
+  assert.equal(await readSharedModel('https://example.invalid/model.json'), undefined, 'a URL is left to each worker (it downloads into the cache)');
+  const [shared, own] = [await loadSharedModel(files), await loadModel(modelDir)];
+  const images = randomImages(2, 32, 5);
+  try {
+    const [a, b] = [shared.predict(images) as tf.Tensor, own.predict(images) as tf.Tensor];
+    assert.deepEqual(await a.data(), await b.data());
+    tf.dispose([a, b]);
+  } finally {
+    tf.dispose([images]);
+    shared.dispose();
+    own.dispose();
+  }
 });

@@ -38,36 +38,41 @@ export async function resolveModelJson(path: string): Promise<string> {
 
 /** An IOHandler that reads model.json and its weight files from disk, checking their sizes. */
 export function fileSystemLoader(modelJsonPath: string): tf.io.IOHandler {
+  return { load: () => readModelArtifacts(modelJsonPath) };
+}
+
+/**
+ * Reads model.json and its weight files, checking their sizes. With `shared`, the weights land in a
+ * SharedArrayBuffer: a pool reads a model once and its workers build their copies from the same bytes.
+ */
+export async function readModelArtifacts(modelJsonPath: string, { shared = false } = {}): Promise<tf.io.ModelArtifacts> {
+  const json = await readModelJson(modelJsonPath);
+  const groups = json.weightsManifest ?? [];
+  const weightSpecs = groups.flatMap((group) => group.weights);
+  const note = describeNormalisation(normaliseKeras3(json.modelTopology as Record<string, unknown>, weightSpecs));
+  if (note && !process.env.CAMLAB_QUIET) console.error(note);
+  const chunks: Uint8Array[] = [];
+  for (const path of groups.flatMap((group) => group.paths)) {
+    chunks.push(await readWeightFile(join(dirname(modelJsonPath), path), path));
+  }
+  const weightData = concat(chunks, shared);
+  const expected = weightSpecs.reduce((sum, spec) => sum + weightBytes(spec), 0);
+  if (weightData.byteLength !== expected) {
+    throw new CamlabError(
+      `The weight files of '${modelJsonPath}' hold ${weightData.byteLength} bytes but its manifest describes ${expected}: ` +
+        `a file is truncated or belongs to another model. Copy the model folder again.`,
+    );
+  }
   return {
-    load: async (): Promise<tf.io.ModelArtifacts> => {
-      const json = await readModelJson(modelJsonPath);
-      const groups = json.weightsManifest ?? [];
-      const weightSpecs = groups.flatMap((group) => group.weights);
-      const note = describeNormalisation(normaliseKeras3(json.modelTopology as Record<string, unknown>, weightSpecs));
-      if (note && !process.env.CAMLAB_QUIET) console.error(note);
-      const chunks: Uint8Array[] = [];
-      for (const path of groups.flatMap((group) => group.paths)) {
-        chunks.push(await readWeightFile(join(dirname(modelJsonPath), path), path));
-      }
-      const weightData = concat(chunks);
-      const expected = weightSpecs.reduce((sum, spec) => sum + weightBytes(spec), 0);
-      if (weightData.byteLength !== expected) {
-        throw new CamlabError(
-          `The weight files of '${modelJsonPath}' hold ${weightData.byteLength} bytes but its manifest describes ${expected}: ` +
-            `a file is truncated or belongs to another model. Copy the model folder again.`,
-        );
-      }
-      return {
-        modelTopology: json.modelTopology,
-        weightSpecs,
-        weightData: weightData.buffer as ArrayBuffer,
-        format: json.format,
-        generatedBy: json.generatedBy,
-        convertedBy: json.convertedBy,
-        trainingConfig: json.trainingConfig,
-        userDefinedMetadata: json.userDefinedMetadata,
-      };
-    },
+    modelTopology: json.modelTopology,
+    weightSpecs,
+    // tfjs copies each weight out of this buffer; a shared one is read the same way.
+    weightData: weightData.buffer as ArrayBuffer,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+    trainingConfig: json.trainingConfig,
+    userDefinedMetadata: json.userDefinedMetadata,
   };
 }
 
@@ -125,8 +130,9 @@ function weightBytes(spec: tf.io.WeightsManifestEntry): number {
   return count * (DTYPE_BYTES[dtype] ?? 4);
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+function concat(chunks: Uint8Array[], shared = false): Uint8Array {
+  const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const out = new Uint8Array(shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
   let offset = 0;
   for (const chunk of chunks) {
     out.set(chunk, offset);

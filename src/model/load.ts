@@ -4,7 +4,7 @@ import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
 import { describeValue } from '../validate';
-import { fileSystemLoader, resolveModelJson } from './files';
+import { fileSystemLoader, readModelArtifacts, resolveModelJson } from './files';
 import { attachMetadata } from './metadata';
 import { cachedDownload, namedModelDir } from './cache';
 import { hostedModelUrl, HOSTED_MODELS, isHostedModelName, looksLikeHostedModelName, type HostedModelName } from './networks';
@@ -23,11 +23,42 @@ import { loadKerasModel } from './keras-h5';
 export async function loadModel(src: string): Promise<tf.LayersModel> {
   if (typeof src !== 'string' || src === '') throw new CamlabError(`loadModel takes a model.json path, its folder, an http(s) URL or a hosted model's name, got ${describeValue(src)}.`);
   await ready();
-  if (/\.(h5|hdf5|keras)$/i.test(src) && !/^https?:/i.test(src)) return loadKerasModel(src.replace(/^file:\/\//, ''));
-  const json = /^https?:\/\//i.test(src) ? await downloadModel(src) : await localOrNamed(src.replace(/^file:\/\//, ''));
+  if (isKerasFile(src)) return loadKerasModel(localPath(src));
+  const json = isUrl(src) ? await downloadModel(src) : await localOrNamed(localPath(src));
+  return buildModel(fileSystemLoader(json), json);
+}
+
+const isUrl = (src: string) => /^https?:\/\//i.test(src);
+const isKerasFile = (src: string) => /\.(h5|hdf5|keras)$/i.test(src) && !isUrl(src);
+const localPath = (src: string) => src.replace(/^file:\/\//, '');
+
+/** A model read once for several threads: model.json's path and its artifacts, the weights in shared memory. */
+export interface SharedModelFiles {
+  json: string;
+  artifacts: tf.io.ModelArtifacts;
+}
+
+/**
+ * Reads a layers model (its folder, its model.json, or a hosted model's name, downloaded once) with the
+ * weights in a SharedArrayBuffer, for `loadSharedModel` in other threads; undefined for URLs and Keras
+ * files, which each thread loads itself.
+ */
+export async function readSharedModel(src: string): Promise<SharedModelFiles | undefined> {
+  if (isUrl(src) || isKerasFile(src)) return undefined;
+  const json = await localOrNamed(localPath(src));
+  return { json, artifacts: await readModelArtifacts(json, { shared: true }) };
+}
+
+/** Builds this thread's own model from files another thread read (`readSharedModel`). The model is the caller's. */
+export async function loadSharedModel({ json, artifacts }: SharedModelFiles): Promise<tf.LayersModel> {
+  await ready();
+  return buildModel(tf.io.fromMemory(artifacts), json);
+}
+
+async function buildModel(handler: tf.io.IOHandler, json: string): Promise<tf.LayersModel> {
   let model: tf.LayersModel;
   try {
-    model = await tf.loadLayersModel(fileSystemLoader(json));
+    model = await tf.loadLayersModel(handler);
   } catch (error) {
     if (error instanceof CamlabError) throw error;
     throw new CamlabError(`'${json}' could not be turned into a model: ${(error as Error).message}`, { cause: error });

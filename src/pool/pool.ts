@@ -8,10 +8,10 @@ import { availableParallelism, freemem } from 'node:os';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { CamlabError } from '../errors';
-import { DEFAULT_MODEL_PATH } from '../model/load';
+import { DEFAULT_MODEL_PATH, readSharedModel, type SharedModelFiles } from '../model/load';
 import { checkExplainSettings } from '../validate';
 import { openExplainer, type ExplainSettings, type ExplainerInfo, type JobInput, type JobOutput } from './task';
-import type { FromWorker, ToWorker } from './protocol';
+import type { FromWorker, ToWorker, WorkerStart } from './protocol';
 import { typescriptHookFor } from '../threads';
 import { requestedThreads } from '../wasm-threads';
 
@@ -72,11 +72,14 @@ export async function openRunner(settings: ExplainSettings, options: PoolOptions
   const pool = new ThreadPool(settings, threadsPerWorker(planned));
   try {
     if (remote) {
-      const info = await pool.grow();
-      const wanted = Math.min(options.workers ?? defaultWorkerCount(info.weightBytes), jobs);
-      await Promise.all(Array.from({ length: wanted - 1 }, () => pool.grow()));
+      const info = await pool.grow({ probe: true });
+      const wanted = Math.min(options.workers ?? defaultWorkerCount(info?.weightBytes ?? 0), jobs);
+      await Promise.all(Array.from({ length: wanted - 1 }, () => pool.grow({ probe: false })));
     } else {
-      await Promise.all(Array.from({ length: planned }, () => pool.grow()));
+      // The workers load TensorFlow.js while this thread reads the model's files, once, into shared
+      // memory; each worker builds its copy from those bytes. One worker explains the grey probe.
+      const files = readSharedModel(settings.model ?? DEFAULT_MODEL_PATH);
+      await Promise.all([files, ...Array.from({ length: planned }, (_, i) => pool.grow({ probe: i === 0, files }))]);
     }
   } catch (error) {
     await pool.close();
@@ -102,6 +105,7 @@ async function localModelBytes(src: string): Promise<number> {
 
 async function inProcess(settings: ExplainSettings): Promise<JobRunner> {
   const explainer = await openExplainer(settings);
+  if (!explainer.info) throw new Error('an explainer opened with its probe has its info');
   let queue: Promise<unknown> = Promise.resolve();
   return {
     info: explainer.info,
@@ -139,11 +143,16 @@ class ThreadPool implements JobRunner {
     return this.workers.size;
   }
 
-  /** Starts one more worker and resolves when its explainer is open. */
-  grow(): Promise<ExplainerInfo> {
-    const worker = spawn(this.settings, this.threads);
+  /**
+   * Starts one more worker and resolves when its explainer is open, with what its probe learnt (when it
+   * probed). `files`: the model's files, still being read by this thread, sent to the worker when read.
+   */
+  grow({ probe, files }: { probe: boolean; files?: Promise<SharedModelFiles | undefined> }): Promise<ExplainerInfo | undefined> {
+    const worker = spawn({ settings: this.settings, probe, awaitFiles: files !== undefined }, this.threads);
     this.workers.add(worker);
-    return new Promise<ExplainerInfo>((resolve, reject) => {
+    // A failed read fails the pool's opening, which then stops this worker.
+    files?.then((read) => worker.postMessage({ type: 'files', files: read } satisfies ToWorker), () => undefined);
+    return new Promise<ExplainerInfo | undefined>((resolve, reject) => {
       const fail = (error: Error) => {
         this.workers.delete(worker);
         void worker.terminate();
@@ -154,7 +163,7 @@ class ThreadPool implements JobRunner {
       worker.once('message', (message: FromWorker) => {
         worker.removeAllListeners('error').removeAllListeners('exit');
         if (message.type !== 'ready') return fail(new CamlabError(message.type === 'unusable' ? message.reason : `A worker thread answered '${message.type}' before it was ready.`));
-        this.info ??= message.info;
+        if (message.info) this.info = message.info;
         worker.on('message', (m: FromWorker) => this.answer(worker, m));
         worker.on('error', (error) => this.lost(worker, error.message));
         worker.on('exit', (code) => this.lost(worker, `exit code ${code}`));
@@ -208,7 +217,8 @@ class ThreadPool implements JobRunner {
     job?.reject(new CamlabError(`the worker thread explaining it stopped (${why})`));
     if (this.closing) return;
     if (this.restarts++ < 3) {
-      this.grow().catch((error: Error) => this.giveUp(error.message));
+      // A replacement reads the model itself, and needs no probe: the pool knows what it learnt.
+      this.grow({ probe: false }).catch((error: Error) => this.giveUp(error.message));
     } else if (this.workers.size === 0) {
       this.giveUp(`worker threads kept stopping (last: ${why})`);
     }
@@ -221,8 +231,8 @@ class ThreadPool implements JobRunner {
 }
 
 /** Workers run the compiled worker.js from dist/, or worker.ts through tsx when camlab runs from source. */
-function spawn(settings: ExplainSettings, threads: number): Worker {
+function spawn(start: WorkerStart, threads: number): Worker {
   const file = join(__dirname, `worker${extname(__filename)}`);
   const source = `${typescriptHookFor(file)} require(${JSON.stringify(file)});`;
-  return new Worker(source, { eval: true, workerData: settings, env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_THREADS: String(threads) } });
+  return new Worker(source, { eval: true, workerData: start, env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_THREADS: String(threads) } });
 }

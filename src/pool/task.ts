@@ -6,7 +6,7 @@ import type { Fit, MethodName, Preprocessing } from '../choices';
 import { ImageTooLargeError, loadImage } from '../image/load';
 import { overlayPng, type OverlayOptions } from '../image/overlay';
 import { modelInputSize } from '../image/model-input';
-import { loadDefaultModel, loadModel } from '../model/load';
+import { loadDefaultModel, loadModel, loadSharedModel, type SharedModelFiles } from '../model/load';
 import { modelMetadata } from '../model/metadata';
 import { checkExplainSettings } from '../validate';
 import { explain } from '../cam/explain';
@@ -70,18 +70,32 @@ export interface JobOutput {
   results: MapResult[];
 }
 
+/** How an explainer starts: from files another thread read, and whether it probes (see openExplainer). */
+export interface ExplainerStart {
+  /** The model's files read by another thread (undefined inside: load `settings.model` here). */
+  files?: Promise<SharedModelFiles | undefined>;
+  /** Explain one mid-grey image first (default true); a pool's first worker does, for the pool. */
+  probe?: boolean;
+}
+
 /** A model opened for a pool's jobs (not cam's pipeline, which explains one call's images). */
 export interface PoolExplainer {
-  info: ExplainerInfo;
+  /** What the probe learnt; undefined when the explainer opened without one. */
+  info?: ExplainerInfo;
   run(input: JobInput): Promise<JobOutput>;
   close(): void;
 }
 
-/** Loads the model and explains one mid-grey image, which checks the layer, method and classes and warms the kernels. */
-export async function openExplainer(settings: ExplainSettings): Promise<PoolExplainer> {
+/**
+ * Loads the model and explains one mid-grey image, which checks the layer, method and classes and warms
+ * the kernels. A pool's other workers skip that image: their first file warms them as well, and one
+ * check is enough.
+ */
+export async function openExplainer(settings: ExplainSettings, { files, probe = true }: ExplainerStart = {}): Promise<PoolExplainer> {
   checkExplainSettings(settings);
   const backend = await ready();
-  const model = settings.model === undefined ? await loadDefaultModel() : await loadModel(settings.model);
+  const read = await files;
+  const model = read ? await loadSharedModel(read) : settings.model === undefined ? await loadDefaultModel() : await loadModel(settings.model);
   try {
     // The model is this explainer's own copy, loaded above, so it may be folded for speed; the
     // explained layer's output stays as it is.
@@ -99,25 +113,28 @@ export async function openExplainer(settings: ExplainSettings): Promise<PoolExpl
       progress: false,
     };
     const size = modelInputSize(model);
-    const probe = tf.fill([size.height, size.width, 3], 128, 'float32') as tf.Tensor3D;
-    let first: CamResult;
-    try {
-      [first] = await explain(model, probe, options);
-    } finally {
-      probe.dispose();
+    let info: ExplainerInfo | undefined;
+    if (probe) {
+      const grey = tf.fill([size.height, size.width, 3], 128, 'float32') as tf.Tensor3D;
+      let first: CamResult;
+      try {
+        [first] = await explain(model, grey, options);
+      } finally {
+        grey.dispose();
+      }
+      const threads = currentThreads();
+      info = {
+        backend,
+        ...(threads !== undefined ? { threads } : {}),
+        method: first.method ?? settings.method ?? 'cam',
+        layer: first.layer,
+        threshold,
+        ...(metadata.labels ? { labels: metadata.labels } : {}),
+        weightBytes: model.getWeights().reduce((sum, w) => sum + w.size * 4, 0),
+        foldedBatchNorms,
+        inputSize: [size.height, size.width],
+      };
     }
-    const threads = currentThreads();
-    const info: ExplainerInfo = {
-      backend,
-      ...(threads !== undefined ? { threads } : {}),
-      method: first.method ?? settings.method ?? 'cam',
-      layer: first.layer,
-      threshold,
-      ...(metadata.labels ? { labels: metadata.labels } : {}),
-      weightBytes: model.getWeights().reduce((sum, w) => sum + w.size * 4, 0),
-      foldedBatchNorms,
-      inputSize: [size.height, size.width],
-    };
     const run = async (input: JobInput): Promise<JobOutput> => {
       const image = 'path' in input ? await loadFile(input.path, settings) : tf.tensor(input.pixels, input.shape, 'float32');
       try {

@@ -1,15 +1,20 @@
 // A pool worker: opens its own explainer (backend and model copy), then answers jobs one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openExplainer, transferables, type ExplainSettings } from './task';
-import type { ToWorker, FromWorker } from './protocol';
+import { openExplainer, transferables } from './task';
+import type { ToWorker, FromWorker, WorkerStart } from './protocol';
+import type { SharedModelFiles } from '../model/load';
 
 const port = parentPort!;
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
-openExplainer(workerData as ExplainSettings).then(
+const { settings, probe, awaitFiles } = workerData as WorkerStart;
+const files = awaitFiles ? new Promise<SharedModelFiles | undefined>((resolve) => port.once('message', (message: ToWorker) => resolve(message.type === 'files' ? message.files : undefined))) : undefined;
+
+openExplainer(settings, { probe, files }).then(
   (explainer) => {
     send({ type: 'ready', info: explainer.info });
     port.on('message', (message: ToWorker) => {
+      if (message.type === 'files') return;
       if (message.type === 'close') {
         explainer.close();
         port.close();
