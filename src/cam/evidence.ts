@@ -90,13 +90,24 @@ export function gradientEvidence(pass: Pass, input: tf.Tensor4D): GradientEviden
     if (error instanceof CamlabError) throw error;
     throw new CamlabError(
       `The gradient of the class score with respect to '${pass.layer.name}' could not be computed on the '${tf.getBackend()}' backend ` +
-        `(${(error as Error).message}). Use a method without gradients (CAM, Score-CAM, Eigen-CAM) or a layer after the one that fails.`,
+        `(${(error as Error).message}). ${whatWorksInstead(pass, error as Error)}`,
       { cause: error },
     );
   } finally {
     if (forward) release(forward.probed);
     tf.dispose([shift, ...(forward?.classes ? [forward.classes] : [])]);
   }
+}
+
+/** Only what would work: the methods without gradients defined at this layer, and the CPU backend if it has the missing kernel. */
+function whatWorksInstead(pass: Pass, error: Error): string {
+  const camHere = pass.head.cam?.feature.layer === pass.layer;
+  const advice = [`a method without gradients (${camHere ? 'CAM, ' : ''}Score-CAM, Eigen-CAM)`];
+  const kernel = /Kernel '(\w+)' not registered for backend '(\w+)'/.exec(error.message)?.[1];
+  if (kernel && tf.getBackend() !== 'cpu' && tf.getKernel(kernel, 'cpu')) {
+    advice.push(`the CPU backend, which has '${kernel}' (slower: set CAMLAB_BACKEND=cpu before camlab starts)`);
+  }
+  return `Use ${advice.join(', or ')}.`;
 }
 
 /** The layer's output [h, w, K] for this input; sides a variable-size model leaves open are inferred at the input's size. */

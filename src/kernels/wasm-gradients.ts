@@ -4,6 +4,7 @@
 // Conv2D they matched the CPU backend to 4e-5 and made a training batch ≈ 6× faster (test/wasm-gradients.test.ts).
 import { tf } from '../tf';
 import type { WasmBackend as Backend } from '../tf-internals';
+import { registerWasmDepthwiseGradients } from './wasm-depthwise-gradients';
 
 type Attrs = Record<string, unknown>;
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -41,6 +42,7 @@ export function registerWasmGradientKernels(): void {
       },
     });
   }
+  registerWasmDepthwiseGradients();
   registered = true;
 }
 
