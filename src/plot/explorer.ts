@@ -84,7 +84,7 @@ const NOTE_LINE = 44;
  * the box found from it, the class probability and the title follow the choice, in the live notebook,
  * in exported HTML and on a plain page. Every map is computed here, once, and travels at its layer's
  * resolution (Plotly smooths it). Where a method is not defined (CAM away from the layer that feeds
- * GAP), the figure says why and which of the chosen methods work there.
+ * GAP), or cannot run (a gradient the backend cannot compute), the figure says why and what works there.
  *
  * @example await show(await explorerFigure(model, image, { layers: ['block2_conv2', 'features'], methods: ['cam', 'gradcam'] }));
  */
@@ -101,8 +101,31 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   if (available.length === 0) throw new CamlabError(`None of the methods ${methodNames.join(', ')} is defined at ${layers.map((l) => l.path).join(', ')}: ${reasons[0]}`);
 
   const input = { fit: options.fit, preprocess: options.preprocess };
-  const [firstLayer, firstMethod] = [Math.floor(available[0] / methodNames.length), available[0] % methodNames.length];
-  const first = await explain(model, image, { ...input, method: methodNames[firstMethod], layer: layers[firstLayer].path, ...(options.classes ? { classIndex: options.classes } : { topK: defaultTopK(anatomy) }) });
+  // A combination that is defined may still fail to run (a kernel the backend lacks): it is marked with
+  // the error, which says what works instead, and the others are drawn.
+  const failed = new Set<number>();
+  const attempt = async (k: number, targets: { classIndex: number[] } | { topK: number }): Promise<CamResult[] | undefined> => {
+    const [layer, method] = [layers[Math.floor(k / methodNames.length)], methodNames[k % methodNames.length]];
+    try {
+      return await explain(model, image, { ...input, method, layer: layer.path, ...targets });
+    } catch (error) {
+      if (!(error instanceof CamlabError) || !/could not be computed/.test(error.message)) throw error;
+      reasons[k] = `${methodTitle(method)} could not run at ${layer.path}: ${error.message}`;
+      failed.add(k);
+      return undefined;
+    }
+  };
+  let firstRun: { k: number; results: CamResult[] } | undefined;
+  for (const k of available) {
+    const results = await attempt(k, options.classes ? { classIndex: options.classes } : { topK: defaultTopK(anatomy) });
+    if (results) {
+      firstRun = { k, results };
+      break;
+    }
+  }
+  if (!firstRun) throw new CamlabError(`None of the methods ${methodNames.join(', ')} could run at ${layers.map((l) => l.path).join(', ')}: ${reasons[available[0]]}`);
+  const first = firstRun.results;
+  const [firstLayer, firstMethod] = [Math.floor(firstRun.k / methodNames.length), firstRun.k % methodNames.length];
   const classes = options.classes ?? first.map((r) => r.classIndex);
   const [height, width] = image.shape;
   const labels = options.labels ?? modelLabels(model);
@@ -118,10 +141,12 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const grids: ExplorerData['grids'] = layers.map(() => ({ width: 1, height: 1, x0: (width - 1) / 2, dx: width, y0: (height - 1) / 2, dy: height }));
   const negative = options.negative ?? 'clip';
   const offset = negative === 'clip' ? 0 : 100;
-  for (const [l, layer] of layers.entries()) {
-    for (const [m, method] of methodNames.entries()) {
-      if (reasons[l * counts[2] + m] !== null) continue;
-      const results: CamResult[] = l === firstLayer && m === firstMethod ? first : await explain(model, image, { ...input, method, layer: layer.path, classIndex: classes });
+  for (let l = 0; l < counts[1]; l++) {
+    for (let m = 0; m < counts[2]; m++) {
+      const at = l * counts[2] + m;
+      if (reasons[at] !== null) continue;
+      const results = at === firstRun.k ? first : await attempt(at, { classIndex: classes });
+      if (!results) continue;
       // The classes' maps at this layer by this method share one scale, so an improbable class's map is faint.
       const scaled = scaleMaps(results.map((r) => r.raw), results.map(scaleGroup), negative);
       for (const [i, result] of results.entries()) {
@@ -144,7 +169,8 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const titles = Array.from({ length: choices }, (_, k) => {
     const [c, l, m] = [Math.floor(k / (counts[1] * counts[2])), Math.floor(k / counts[2]) % counts[1], k % counts[2]];
     const what = `${methodTitles[m]} at ${layers[l].path}`;
-    return maps[k] === null ? `${what}: not defined` : `"${classNames[c]}" (p = ${probability[c].toFixed(3)}): ${what}`;
+    if (maps[k] === null) return `${what}: ${failed.has(l * counts[2] + m) ? 'could not run' : 'not defined'}`;
+    return `"${classNames[c]}" (p = ${probability[c].toFixed(3)}): ${what}`;
   });
 
   const size = options.size ?? DEFAULT_SIZE;
