@@ -1,7 +1,9 @@
 // npm run bench: milliseconds per image for a bare predict, CAM and each gradient method (median of runs),
 // with each image's top class, a given class per image (classIndex) and the top 3 classes, and what
-// show() costs, on this machine's backend. Prints Markdown tables. RUNS=n sets the repetitions,
-// MODELS=resnet (or digits), METHODS=CAM,Grad-CAM and BATCHES=1 (default 1,8) measure only those.
+// show() costs, on this machine's backend; then one image on 1 and N WASM threads, and `camlab cam` on a
+// folder (start-up included) beside PyTorch. Prints Markdown tables. RUNS=n sets the repetitions,
+// MODELS=resnet (or digits), METHODS=CAM,Grad-CAM and BATCHES=1 (default 1,8) measure only those;
+// BENCH_ONLY=threads,folder runs only those tables, POOL_IMAGES=16,64 and POOL_ROUNDS=2 shape them.
 import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult, type MethodOptions } from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
@@ -67,8 +69,16 @@ function table(header: string[], rows: string[][]): string {
 }
 
 async function main(): Promise<void> {
+  // The per-method tables below time CPU of this process: on one thread, as they always were. The
+  // threads and folder tables run their own processes with the threads each setting names.
+  process.env.CAMLAB_THREADS ??= '1';
   const backend = await ready();
-  if (process.env.BENCH_ONLY === 'pool') return console.log(await poolTable());
+  const only = process.env.BENCH_ONLY?.split(',');
+  if (only) {
+    if (only.includes('threads')) console.log(await threadsTable(), '\n');
+    if (only.includes('folder') || only.includes('pool')) console.log(await folderTable());
+    return;
+  }
   const explainers: [string, Explainer][] = [
     ['CAM', classActivationMap],
     ['Grad-CAM', gradCam],
@@ -128,59 +138,122 @@ async function main(): Promise<void> {
   console.log();
   console.log(await figureTable());
   console.log();
-  console.log(await poolTable());
+  console.log(await threadsTable());
+  console.log();
+  console.log(await folderTable());
 }
 
 /**
- * A folder of 224×224 photographs-like PNGs explained by ResNet-50 (random weights, CAM) through the
- * built package, with one worker and with the default pool, each in its own process.
+ * One ResNet-50 image on 1 thread and on every core's thread (the default), each setting in its own
+ * process (a process picks its threads once), alternating; wall time, since threads are the point.
  */
-async function poolTable(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'camlab-bench-pool-'));
+async function threadsTable(): Promise<string> {
+  const cores = availableParallelism();
+  const settings = [...new Set([1, Math.min(cores, 8)])];
+  const rounds = Number(process.env.POOL_ROUNDS ?? 2);
+  const times = new Map<number, { cam: number[]; gradcam: number[] }>(settings.map((t) => [t, { cam: [], gradcam: [] }]));
+  for (let round = 0; round < rounds; round++) {
+    for (const threads of round % 2 === 0 ? settings : [...settings].reverse()) {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, 'bench-image.ts'), String(RUNS)], { env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_THREADS: String(threads) }, maxBuffer: 1e6 });
+      const measured = JSON.parse(stdout) as { threads: number; cam: number; gradcam: number };
+      if (measured.threads !== threads) throw new Error(`asked for ${threads} threads, the backend runs ${measured.threads}`);
+      times.get(threads)!.cam.push(measured.cam);
+      times.get(threads)!.gradcam.push(measured.gradcam);
+      console.error(`measured one image on ${threads} thread(s)`);
+    }
+  }
+  const one = times.get(1)!;
+  const rows = settings.map((threads) => {
+    const t = times.get(threads)!;
+    // Each round's ratio to that round's one-thread run, then their median: load that came and went weighs on both.
+    const ratio = (key: 'cam' | 'gradcam') => middle(t[key].map((ms, i) => ms / one[key][i])).toFixed(2);
+    return [String(threads), middle(t.cam).toFixed(0), ratio('cam'), middle(t.gradcam).toFixed(0), ratio('gradcam')];
+  });
+  return [
+    table(['WASM threads', 'CAM ms', 'CAM ÷ 1 thread', 'Grad-CAM ms (given class)', 'Grad-CAM ÷ 1 thread'], rows),
+    `One ResNet-50 224×224 image (random weights), wall time, median of ${RUNS} runs after a warm-up in each of ${rounds} alternating processes per setting, through dist/; ${cores} cores. Target: CAM on every core ≤ 0.60 × one thread.`,
+  ].join('\n');
+}
+
+/**
+ * `camlab cam FOLDER --model M --json` on 16 and 64 photograph-like PNGs (ResNet-50, random weights),
+ * timed as a user waits for it: the whole command, start-up included. Settings, alternating in each
+ * round with PyTorch's Grad-CAM: one worker on one thread (what camlab did before threads), one worker
+ * on every core's threads (`--workers 1`), and the default pool.
+ */
+async function folderTable(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'camlab-bench-folder-'));
   try {
     const model = resnet50Architecture();
     await saveModel(model, join(dir, 'model'));
     model.dispose();
-    const count = Number(process.env.POOL_IMAGES ?? 32);
-    await mkdir(join(dir, 'images'));
-    for (let n = 0; n < count; n++) {
-      const data = Buffer.alloc(224 * 224 * 4, 255);
-      for (let i = 0; i < 224 * 224; i++) {
-        const [x, y] = [i % 224, Math.floor(i / 224)];
-        for (let c = 0; c < 3; c++) data[i * 4 + c] = (x * (c + 1) + y * (n + 2) + ((x - 100 - n * 5) ** 2 + (y - 112) ** 2 < 1600 ? 90 : 0)) % 256;
+    const counts = (process.env.POOL_IMAGES ?? '16,64').split(',').map(Number);
+    for (const count of counts) {
+      await mkdir(join(dir, `images-${count}`));
+      for (let n = 0; n < count; n++) {
+        const data = Buffer.alloc(224 * 224 * 4, 255);
+        for (let i = 0; i < 224 * 224; i++) {
+          const [x, y] = [i % 224, Math.floor(i / 224)];
+          for (let c = 0; c < 3; c++) data[i * 4 + c] = (x * (c + 1) + y * (n + 2) + ((x - 100 - n * 5) ** 2 + (y - 112) ** 2 < 1600 ? 90 : 0)) % 256;
+        }
+        await writeFile(join(dir, `images-${count}`, `photo-${String(n).padStart(3, '0')}.png`), await Jimp.fromBitmap({ width: 224, height: 224, data }).getBuffer('image/png'));
       }
-      await writeFile(join(dir, 'images', `photo-${String(n).padStart(3, '0')}.png`), await Jimp.fromBitmap({ width: 224, height: 224, data }).getBuffer('image/png'));
     }
-    const child = promisify(execFile);
-    const measure = async (workers: string) => {
-      const { stdout } = await child(process.execPath, ['--import', 'tsx', join(__dirname, 'bench-pool.ts'), join(dir, 'images'), join(dir, 'model'), workers], { env: { ...process.env, CAMLAB_QUIET: '1' }, maxBuffer: 1e6 });
-      console.error(`measured the folder with ${workers} worker(s)`);
-      return JSON.parse(stdout) as { folded: number; workers: number; images: number; maps: number; openMs: number; folderMs: number; cpuMs: number; maxRssMB: number };
+    const settings = [
+      { name: '--workers 1, 1 thread', threads: '1', args: ['--workers', '1'] },
+      { name: '--workers 1 (threads)', threads: '', args: ['--workers', '1'] },
+      { name: 'default pool', threads: '', args: [] },
+    ];
+    type Run = { wallMs: number; steadyMs: number; workers: string };
+    const runs = new Map<string, Run[]>();
+    const cli = join(__dirname, '..', 'dist', 'cli.js');
+    const measure = async (count: number, setting: (typeof settings)[number]): Promise<Run> => {
+      const start = performance.now();
+      const { stderr } = await promisify(execFile)(process.execPath, [cli, 'cam', join(dir, `images-${count}`), '--model', join(dir, 'model'), '--json', ...setting.args], { env: { ...process.env, CAMLAB_THREADS: setting.threads }, maxBuffer: 16e6 });
+      const wallMs = performance.now() - start;
+      const summary = /explained \d+ of \d+ images \(\d+ maps\) in ([\d.]+) s/.exec(stderr);
+      const pool = /(\d+ workers? \([^)]*\))/.exec(stderr);
+      if (!summary || !pool) throw new Error(`camlab cam printed no summary: ${stderr.slice(-300)}`);
+      console.error(`measured ${count} images, ${setting.name}: ${(wallMs / 1000).toFixed(1)} s`);
+      return { wallMs, steadyMs: (Number(summary[1]) * 1000) / count, workers: pool[1] };
     };
-    // Alternate the settings (and PyTorch) and keep each one's fastest run: other load on the machine
-    // then weighs on all alike rather than on whichever ran during it.
-    type Run = Awaited<ReturnType<typeof measure>>;
-    const fastest = (a: Run | undefined, b: Run) => (a && a.folderMs <= b.folderMs ? a : b);
-    let [one, pool]: (Run | undefined)[] = [];
     let torch: TorchTimes | string | undefined;
-    for (let round = 0; round < Number(process.env.POOL_ROUNDS ?? 2); round++) {
-      one = fastest(one, await measure('1'));
-      pool = fastest(pool, await measure('default'));
+    const torchPerImage: number[] = [];
+    const rounds = Number(process.env.POOL_ROUNDS ?? 2);
+    for (let round = 0; round < rounds; round++) {
+      for (const count of counts) {
+        for (const setting of round % 2 === 0 ? settings : [...settings].reverse()) {
+          const key = `${count} ${setting.name}`;
+          runs.set(key, [...(runs.get(key) ?? []), await measure(count, setting)]);
+        }
+      }
       const next = await torchTimes();
       if (typeof next === 'string') torch ??= next;
-      else if (typeof torch !== 'object' || next.gradcam_8 < torch.gradcam_8) torch = next;
+      else {
+        torchPerImage.push(next.gradcam_8);
+        if (typeof torch !== 'object' || next.gradcam_8 < torch.gradcam_8) torch = next;
+      }
     }
-    if (!one || !pool) throw new Error('POOL_ROUNDS must be at least 1');
-    const base = one.folderMs;
-    const row = (r: Run) => [String(r.workers), String(r.images), (r.openMs / 1000).toFixed(1), (r.folderMs / 1000).toFixed(1), (r.images / (r.folderMs / 1000)).toFixed(2), (r.folderMs / r.images).toFixed(0), (r.cpuMs / r.images).toFixed(0), (r.cpuMs / r.folderMs).toFixed(2), (base / r.folderMs).toFixed(2), r.maxRssMB.toFixed(0)];
-    const perImage = pool.folderMs / pool.images;
+    const rows: string[][] = [];
+    let steadyRatio = '';
+    for (const count of counts) {
+      const [single, threaded] = [runs.get(`${count} ${settings[0].name}`)!, runs.get(`${count} ${settings[1].name}`)!];
+      for (const setting of settings) {
+        const r = runs.get(`${count} ${setting.name}`)!;
+        const over = (base: Run[]) => middle(r.map((run, i) => base[i].wallMs / run.wallMs)).toFixed(2);
+        rows.push([String(count), setting.name, r[0].workers, (middle(r.map((run) => run.wallMs)) / 1000).toFixed(1), middle(r.map((run) => run.steadyMs)).toFixed(0), over(single), over(threaded)]);
+        if (setting.name === 'default pool' && count === Math.max(...counts) && torchPerImage.length === r.length) {
+          steadyRatio = middle(r.map((run, i) => run.steadyMs / torchPerImage[i])).toFixed(2);
+        }
+      }
+    }
     const reference =
       typeof torch === 'object'
-        ? `PyTorch ${torch.torch} on ${torch.threads} threads, same machine, same rounds (scripts/bench_torch.py): Grad-CAM ${torch.gradcam_8.toFixed(0)} ms per image at batch 8 (${torch.gradcam_1.toFixed(0)} at batch 1), forward ${torch.forward_8.toFixed(0)} ms (${torch.forward_1.toFixed(0)}). camlab's pool per image ÷ PyTorch Grad-CAM at batch 8: ${(perImage / torch.gradcam_8).toFixed(2)} (target ≤ 1.0).`
+        ? `PyTorch ${torch.torch} on ${torch.threads} threads, in the same rounds (scripts/bench_torch.py): Grad-CAM ${torch.gradcam_8.toFixed(0)} ms per image at batch 8 (${torch.gradcam_1.toFixed(0)} at batch 1), forward ${torch.forward_8.toFixed(0)} ms (${torch.forward_1.toFixed(0)}) (fastest round). The default pool's steady state per image on ${Math.max(...counts)} images ÷ PyTorch's Grad-CAM per image at batch 8, median of the rounds' ratios: ${steadyRatio} (target ≤ 1.2).`
         : `PyTorch reference not measured: ${torch}.`;
     return [
-      table(['workers', 'images', 'open s (model load per worker)', 'folder s', 'images/s', 'ms per image', 'CPU ms per image', 'cores busy', 'speed-up over 1 worker', 'peak RSS MB (process)'], [row(one), row(pool)]),
-      `ResNet-50 224×224 (random weights), CAM of the top class, ${count} PNGs, through dist/ (as installed), each worker's copy with ${pool.folded} BatchNormalization layers folded into their convolutions, fastest of ${process.env.POOL_ROUNDS ?? 2} alternating runs each; ${availableParallelism()} cores; the default pool is ${pool.workers} workers. Target: speed-up ≥ 1.8. "cores busy" (CPU time / wall time) below the worker count means other work on the machine took the rest: the speed-up then says little.`,
+      table(['images', 'setting', 'workers (backend, threads)', 'command s (start-up included)', 'steady ms per image', 'speed-up over 1 worker, 1 thread', 'speed-up over --workers 1'], rows),
+      `\`camlab cam FOLDER --model M --json\`, ResNet-50 224×224 (random weights, CAM where exact), PNGs, through dist/ (as installed); the command's wall time, median of ${rounds} alternating rounds; each speed-up is the median of the rounds' ratios. "Steady" is the command's own summary (after the model is open) per image. ${availableParallelism()} cores. Targets: the default pool ≥ 1.6× one worker on one thread at 16 images, ≥ 1.8× at 64.`,
       reference,
     ].join('\n');
   } finally {

@@ -1,6 +1,6 @@
 // camlab: image → model → maps → localization → plots.
 export { tf } from './tf';
-export { ready, currentBackend, type BackendName } from './backend';
+export { ready, currentBackend, currentThreads, type BackendName } from './backend';
 export { CamlabError } from './errors';
 
 export { loadImage, type LoadImageOptions } from './image/load';

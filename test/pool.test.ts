@@ -5,8 +5,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Jimp } from 'jimp';
-import { tf, ready, defaultWorkerCount, saveModel, loadModel, loadImage, explain, overlayPng, boundingBox, explainFiles, openExplainPool, type FileExplanation, type ExplainFilesOptions } from '../src';
+import { tf, ready, defaultWorkerCount, saveModel, loadModel, loadImage, explain, overlayPng, boundingBox, explainFiles, openExplainPool, findImageFiles, type FileExplanation, type ExplainFilesOptions } from '../src';
 import { sequentialGapCnn, randomImages } from './helpers/models';
 import { readSharedModel, loadSharedModel } from '../src/model/load';
 
@@ -201,5 +202,36 @@ test('a pool reads a model once: the weights in shared memory build the same mod
     tf.dispose([images]);
     shared.dispose();
     own.dispose();
+  }
+});
+
+test('a worker that dies is replaced: its file is skipped with the reason, the pool goes on at full size', { timeout: 180_000 }, async () => {
+  const files = await findImageFiles([join(dir, 'images')]);
+  const pool = await openExplainPool({ model: modelDir, method: 'cam' }, { workers: 2 });
+  // The first job handed to a worker kills that worker instead, as a crash in the middle of a file would.
+  const post = Worker.prototype.postMessage;
+  let killed = false;
+  Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: Parameters<Worker['postMessage']>[1]) {
+    if (!killed && (message as { type?: string }).type === 'job') {
+      killed = true;
+      void this.terminate();
+      return;
+    }
+    post.call(this, message, transfer);
+  };
+  try {
+    const first: FileExplanation[] = [];
+    for await (const file of pool.files(files)) first.push(file);
+    assert.equal(first.filter((f) => f.skipped).length, 1);
+    assert.match(first.find((f) => f.skipped)!.skipped!, /the worker thread explaining it stopped/);
+    assert.ok(first.filter((f) => !f.skipped).every((f) => f.results.length === 1));
+    for (let waited = 0; pool.size < 2 && waited < 120; waited++) await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(pool.size, 2, 'a replacement worker started');
+    const again: FileExplanation[] = [];
+    for await (const file of pool.files(files)) again.push(file);
+    assert.deepEqual(again.map((f) => f.skipped), [undefined, undefined, undefined, undefined]);
+  } finally {
+    Worker.prototype.postMessage = post;
+    await pool.close();
   }
 });
