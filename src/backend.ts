@@ -2,7 +2,8 @@ import { tf } from './tf';
 import { CamlabError } from './errors';
 import { registerWasmGradientKernels } from './kernels/wasm-gradients';
 import { withoutNewErrorHandlers } from './process-handlers';
-import { requestedThreads, useThreadedWasm, wasmThreadCount } from './wasm-threads';
+import { useThreadedWasm } from './wasm-threads';
+import { requestedThreads, wasmThreadCount } from './threads';
 import { checkTfInternals, wasmBackendProblem } from './tf-internals';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';

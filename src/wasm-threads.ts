@@ -5,28 +5,9 @@
 // package ships, the main script is the package's own file, and the backend object is the package's
 // BackendWasm, so every kernel registered for 'wasm' (camlab's gradients too) runs on it unchanged.
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tf } from './tf';
-import { CamlabError } from './errors';
-
-/** XNNPACK's thread pool takes at most 8 threads in this build (it pre-starts 8 pthread workers). */
-export const MAX_WASM_THREADS = 8;
-
-/** The threads CAMLAB_THREADS asks for (a whole number ≥ 1), or undefined when it is unset. */
-export function requestedThreads(text = process.env.CAMLAB_THREADS): number | undefined {
-  if (text === undefined || text.trim() === '') return undefined;
-  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1) {
-    throw new CamlabError(`CAMLAB_THREADS='${text}' is not a whole number ≥ 1; use 1 for one thread, or unset it to use every core (${availableParallelism()} here).`);
-  }
-  return Number(text);
-}
-
-/** The threads the WASM backend will use: CAMLAB_THREADS, else every core; never above XNNPACK's maximum. */
-export function wasmThreadCount(): number {
-  return Math.min(requestedThreads() ?? availableParallelism(), MAX_WASM_THREADS);
-}
 
 /** The part of the Emscripten module camlab touches. */
 interface ThreadedModule {

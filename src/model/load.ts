@@ -10,6 +10,7 @@ import { cachedDownload, namedModelDir } from './cache';
 import { hostedModelUrl, HOSTED_MODELS, isHostedModelName, looksLikeHostedModelName, type HostedModelName } from './networks';
 import { ProgressBar } from '../progress';
 import { loadKerasModel } from './keras-h5';
+import { DEFAULT_MODEL_PATH } from './default-model';
 
 /**
  * Loads a TensorFlow.js layers model from a model.json path, its folder, an http(s) URL, or the short
@@ -133,8 +134,7 @@ async function downloadModel(src: string): Promise<string> {
   return json;
 }
 
-/** The folder of the embedded digits GAP-CNN that ships with camlab. */
-export const DEFAULT_MODEL_PATH = join(__dirname, '..', '..', 'data', 'models', 'digits-gap-cnn');
+export { DEFAULT_MODEL_PATH };
 
 /**
  * Loads the embedded GAP-CNN, trained by camlab on handwritten digits placed on 64×64 canvases

@@ -1,4 +1,4 @@
-import { tf } from '../tf';
+import type { tf } from '../tf';
 import { findImageFiles, type ImageFile } from '../image/find';
 import type { CamResult, ClassTargets } from '../cam/types';
 import { openRunner, type JobRunner, type PoolOptions } from './pool';
@@ -95,6 +95,8 @@ async function* explainInOrder(runner: JobRunner, files: ImageFile[]): AsyncGene
 }
 
 async function explainBatch(runner: JobRunner, images: tf.Tensor3D | tf.Tensor4D, targets: ClassTargets = {}): Promise<CamResult[]> {
+  // Loaded here, not with the module: a pool of workers for files never needs TensorFlow.js in this thread.
+  const { tf } = await import('../tf');
   const shape = images.shape.length === 3 ? [1, ...images.shape] : images.shape;
   const count = shape[0];
   const per = Math.ceil(count / runner.size);

@@ -8,12 +8,12 @@ import { availableParallelism, freemem } from 'node:os';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { CamlabError } from '../errors';
-import { DEFAULT_MODEL_PATH, readSharedModel, type SharedModelFiles } from '../model/load';
+import { DEFAULT_MODEL_PATH } from '../model/default-model';
+import type { SharedModelFiles } from '../model/load';
 import { checkExplainSettings } from '../validate';
-import { openExplainer, type ExplainSettings, type ExplainerInfo, type JobInput, type JobOutput } from './task';
+import type { ExplainSettings, ExplainerInfo, JobInput, JobOutput } from './task';
 import type { FromWorker, ToWorker, WorkerStart } from './protocol';
-import { typescriptHookFor } from '../threads';
-import { requestedThreads } from '../wasm-threads';
+import { requestedThreads, typescriptHookFor } from '../threads';
 
 // What a worker costs: a backend, its WASM heap, a decoded image or two, and its model's weights held
 // several times over at peak (weights, activations, gradients). `npm run bench` measured ≈ 490 MB per
@@ -78,7 +78,8 @@ export async function openRunner(settings: ExplainSettings, options: PoolOptions
     } else {
       // The workers load TensorFlow.js while this thread reads the model's files, once, into shared
       // memory; each worker builds its copy from those bytes. One worker explains the grey probe.
-      const files = readSharedModel(settings.model ?? DEFAULT_MODEL_PATH);
+      // TensorFlow.js loads in this thread only after the workers have started (the import runs after them).
+      const files = import('../model/load').then(({ readSharedModel }) => readSharedModel(settings.model ?? DEFAULT_MODEL_PATH));
       await Promise.all([files, ...Array.from({ length: planned }, (_, i) => pool.grow({ probe: i === 0, files }))]);
     }
   } catch (error) {
@@ -104,6 +105,7 @@ async function localModelBytes(src: string): Promise<number> {
 }
 
 async function inProcess(settings: ExplainSettings): Promise<JobRunner> {
+  const { openExplainer } = await import('./task');
   const explainer = await openExplainer(settings);
   if (!explainer.info) throw new Error('an explainer opened with its probe has its info');
   let queue: Promise<unknown> = Promise.resolve();
