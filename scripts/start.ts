@@ -7,16 +7,18 @@ import { join, resolve } from 'node:path';
 import { checkJupyter, registerKernel } from './jupyter';
 import { buildSite, NOTEBOOKS_DIR } from './site';
 import { formatSeconds } from '../src/progress';
-import { fetchAssets } from './assets';
+import { fetchAssets, seedCache } from './assets';
 
 const ROOT = resolve(__dirname, '..');
 const SITE = join(ROOT, 'site');
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const seed = seedFolder(process.argv.slice(2));
   execFileSync('bash', [join(ROOT, 'scripts', 'setup-system.sh'), 'jupyter'], { stdio: 'inherit' });
   await checkJupyter();
   await registerKernel();
+  if (seed) console.error(await seedCache(seed));
   await fetchAssets();
   const copyBack = process.argv.includes('--update-notebooks');
   const published = await buildSite(SITE, { copyBack, log: (line) => console.error(line) });
@@ -29,6 +31,13 @@ async function main(): Promise<void> {
   console.log(`Open ${join(SITE, 'index.html')} (the executed notebooks are beside it).`);
   if (copyBack) console.log(`The executed notebooks were also written over ${NOTEBOOKS_DIR}: review and commit them.`);
   console.log(`To work in them interactively: jupyter notebook ${NOTEBOOKS_DIR} with a tslab kernel (README: "Working in the notebooks").`);
+}
+
+/** `--seed-cache DIR` (or CAMLAB_SEED_CACHE=DIR): a folder to copy the tutorial's network and photographs from. */
+function seedFolder(args: string[]): string | undefined {
+  const at = args.indexOf('--seed-cache');
+  if (at >= 0 && !args[at + 1]) throw new Error('--seed-cache needs a folder: npm run notebooks:update -- --seed-cache DIR');
+  return at >= 0 ? args[at + 1] : process.env.CAMLAB_SEED_CACHE || undefined;
 }
 
 main().catch((error: Error) => {

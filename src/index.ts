@@ -34,7 +34,7 @@ export { boundingBox, iou, defaultBoxThreshold, PAPER_THRESHOLD, type Box } from
 export { digitsCanvas, CANVAS_SIZE, type Sample, type CanvasOptions } from './data/canvas';
 export type { Split } from './data/digits';
 export { loadSamples, type LoadedSample } from './data/samples';
-export { ELEPHANT_PHOTO_URL } from './data/photo';
+export { loadPhoto, photoUrl, PHOTOS, type Photo, type PhotoName } from './data/photo';
 export { evaluateDigits } from './metrics/digits';
 export { evaluateLocalization, bestThreshold, type LocalizationReport, type ThresholdScore, type LabelledImage } from './metrics/localization';
 export { formatLocalizationReport } from './metrics/report';
