@@ -67,7 +67,7 @@ export function indexPage(entries: IndexEntry[]): string {
       <div>
         <h2><span class="number">${Number(entry.name.slice(0, 2))}</span> <a href="${page}">${title}</a></h2>
         <p>${escapeHtml(entry.summary)}</p>
-        <p class="meta">Ran in ${formatSeconds(entry.seconds)} · <a href="${page}">interactive page</a> · <a href="${escapeHtml(entry.name)}" download>notebook (.ipynb)</a></p>
+        <p class="meta"><a href="${page}">Read the lesson</a> · <a href="${escapeHtml(entry.name)}" download>download the notebook</a> to run and change it yourself (its code runs in about ${formatSeconds(entry.seconds)})</p>
       </div>
     </li>`;
   });
@@ -97,10 +97,10 @@ export function indexPage(entries: IndexEntry[]): string {
 </head>
 <body>
   <h1>camlab: where a convolutional network looks</h1>
-  <p>Class Activation Maps (Zhou et al., CVPR 2016) in TypeScript notebooks, executed with the tslab kernel.
-  Read them in order. The figures are interactive (hover for values, drag to zoom) where JavaScript runs and
-  static images where it does not; the pages work from this folder or any web server, with nothing fetched
-  from elsewhere.</p>
+  <p>Short lessons on how a convolutional network recognises what is in a picture, and how to see
+  where it looked: Class Activation Maps (Zhou et al., CVPR 2016). Read them in order. Each lesson shows its
+  code, what the code printed and the figures it drew; point at a figure (or tap it) to read its values.
+  To run the code yourself and change it, download a lesson's notebook and open it in Jupyter.</p>
   <ol>
 ${items.join('\n')}
   </ol>

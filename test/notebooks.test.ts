@@ -14,9 +14,12 @@ import { pathToFileURL } from 'node:url';
 import { ready, loadDefaultModel, inspectModel, loadImage } from '../src';
 import { launchChromium } from './helpers/browser';
 import { checkSitePages } from './helpers/site';
+import { closedPort } from './helpers/net';
 
 const SITE = join(__dirname, '..', 'test-artifacts', 'site');
 let published: PublishedNotebook[];
+/** The notebooks that show a trained ImageNet network when one is in the cache. */
+const TRAINED_NETWORK_NOTEBOOKS = ['03', '07'];
 let sourcesBefore: Map<string, string>;
 let sourcesAfter: Map<string, string>;
 
@@ -35,7 +38,19 @@ before(async () => {
   await registerKernel();
   await rm(SITE, { recursive: true, force: true });
   sourcesBefore = await snapshot(NOTEBOOKS_DIR);
-  published = await buildSite(SITE);
+  // An empty cache whose hosts do not answer: notebooks 03 and 07 take their branch without a trained
+  // network here, whatever this machine has cached (trained-network-notebooks.test.ts runs the other one).
+  const nowhere = `http://127.0.0.1:${await closedPort()}`;
+  const saved = { cache: process.env.CAMLAB_CACHE, models: process.env.CAMLAB_HOSTED_MODELS_URL, photos: process.env.CAMLAB_PHOTOS_URL };
+  Object.assign(process.env, { CAMLAB_CACHE: join(SITE, '..', 'empty-cache'), CAMLAB_HOSTED_MODELS_URL: nowhere, CAMLAB_PHOTOS_URL: nowhere });
+  try {
+    published = await buildSite(SITE);
+  } finally {
+    for (const [key, value] of [['CAMLAB_CACHE', saved.cache], ['CAMLAB_HOSTED_MODELS_URL', saved.models], ['CAMLAB_PHOTOS_URL', saved.photos]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
   sourcesAfter = await snapshot(NOTEBOOKS_DIR);
 }, { timeout: 1800000 });
 
@@ -93,7 +108,8 @@ test('the key numbers appear: both parameter counts and the CAM identity', async
 });
 
 test('the committed notebooks carry the outputs of a run, and a re-run reproduces their text', async () => {
-  for (const { name, notebook } of published) {
+  // 03 and 07 were committed with a trained network's outputs, which this run has not (committed-notebooks.test.ts).
+  for (const { name, notebook } of published.filter((p) => !TRAINED_NETWORK_NOTEBOOKS.includes(p.name.slice(0, 2)))) {
     const committed = JSON.parse(await readFile(join(NOTEBOOKS_DIR, name), 'utf8')) as Notebook;
     const kinds = (nb: Notebook) => nb.cells.map((c) => (c.outputs ?? []).map((o) => `${o.output_type}:${Object.keys(o.data ?? {}).join('+')}`).join(','));
     assert.ok(committed.cells.some((c) => (c.outputs ?? []).length > 0), `${name}: committed without outputs`);
@@ -140,7 +156,7 @@ test('index.html lists every notebook: number, title, summary from its first par
       const firstMarkdown = source(notebook.cells.find((c) => c.cell_type === 'markdown')!).replace(/[*_`]/g, '').replace(/\s+/g, ' ');
       assert.equal(entry.heading, `${i + 1} ${published[i].title}`);
       assert.ok(entry.summary.length >= 60 && firstMarkdown.includes(entry.summary.slice(0, 60)), `${name}: summary '${entry.summary}'`);
-      assert.match(entry.meta, /Ran in (\d+m)?\d+s/);
+      assert.match(entry.meta, /^Read the lesson · download the notebook to run and change it yourself \(its code runs in about (\d+m)?\d+s\)$/);
       assert.ok(entry.links.includes(name) && entry.links.includes(name.replace(/\.ipynb$/, '.html')), `${name}: links ${entry.links}`);
       assert.ok(entry.thumbnail?.decoded, `${name}: thumbnail ${entry.thumbnail?.src} does not decode`);
       assert.ok(entry.thumbnail.width > 100 && entry.thumbnail.width <= 390, `${name}: thumbnail ${entry.thumbnail.width} px wide`);

@@ -91,3 +91,24 @@ export function mobilenetHeadCnn(): tf.Sequential {
     ],
   });
 }
+
+/**
+ * A stand-in for tfjs-models' MobileNet v1 0.25 at 224 × 224, seeded: Keras's model name (so camlab gives
+ * it MobileNet's preprocessing and the ImageNet labels), MobileNet's layer names where the tutorial names
+ * them, 7 × 7 feature maps and MobileNet's head (GAP → Reshape → Dropout → 1×1 Conv2D over 1000 classes).
+ */
+export function mobilenetStandIn(seed = 1): tf.LayersModel {
+  const seeded = (s: number) => tf.initializers.glorotNormal({ seed: seed * 10 + s });
+  const input = tf.input({ shape: [224, 224, 3], name: 'input_1' });
+  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 8, padding: 'same', activation: 'relu', kernelInitializer: seeded(1), name: 'conv1' }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: 4, padding: 'same', activation: 'relu', depthwiseInitializer: seeded(2), name: 'conv_dw_13' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: 32, kernelSize: 1, kernelInitializer: seeded(3), name: 'conv_pw_13' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.activation({ activation: 'relu', name: 'conv_pw_13_relu' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d_1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reshape({ targetShape: [1, 1, 32], name: 'reshape_1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: 0.001, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: 1000, kernelSize: 1, kernelInitializer: seeded(4), biasInitializer: tf.initializers.randomNormal({ seed: seed * 10 + 5 }), name: 'conv_preds' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.activation({ activation: 'softmax', name: 'act_softmax' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reshape({ targetShape: [1000], name: 'reshape_2' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: x, name: 'mobilenet_0.25_224' });
+}
