@@ -6,8 +6,12 @@
 import { copyFile, mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { PHOTOS, RESNET50_IMAGENET_URL, photoUrl, type PhotoName } from '../src';
-import { cachedDownload, cachePath } from '../src/model/cache';
+import { PHOTOS, RESNET50_IMAGENET_URL, loadModel, photoUrl, type PhotoName } from '../src';
+import { cachedDownload, cachePath, namedModelDir } from '../src/model/cache';
+import { hostedModelUrl } from '../src/model/networks';
+
+/** The trained network notebooks 03 and 07 fall back on when ResNet-50's weights are not cached. */
+export const TUTORIAL_MOBILENET = 'mobilenet_v1_0.25_224';
 
 /** A download that sends nothing for this long is given up (a host that accepts and then stalls). */
 const STALL_SECONDS = 30;
@@ -41,11 +45,26 @@ function fileAsset(name: string, url: string, without: string, under = ''): Asse
   };
 }
 
+/** A hosted model by name, in its folder of the cache; in a seed folder, a folder of the same name. */
+function hostedModelAsset(name: typeof TUTORIAL_MOBILENET): Asset {
+  const folder = namedModelDir(name);
+  return {
+    name: `${name} (2 MB)`,
+    url: hostedModelUrl(name),
+    without: UNTRAINED,
+    present: () => existsSync(join(folder, 'model.json')),
+    // loadModel owns the download (model.json, then the weight files it names); the model itself is not needed here.
+    fetch: async () => (await loadModel(name)).dispose(),
+    seed: async (seedFolder) => (existsSync(join(seedFolder, name, 'model.json')) ? copyInto(join(seedFolder, name), folder) : undefined),
+  };
+}
+
 /** What notebooks 03 and 07 look for; the URLs can be redirected (tests, mirrors) with environment variables. */
 export function tutorialAssets(): Asset[] {
   const photos = (Object.keys(PHOTOS) as PhotoName[]).map((photo) => fileAsset(`the photograph ${PHOTOS[photo].file}`, photoUrl(photo), UNTRAINED, 'photos'));
   return [
     ...photos,
+    hostedModelAsset(TUTORIAL_MOBILENET),
     fileAsset("ResNet-50's ImageNet weights (98 MB)", process.env.CAMLAB_RESNET50_WEIGHTS_URL ?? RESNET50_IMAGENET_URL, 'notebook 03 shows MobileNet instead of ResNet-50'),
   ];
 }

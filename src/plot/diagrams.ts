@@ -55,8 +55,8 @@ export function gapFigure(activations: tf.Tensor3D | tf.Tensor4D, options: GapFi
     annotations: [],
   };
   const figure = gridFigure([
-    { height: 150, cells },
-    { height: 190, cells: [{ title: `GAP: the ${d} means, one per map (the drawn maps in red)`, panel: bars, span: true }] },
+    { height: 170, cells },
+    { height: 210, cells: [{ title: `GAP: the ${d} means`, panel: bars, span: true }] },
   ], { title: options.title ?? `Global average pooling: ${d} maps of ${h}×${w} become ${d} numbers`, columns: Math.max(channels.length, 4), cell: 120 });
   placeColorbar(figure, 0);
   return figure;
@@ -89,7 +89,7 @@ export function camSumFigure(activations: tf.Tensor3D | tf.Tensor4D, weights: Ar
   const cells: Cell[] = terms.map((k) => ({ title: `${weights[k] < 0 ? '−' : '+'}${format(Math.abs(weights[k]))} × f${k}`, panel: mapPanel(maps[k], 'viridis', range) }));
   const map = { width: w, height: h, data: sum };
   cells.push({ title: `= Σ over all ${d} maps`, panel: mapPanel(map, options.colormap ?? 'jet', sharedRange([sum], false), 'Σ w_k f_k') });
-  return gridFigure([{ height: 150, cells }], {
+  return gridFigure([{ height: 170, cells }], {
     title: options.title ?? `The class activation map: ${d} feature maps, weighted and summed`,
     columns: cells.length,
     cell: 120,
@@ -119,7 +119,7 @@ export function camStagesFigure(image: tf.Tensor3D, result: CamResult, options: 
   const over = imageOnlyPanel(image);
   over.traces.push({ ...heatTrace(resizeHeatmap(raw, width, height), width, height, colormap, 0.5, '', false, range), hovertemplate: 'x %{x:.0f}, y %{y:.0f}<br>map %{z:.3f}<extra></extra>' });
   return gridFigure([{
-    height: 230,
+    height: 250,
     cells: [
       { title: `the input (${width}×${height})`, panel: input },
       { title: `the map (${raw.width}×${raw.height})`, panel: mapPanel(raw, colormap, range, 'map value') },
@@ -141,11 +141,12 @@ interface Row {
   cells: Cell[];
 }
 
-const TITLE_SPACE = 24;
+/** Above each panel its title, below it its tick labels. */
+const [TITLE_SPACE, TICK_SPACE] = [24, 20];
 
 /** Rows of titled panels; each cell is `cell` pixels wide, a spanning cell the whole width. */
 function gridFigure(rows: Row[], options: { title: string; columns: number; cell: number }): Figure {
-  const margin = { l: 40, r: 90, t: 70, b: 50 };
+  const margin = { l: 40, r: 90, t: 70, b: 40 };
   const innerH = rows.reduce((s, r) => s + r.height, 0);
   const layout: Layout = { title: { text: options.title }, width: options.columns * options.cell + margin.l + margin.r, height: innerH + margin.t + margin.b, margin, shapes: [], annotations: [], showlegend: false, hovermode: 'closest' };
   const figure: Figure = { data: [], layout };
@@ -156,7 +157,7 @@ function gridFigure(rows: Row[], options: { title: string; columns: number; cell
     row.cells.forEach((cell, j) => {
       const suffix = index === 0 ? '' : String(index + 1);
       const x: [number, number] = cell.span ? [gap / 2, 1 - gap / 2] : [j / options.columns + gap / 2, (j + 1) / options.columns - gap / 2];
-      const y: [number, number] = [1 - (top + row.height) / innerH, 1 - (top + TITLE_SPACE) / innerH];
+      const y: [number, number] = [1 - (top + row.height - TICK_SPACE) / innerH, 1 - (top + TITLE_SPACE) / innerH];
       for (const trace of cell.panel.traces) figure.data.push({ ...trace, xaxis: `x${suffix}`, yaxis: `y${suffix}` });
       const yaxis = cell.panel.yaxis.scaleanchor ? { ...cell.panel.yaxis, scaleanchor: `x${suffix}` } : cell.panel.yaxis;
       layout[`xaxis${suffix}`] = { ...cell.panel.xaxis, domain: x, anchor: `y${suffix}` };
