@@ -54,7 +54,7 @@ function hostedModelAsset(name: typeof TUTORIAL_MOBILENET): Asset {
     without: UNTRAINED,
     present: () => existsSync(join(folder, 'model.json')),
     // loadModel owns the download (model.json, then the weight files it names); the model itself is not needed here.
-    fetch: async () => (await loadModel(name)).dispose(),
+    fetch: async () => void (await loadModel(name)).dispose(),
     seed: async (seedFolder) => (existsSync(join(seedFolder, name, 'model.json')) ? copyInto(join(seedFolder, name), folder) : undefined),
   };
 }
