@@ -86,7 +86,10 @@ test("camSumFigure: the weighted sum it draws is classActivationMap's raw map; t
   const terms = Array.from(means, (m, k) => [column[k] * m, k]).sort((a, b) => b[0] - a[0]).slice(0, 4).map(([, k]) => k);
   assert.deepEqual(titles(figure).slice(0, 4), terms.map((k) => `${column[k] < 0 ? '−' : '+'}${Math.abs(column[k]).toPrecision(3)} × f${k}`));
   assert.equal(titles(figure)[4], '= Σ over all 64 maps');
-  assert.deepEqual([sum.zmin, sum.zmax].map((v) => Math.round(v * 1e3) / 1e3), [Math.min(...result.raw.data), Math.max(...result.raw.data)].map((v) => Math.round(v * 1e3) / 1e3));
+  // A diverging scale centred on zero: evidence against the class is blue, never heat.
+  const peak = Math.max(...Array.from(result.raw.data, Math.abs));
+  assert.ok(Math.abs(sum.zmax - peak) < 1e-3 && sum.zmin === -sum.zmax, `[${sum.zmin}, ${sum.zmax}] vs ±${peak}`);
+  assert.deepEqual(sum.colorscale[0][1], [59, 76, 192]);
   assert.ok(sum.showscale && maps.slice(0, 4).every((t) => !t.showscale));
   assert.throws(() => camSumFigure(features, column.slice(1)), /camSumFigure needs one weight per channel: 64 channels, 63 weights/);
   assert.throws(() => camSumFigure(features, Float32Array.from(column, (v, k) => (k === 5 ? NaN : v))), /Weight 5 is NaN/);

@@ -12,6 +12,7 @@ import type { ColormapName } from '../image/colormap';
 import type { CamResult } from '../cam/types';
 import { checkDiagramOptions } from '../validate';
 import { heatTrace, pixelAxis, SERIES_COLORS, type Panel } from './figures';
+import { DIVERGING_COLORMAP } from './scale';
 import type { Figure, HeatmapTrace, Layout } from './figure';
 
 export interface GapFigureOptions {
@@ -72,8 +73,8 @@ export interface CamSumFigureOptions {
 /**
  * The class activation map as the CAM paper's Figure 2 draws it: the feature maps f_k that contribute most
  * to the class (largest w_k · mean(f_k)), each titled with its weight w_k, and their weighted sum over all
- * d channels, Σ_k w_k f_k, at the feature maps' own resolution. `weights` are the classifier's column for
- * the class (one per channel).
+ * d channels, Σ_k w_k f_k, at the feature maps' own resolution, on a diverging scale centred on zero (blue:
+ * evidence against the class). `weights` are the classifier's column for the class (one per channel).
  *
  * @example await show(camSumFigure(features, kernelColumn, { title: 'CAM of "4"' }));
  */
@@ -88,7 +89,7 @@ export function camSumFigure(activations: tf.Tensor3D | tf.Tensor4D, weights: Ar
   const range = sharedRange(terms.map((k) => maps[k].data), true);
   const cells: Cell[] = terms.map((k) => ({ title: `${weights[k] < 0 ? '−' : '+'}${format(Math.abs(weights[k]))} × f${k}`, panel: mapPanel(maps[k], 'viridis', range) }));
   const map = { width: w, height: h, data: sum };
-  cells.push({ title: `= Σ over all ${d} maps`, panel: mapPanel(map, options.colormap ?? 'jet', sharedRange([sum], false), 'Σ w_k f_k') });
+  cells.push({ title: `= Σ over all ${d} maps`, panel: mapPanel(map, options.colormap ?? DIVERGING_COLORMAP, symmetricRange(sum), 'Σ w_k f_k') });
   return gridFigure([{ height: 170, cells }], {
     title: options.title ?? `The class activation map: ${d} feature maps, weighted and summed`,
     columns: cells.length,
@@ -102,8 +103,9 @@ export interface CamStagesFigureOptions {
 }
 
 /**
- * One map at each stage, side by side on one colour scale in the map's own units: the input alone, the
- * coarse map at the feature layer's resolution (the result's `raw`), and the same map upsampled over the input.
+ * One map at each stage, side by side on one colour scale in the map's own units, centred on zero (blue:
+ * evidence against the class, red: for it): the input alone, the coarse map at the feature layer's
+ * resolution (the result's `raw`), and the same map upsampled over the input.
  *
  * @example await show(camStagesFigure(image, (await classActivationMap(model, image))[0]));
  */
@@ -113,8 +115,8 @@ export function camStagesFigure(image: tf.Tensor3D, result: CamResult, options: 
   assertHeatmap(result?.raw, "The result's raw map");
   const [height, width] = image.shape;
   const { raw } = result;
-  const colormap = options.colormap ?? 'jet';
-  const range = sharedRange([raw.data], false);
+  const colormap = options.colormap ?? DIVERGING_COLORMAP;
+  const range = symmetricRange(raw.data);
   const input = imageOnlyPanel(image);
   const over = imageOnlyPanel(image);
   over.traces.push({ ...heatTrace(resizeHeatmap(raw, width, height), width, height, colormap, 0.5, '', false, range), hovertemplate: 'x %{x:.0f}, y %{y:.0f}<br>map %{z:.3f}<extra></extra>' });
@@ -237,6 +239,13 @@ function sharedRange(maps: Float32Array[], fromZero: boolean): [number, number] 
   let [lo, hi] = [fromZero ? 0 : Infinity, -Infinity];
   for (const m of maps) for (const v of m) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   return hi > lo ? [lo, hi] : [lo, lo + 1];
+}
+
+/** A range centred on zero that holds every value: the diverging scale, evidence against the class in blue. */
+function symmetricRange(values: Float32Array): [number, number] {
+  let peak = 0;
+  for (const v of values) peak = Math.max(peak, Math.abs(v));
+  return peak > 0 ? [-peak, peak] : [-1, 1];
 }
 
 /** A number as a title shows it: three significant digits. */
