@@ -25,7 +25,7 @@ export type { HeadActivation } from './model/head';
 
 export { classActivationMap, type CamOptions } from './cam/class-activation-map';
 export type { CamResult, ClassTargets } from './cam/types';
-export { explain, methods, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam } from './cam/explain';
+export { explain, methods, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, xGradCam, ablationCam, eigenGradCam } from './cam/explain';
 export type { MethodOptions } from './cam/options';
 export type { MethodName } from './cam/methods/method';
 

@@ -155,6 +155,8 @@ const METHOD_CHECKS = {
   score: (n: string, v: unknown) => checkOneOf(n, v, ['logit', 'probability']),
   batchSize: positiveInteger,
   progress: (n: string, v: unknown) => checkType(n, v, 'boolean'),
+  augSmooth: (n: string, v: unknown) => checkType(n, v, 'boolean'),
+  eigenSmooth: (n: string, v: unknown) => checkType(n, v, 'boolean'),
 };
 
 /** The options of classActivationMap, explain (which also takes `method`) and every method of the family. */

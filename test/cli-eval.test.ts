@@ -28,12 +28,13 @@ test('camlab eval prints the report of evaluateDigits on the same canvases (the 
   assert.match(stdout, new RegExp(`validated threshold 0\\.3: top-1 localization ${(100 * at.top1Localization).toFixed(1)}%, GT-known localization ${(100 * at.gtKnownLocalization).toFixed(1)}%`));
 });
 
-test('camlab eval --method all prints one row per method and the two baselines', async () => {
+test('camlab eval --method all prints one row per method and the four baselines, with ROAD and the random-model column', async () => {
   const { stdout } = await camlab('eval', '--method', 'all', '--count', '2', '--seed', '5');
   assert.match(stdout, /^2 held-out canvases \(seed 5\).*box threshold 0\.3$/m);
   const rows = stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| map') && !l.startsWith('| ---'));
   const names = rows.map((l) => l.split('|')[1].trim());
-  assert.deepEqual(names, ['cam', 'gradcam', 'gradcam++', 'scorecam', 'layercam', 'hirescam', 'eigencam', 'random map', 'centre Gaussian']);
+  assert.deepEqual(names, ['cam', 'gradcam', 'gradcam++', 'scorecam', 'layercam', 'hirescam', 'eigencam', 'xgradcam', 'ablationcam', 'eigengradcam', 'random map ⚑', 'centre Gaussian ⚑', 'random CAM', 'Sobel edges ⚑']);
+  assert.match(stdout, /\| ROAD MoRF ↓ \| ROAD LeRF ↑ \| ROAD combined ↑ \| rank corr\. with random model ↓ \|/);
   for (const line of rows) {
     const cells = line.split('|').slice(2, -1).map((c) => parseFloat(c));
     assert.ok(cells.every(Number.isFinite), `numbers in ${line}`);

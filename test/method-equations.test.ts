@@ -6,7 +6,7 @@
 // strides [2, 4].)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, explain, type CamResult } from '../src';
+import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, xGradCam, ablationCam, eigenGradCam, explain, normalizeHeatmap, type CamResult } from '../src';
 import { bilinear, minMax } from './helpers/reference';
 
 const [H, W] = [12, 10]; // the model's input: 12 rows × 10 columns
@@ -243,6 +243,80 @@ test('CAM (Zhou et al. eq. 2) at the layer GAP averages: M_c = Σ_m w_m^c f_m, s
   assert.ok(Math.abs(expected.reduce((s, v) => s + v, 0) / (h * w) + bD[CLASS] - logits(A)[CLASS]) < 1e-9, 'the identity holds for the hand-made map');
   const [viaExplain] = await explain(model, image, { classIndex: CLASS });
   assert.equal(viaExplain.method, 'cam');
+});
+
+test('XGrad-CAM (Fu et al. 2020): w_k = Σ_ij (A_ij^k / Σ_ab A_ab^k) · ∂y^c/∂A_ij^k', async () => {
+  const g = logitGradient(CLASS);
+  const weights = Array.from({ length: K }, (_, k) => {
+    let total = 0;
+    for (let p = 0; p < h * w; p++) total += A[p * K + k];
+    let sum = 0;
+    for (let p = 0; p < h * w; p++) sum += total !== 0 ? (A[p * K + k] / total) * g[p * K + k] : 0;
+    return sum;
+  });
+  const [result] = await xGradCam(model, image, { layer: 'target', classIndex: CLASS });
+  assertMap(result, channelWeighted(weights), atImage, 'XGrad-CAM');
+});
+
+test('Ablation-CAM (Desai & Ramaswamy 2020): w_k = (y^c − y_k^c) / y^c, with channel k of the layer set to zero', async () => {
+  const y = logits(A)[CLASS];
+  const weights = Array.from({ length: K }, (_, k) => {
+    const ablated = A.map((v, i) => (i % K === k ? 0 : v));
+    return (y - logits(ablated)[CLASS]) / y;
+  });
+  const [result] = await ablationCam(model, image, { layer: 'target', classIndex: CLASS, batchSize: 4 });
+  assertMap(result, channelWeighted(weights), atImage, 'Ablation-CAM');
+});
+
+test('EigenGrad-CAM: the first principal component of ∂y^c/∂A ⊙ A, signed to agree with its channel mean', async () => {
+  const g = logitGradient(CLASS);
+  const product = A.map((v, i) => v * g[i]);
+  const [result] = await eigenGradCam(model, image, { layer: 'target', classIndex: CLASS });
+  assertMap(result, eigenProjection(product, h * w, K), atImage, 'EigenGrad-CAM');
+});
+
+test('eigen smoothing: Grad-CAM’s weighted activations α_k A^k reduced to their first principal component instead of summed', async () => {
+  const g = logitGradient(CLASS);
+  const alpha = Array.from({ length: K }, (_, k) => Array.from({ length: h * w }, (_, p) => g[p * K + k]).reduce((s, v) => s + v, 0) / (h * w));
+  const terms = A.map((v, i) => alpha[i % K] * v);
+  const [result] = await gradCam(model, image, { layer: 'target', classIndex: CLASS, eigenSmooth: true });
+  assertMap(result, eigenProjection(terms, h * w, K), atImage, 'Grad-CAM, eigen-smoothed');
+  const [eigen] = await eigenCam(model, image, { layer: 'target', eigenSmooth: true });
+  assertMap(eigen, eigenProjection(A, h * w, K), atImage, 'Eigen-CAM is a principal component already');
+});
+
+test('augmentation smoothing: the mean over left–right flips × brightness 0.9, 1, 1.1 of each map flipped back, scaled to 0..1', async () => {
+  // The model takes the image as it is (no preprocessing, same size), so augmenting its input is augmenting the image.
+  const flipMap = (data: ArrayLike<number>, width: number, height: number) => Array.from({ length: width * height }, (_, i) => data[Math.floor(i / width) * width + (width - 1 - (i % width))]);
+  const heat = new Array<number>(W * H).fill(0);
+  const raw = new Array<number>(w * h).fill(0);
+  for (const flip of [false, true]) {
+    for (const factor of [0.9, 1, 1.1]) {
+      const variant = tf.tidy(() => {
+        const scaled = tf.mul(image, factor) as tf.Tensor3D;
+        return flip ? (tf.reverse(scaled, 1) as tf.Tensor3D) : scaled;
+      });
+      const [r] = await layerCam(model, variant, { layer: 'target', classIndex: CLASS });
+      variant.dispose();
+      const back = flip ? flipMap(r.heatmap.data, W, H) : Array.from(r.heatmap.data);
+      const backRaw = flip ? flipMap(r.raw.data, w, h) : Array.from(r.raw.data);
+      back.forEach((v, i) => (heat[i] += v / 6));
+      backRaw.forEach((v, i) => (raw[i] += v / 6));
+    }
+  }
+  const expected = normalizeHeatmap({ width: W, height: H, data: Float32Array.from(heat) }).data;
+  const [plain] = await layerCam(model, image, { layer: 'target', classIndex: CLASS });
+  const [result] = await layerCam(model, image, { layer: 'target', classIndex: CLASS, augSmooth: true });
+  const heatError = maxAbs(Array.from(result.heatmap.data, (v, i) => v - expected[i]));
+  assert.ok(heatError < 1e-5, `heat map off by ${heatError}`);
+  const rawError = maxAbs(Array.from(result.raw.data, (v, i) => v - raw[i]));
+  assert.ok(rawError < 1e-5 * maxAbs(raw), `raw map off by ${rawError}`);
+  assert.ok(maxAbs(Array.from(result.heatmap.data, (v, i) => v - plain.heatmap.data[i])) > 1e-3, 'smoothing changed the map');
+  assert.equal(result.score, plain.score, 'scores are the plain pass’s');
+  // With topK the augmented passes explain the classes the plain pass chose.
+  const [top] = await gradCam(model, image, { layer: 'target', augSmooth: true });
+  const [plainTop] = await gradCam(model, image, { layer: 'target' });
+  assert.equal(top.classIndex, plainTop.classIndex);
 });
 
 test('a picture of another shape: the map is upsampled with each side scaled by its own factor', async () => {

@@ -110,7 +110,7 @@ test('explain() picks CAM where it is exact and Grad-CAM otherwise, and says whi
   assert.equal(await pick(withGap, image, { layer: 'conv1' }), 'gradcam');
   assert.equal(await pick(noGap, small), 'gradcam');
   assert.equal(await pick(withGap, image, { method: 'layercam' }), 'layercam');
-  assert.deepEqual(methods.map((m) => m.name), ['cam', 'gradcam', 'gradcam++', 'scorecam', 'layercam', 'hirescam', 'eigencam']);
+  assert.deepEqual(methods.map((m) => m.name), ['cam', 'gradcam', 'gradcam++', 'scorecam', 'layercam', 'hirescam', 'eigencam', 'xgradcam', 'ablationcam', 'eigengradcam']);
   // The CLI checks --method against the light list, before the library loads: the two must agree.
   assert.deepEqual(methods.map((m) => m.name), [...METHOD_NAMES]);
   await assert.rejects(explain(withGap, image, { method: 'nope' as never }), /Unknown method 'nope'/);

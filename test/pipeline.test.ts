@@ -2,7 +2,7 @@
 // pass for gradient methods, per-class results that equal one-class calls, and no tensor left behind.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, faithfulness, toModelInput, type CamResult, type MethodOptions } from '../src';
+import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, xGradCam, ablationCam, eigenGradCam, faithfulness, toModelInput, type CamResult, type MethodOptions } from '../src';
 import { watchTape, wrapLayerCall } from '../src/tf-internals';
 import { functionalNestedGapCnn, randomImages, sequentialGapCnn, sigmoidGapCnn } from './helpers/models';
 
@@ -19,6 +19,9 @@ const METHODS: [string, Run, boolean][] = [
   ['layercam', layerCam, true],
   ['hirescam', hiResCam, true],
   ['eigencam', eigenCam, false],
+  ['xgradcam', xGradCam, true],
+  ['ablationcam', ablationCam, false],
+  ['eigengradcam', eigenGradCam, true],
 ];
 const CHOICES: [string, MethodOptions, number][] = [
   ['top-1', {}, 1],
@@ -59,11 +62,12 @@ test('one forward pass per batch for every method and every choice of classes; g
         const { result: results, batches: above } = counted.result;
         const what = `${name}, ${choice}`;
         assert.equal(results.length, 2 * ranks, what);
-        // Score-CAM's masked inputs (16 channels of one image per pass) are its method, not the explainer's pass.
+        // Score-CAM's masked inputs (16 channels of one image per pass) and Ablation-CAM's passes of one image
+        // (its 16 ablated copies are made at the layer, above conv1) are their methods, not the explainer's pass.
         const passes = counted.batches.filter((n) => n === 2);
         const masked = counted.batches.filter((n) => n !== 2);
         assert.deepEqual(passes, [2], `${what}: forward passes over the batch`);
-        assert.deepEqual(masked, name === 'scorecam' ? [16, 16] : [], `${what}: masked passes`);
+        assert.deepEqual(masked, name === 'scorecam' ? [16, 16] : name === 'ablationcam' ? [1, 1] : [], `${what}: masked passes`);
         assert.equal(backward, needsGradients ? 1 : 0, `${what}: backward passes`);
         // Above the layer, gradient methods run the classifier once per rank of classes, in the same pass.
         assert.equal(above[0], needsGradients ? 2 * ranks : 2, `${what}: rows through the head`);

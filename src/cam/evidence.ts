@@ -126,6 +126,7 @@ function layerShape(pass: Pass, input: tf.Tensor4D): number[] {
  */
 function chooseClasses(pass: Pass, scores: tf.Tensor2D, n: number): tf.Tensor1D {
   if ('given' in pass.classes) return tf.tensor1d(pass.classes.given.flatMap((c) => Array<number>(n).fill(c)), 'int32');
+  if ('rows' in pass.classes) return tf.tensor1d(pass.classes.rows, 'int32');
   let remaining = tf.slice(scores, [0, 0], [n, -1]);
   const ranks: tf.Tensor1D[] = [];
   for (let r = 0; r < pass.classes.top; r++) {

@@ -14,10 +14,13 @@ import { layerCamMethod } from './methods/layercam';
 import type { CamMethod, MethodName } from './methods/method';
 import { camMethod } from './methods/cam';
 import { scoreCamMethod } from './methods/scorecam';
+import { xGradCamMethod } from './methods/xgradcam';
+import { ablationCamMethod } from './methods/ablationcam';
+import { eigenGradCamMethod } from './methods/eigengradcam';
 import type { CamResult } from './types';
 import { checkMethodOptions } from '../validate';
 
-const FAMILY: CamMethod[] = [gradCamMethod, gradCamPlusPlusMethod, scoreCamMethod, layerCamMethod, hiResCamMethod, eigenCamMethod];
+const FAMILY: CamMethod[] = [gradCamMethod, gradCamPlusPlusMethod, scoreCamMethod, layerCamMethod, hiResCamMethod, eigenCamMethod, xGradCamMethod, ablationCamMethod, eigenGradCamMethod];
 
 /** Every method with a one-line description, CAM first. */
 export const methods: { name: MethodName; description: string; needsGradients: boolean }[] = [camMethod, ...FAMILY].map(({ name, description, needsGradients }) => ({
@@ -38,6 +41,12 @@ export const layerCam = (model: tf.LayersModel, images: Images, options?: Method
 export const hiResCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(hiResCamMethod, model, images, options);
 /** Eigen-CAM: class-agnostic, the first principal component of a layer's activations. */
 export const eigenCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(eigenCamMethod, model, images, options);
+/** XGrad-CAM at any convolutional layer. */
+export const xGradCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(xGradCamMethod, model, images, options);
+/** Ablation-CAM: no gradients, one forward pass of the layers above per channel (in batches). */
+export const ablationCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(ablationCamMethod, model, images, options);
+/** EigenGrad-CAM: the first principal component of gradients × activations. */
+export const eigenGradCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(eigenGradCamMethod, model, images, options);
 
 /**
  * Explains with the method named, or, without one, with CAM where it is exact (a GAP + linear head,

@@ -12,14 +12,29 @@ export interface MethodOptions extends ClassTargets, ModelInputOptions {
   layer?: string;
   /** Explain the class score before the softmax (default, as the papers do) or the probability after it. */
   score?: 'logit' | 'probability';
-  /** Channels per forward pass for Score-CAM (default 32). */
+  /** Channels per forward pass for Score-CAM and Ablation-CAM (default 32). */
   batchSize?: number;
-  /** Show a progress bar on stderr for Score-CAM over large layers (default: when it has over 256 channels). */
+  /** Show a progress bar on stderr for Score-CAM and Ablation-CAM over large layers (default: when it has over 256 channels). */
   progress?: boolean;
+  /**
+   * Test-time augmentation smoothing, as pytorch-grad-cam's aug_smooth: the maps of the image flipped
+   * left–right or not, times brightness factors 0.9, 1 and 1.1 (applied to the model input, as its
+   * ttach Multiply does), each flipped back, averaged and scaled again. Six passes instead of one.
+   */
+  augSmooth?: boolean;
+  /**
+   * Eigen smoothing, as pytorch-grad-cam's eigen_smooth: the map is the first principal component of the
+   * method's weighted activations (w_k A^k, or W^k ⊙ A^k) instead of their sum. Eigen-CAM and
+   * EigenGrad-CAM are principal components already and stay as they are.
+   */
+  eigenSmooth?: boolean;
 }
 
-/** Which classes each image's maps are for: the same given classes for every image, or each image's k best. */
-export type ClassChoice = { given: number[] } | { top: number };
+/**
+ * Which classes each image's maps are for: the same given classes for every image, each image's k best,
+ * or one class per row (rank first), as the augmented passes of augSmooth reuse the first pass's.
+ */
+export type ClassChoice = { given: number[] } | { top: number } | { rows: number[] };
 
 /** The options with their defaults, checked against the model's head. */
 export interface ResolvedOptions extends ModelInputOptions {
@@ -32,6 +47,8 @@ export interface ResolvedOptions extends ModelInputOptions {
   batchSize: number;
   /** undefined: decide by the number of channels. */
   progress?: boolean;
+  augSmooth: boolean;
+  eigenSmooth: boolean;
 }
 
 /**
@@ -49,11 +66,13 @@ export function resolveOptions(options: MethodOptions, head: ModelHead, modelPre
     score: options.score ?? 'logit',
     batchSize: options.batchSize ?? 32,
     progress: options.progress,
+    augSmooth: options.augSmooth ?? false,
+    eigenSmooth: options.eigenSmooth ?? false,
   };
 }
 
 /** The model's class count bounds classIndex and topK; their types were checked with the other options. */
-function classChoice(options: ClassTargets, numClasses: number): ClassChoice {
+function classChoice(options: ClassTargets, numClasses: number): Exclude<ClassChoice, { rows: number[] }> {
   if (options.classIndex !== undefined) {
     const classes = [options.classIndex].flat();
     for (const c of classes) {

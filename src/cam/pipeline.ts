@@ -12,6 +12,7 @@ import { CamlabError } from '../errors';
 import { assertFinite, assertImages } from '../image/validate';
 import { modelInput, modelInputSize, visibleRegion, type InputSize } from '../image/model-input';
 import { heatmapOverImage } from '../image/place';
+import { normalizeHeatmap, type Heatmap } from '../image/heatmap';
 import { classifierKernel, modelHead, scoreSource, type ModelHead } from '../model/head';
 import { explainedLayer } from '../model/explained-layer';
 import type { LayerEntry } from '../model/layers';
@@ -22,10 +23,11 @@ import { warnOnce } from '../warnings';
 import { assertLayersFit, hasOpenInputSize } from '../model/shapes';
 import { ProgressBar } from '../progress';
 import { checkMethodOptions } from '../validate';
+import { firstPrincipalComponent } from './core';
 import { forwardEvidence, gradientEvidence, type Evidence, type Pass } from './evidence';
 import { labelOf } from './label';
 import { resolveOptions, type MethodOptions, type ResolvedOptions } from './options';
-import type { CamMethod, MethodInput, Scorer } from './methods/method';
+import type { CamMethod, LayerScorer, MethodInput, Scorer } from './methods/method';
 import type { CamResult } from './types';
 
 export type Images = tf.Tensor3D | tf.Tensor4D;
@@ -42,7 +44,8 @@ export async function runMethod(method: CamMethod, model: tf.LayersModel, images
 export async function runChecked(method: CamMethod, model: tf.LayersModel, images: Images, options: MethodOptions): Promise<CamResult[]> {
   const explainer = resolve(method, model, options, imageSize(images));
   const values = await mapsOf(explainer, images);
-  return assemble(explainer, values, images);
+  const results = assemble(explainer, values, images);
+  return explainer.options.augSmooth ? augmentationSmoothed(explainer, images, values, results) : results;
 }
 
 // ─── 1. Resolve ──────────────────────────────────────────────────────────────────────────────────
@@ -93,14 +96,14 @@ interface BatchValues {
 }
 
 /** One forward pass (and one backward pass for gradient methods), the maps of every row, one read. */
-async function mapsOf(explainer: Explainer, images: Images): Promise<BatchValues> {
+async function mapsOf(explainer: Explainer, images: Images, augment?: Augmentation): Promise<BatchValues> {
   const { options } = explainer;
   assertFinite(images);
   const numImages = images.rank === 3 ? 1 : images.shape[0];
   const m = numImages * options.ranks;
   let [mapHeight, mapWidth] = [0, 0];
   const packed = tf.tidy(() => {
-    const input = modelInput(images, explainer.inputSize, options);
+    const input = augment ? augmented(modelInput(images, explainer.inputSize, options), augment) : modelInput(images, explainer.inputSize, options);
     const { evidence, maps } = weighAndMap(explainer, input);
     [, mapHeight, mapWidth] = maps.shape;
     const nonFinite = tf.sum(tf.cast(tf.logicalNot(tf.isFinite(evidence.activations)), 'float32'));
@@ -110,7 +113,7 @@ async function mapsOf(explainer: Explainer, images: Images): Promise<BatchValues
   const values = await packed.data<'float32'>();
   packed.dispose();
   const bad = values[values.length - 1];
-  warnAboutInputRange(explainer, values[values.length - 3], values[values.length - 2]);
+  if (!augment) warnAboutInputRange(explainer, values[values.length - 3], values[values.length - 2]); // the plain pass speaks for the image
   if (bad > 0) {
     throw new CamlabError(
       `The activations of '${explainer.layer.path}' hold ${bad} NaN or infinite value(s); a map drawn from them would be meaningless. ` +
@@ -138,15 +141,21 @@ function warnAboutInputRange(explainer: Explainer, min: number, max: number): vo
   if (problem) warnOnce(`input-range:${explainer.model.name}`, problem);
 }
 
-/** The pass the method needs, then its maps. Call inside tf.tidy. */
+/**
+ * The pass the method needs, then its maps: the sum of its weighted activations, or with eigenSmooth
+ * their first principal component. Call inside tf.tidy.
+ */
 function weighAndMap(explainer: Explainer, input: tf.Tensor4D): { evidence: Evidence; maps: tf.Tensor3D } {
   const { method, pass } = explainer;
+  const smooth = explainer.options.eigenSmooth;
   if (method.needsGradients) {
     const evidence = gradientEvidence(pass, input);
-    return { evidence, maps: method.map({ ...methodInput(explainer, input, evidence), gradients: evidence.gradients }) };
+    const given = { ...methodInput(explainer, input, evidence), gradients: evidence.gradients };
+    return { evidence, maps: smooth && method.terms ? firstPrincipalComponent(method.terms(given)) : method.map(given) };
   }
   const evidence = forwardEvidence(pass, input);
-  return { evidence, maps: method.map(methodInput(explainer, input, evidence)) };
+  const given = methodInput(explainer, input, evidence);
+  return { evidence, maps: smooth && method.terms ? firstPrincipalComponent(method.terms(given)) : method.map(given) };
 }
 
 /** The rows a method works on: each image's activations once per rank of classes. */
@@ -154,8 +163,41 @@ function methodInput(explainer: Explainer, input: tf.Tensor4D, evidence: Evidenc
   return {
     activations: tf.tile(evidence.activations, [explainer.options.ranks, 1, 1, 1]) as tf.Tensor4D,
     classes: evidence.classes,
+    scores: evidence.scores,
     classifierKernel: () => classifierKernel(explainer.model),
     scorer: () => scorer(explainer, input, evidence.activations.shape[3]),
+    layerScorer: () => layerScorer(explainer, input, evidence.activations),
+  };
+}
+
+/**
+ * Class scores of each image with its activations at the layer changed, `batchSize` variants per pass:
+ * the probe adds the change to the layer's output, repeated once per variant (model/probe.ts).
+ */
+function layerScorer(explainer: Explainer, inputs: tf.Tensor4D, activations: tf.Tensor4D): LayerScorer {
+  const { model, head, pass, options } = explainer;
+  const showProgress = options.progress ?? activations.shape[3] > 256;
+  return {
+    numImages: inputs.shape[0],
+    scoreShifted: (image, count, shift) => {
+      const input = tf.slice(inputs, image, 1);
+      const own = tf.slice(activations, image, 1);
+      const bar = showProgress ? new ProgressBar(count, `Ablation-CAM image ${image + 1}`) : undefined;
+      const chunks: tf.Tensor2D[] = [];
+      for (let start = 0; start < count; start += options.batchSize) {
+        const size = Math.min(options.batchSize, count - start);
+        chunks.push(
+          tf.tidy(() => {
+            const probed = probedForward(model, head, input, { layer: pass.layer, scores: pass.scores, shift: shift(own, start, size), replicas: size });
+            const scores = tf.clone(probed.scores);
+            tf.dispose([probed.activations, probed.scores, probed.output]);
+            return scores;
+          }),
+        );
+        bar?.update(start + size, 'channels');
+      }
+      return tf.concat(chunks);
+    },
   };
 }
 
@@ -184,6 +226,51 @@ function scorer(explainer: Explainer, inputs: tf.Tensor4D, channels: number): Sc
       return tf.concat(chunks);
     },
   };
+}
+
+// ─── Augmentation smoothing ──────────────────────────────────────────────────────────────────────
+
+/** One test-time augmentation: the model input flipped left–right or not, times a brightness factor. */
+interface Augmentation {
+  flip: boolean;
+  factor: number;
+}
+
+/** pytorch-grad-cam's aug_smooth (ttach): HorizontalFlip × Multiply(0.9, 1, 1.1); the first is the identity. */
+const AUGMENTATIONS: Augmentation[] = [false, true].flatMap((flip) => [1, 0.9, 1.1].map((factor) => ({ flip, factor })));
+
+function augmented(input: tf.Tensor4D, { flip, factor }: Augmentation): tf.Tensor4D {
+  const scaled = factor === 1 ? input : tf.mul(input, factor);
+  return (flip ? tf.reverse(scaled, 2) : scaled) as tf.Tensor4D;
+}
+
+/**
+ * The mean of each result's maps over the augmentations, each flipped back first: the heat maps at the
+ * image's size (then scaled again to 0..1), the raw maps at the layer's. Every pass explains the classes
+ * the plain pass chose; scores and probabilities are the plain pass's.
+ */
+async function augmentationSmoothed(explainer: Explainer, images: Images, plain: BatchValues, results: CamResult[]): Promise<CamResult[]> {
+  const fixed: Explainer = { ...explainer, pass: { ...explainer.pass, classes: { rows: Array.from(plain.classes) } } };
+  const heat = results.map((r) => Float64Array.from(r.heatmap.data));
+  const raw = results.map((r) => Float64Array.from(r.raw.data));
+  for (const augmentation of AUGMENTATIONS.slice(1)) {
+    const variant = assemble(fixed, await mapsOf(fixed, images, augmentation), images);
+    variant.forEach((r, i) => {
+      addFlippedBack(heat[i], r.heatmap, augmentation.flip);
+      addFlippedBack(raw[i], r.raw, augmentation.flip);
+    });
+  }
+  const count = AUGMENTATIONS.length;
+  return results.map((r, i) => ({
+    ...r,
+    raw: { ...r.raw, data: Float32Array.from(raw[i], (v) => v / count) },
+    heatmap: normalizeHeatmap({ ...r.heatmap, data: Float32Array.from(heat[i], (v) => v / count) }),
+  }));
+}
+
+function addFlippedBack(sum: Float64Array, map: Heatmap, flip: boolean): void {
+  const { width, height, data } = map;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) sum[y * width + x] += data[y * width + (flip ? width - 1 - x : x)];
 }
 
 // ─── 4. Assembly ─────────────────────────────────────────────────────────────────────────────────

@@ -1,5 +1,5 @@
 import { tf } from '../../tf';
-import { channelWeighted } from '../core';
+import { byChannelWeights } from '../core';
 import type { ForwardMethod } from './method';
 
 /**
@@ -12,5 +12,5 @@ export const camMethod: ForwardMethod = {
   description: 'CAM: the classifier’s weights on the maps that GAP averages (Zhou et al. 2016); GAP + linear heads only',
   needsGradients: false,
   keepsNegative: true,
-  map: ({ activations, classes, classifierKernel }) => channelWeighted(activations, tf.transpose(tf.gather(classifierKernel(), classes, 1)) as tf.Tensor2D),
+  ...byChannelWeights(({ classes, classifierKernel }) => tf.transpose(tf.gather(classifierKernel(), classes, 1)) as tf.Tensor2D),
 };

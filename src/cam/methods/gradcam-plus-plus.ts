@@ -1,6 +1,6 @@
 import { tf } from '../../tf';
-import { channelWeighted } from '../core';
-import type { GradientMethod } from './method';
+import { byChannelWeights } from '../core';
+import type { GradientMethod, GradientMethodInput } from './method';
 
 /**
  * Grad-CAM++ (Chattopadhay et al., WACV 2018, eq. 19 with the exponential score, whose higher
@@ -11,13 +11,13 @@ export const gradCamPlusPlusMethod: GradientMethod = {
   name: 'gradcam++',
   description: 'Grad-CAM++: positive gradients weighted per position (Chattopadhay et al. 2018)',
   needsGradients: true,
-  map: ({ activations, gradients }) => {
+  ...byChannelWeights<GradientMethodInput>(({ activations, gradients }) => {
     const g = gradients;
     const g2 = tf.square(g);
     const g3 = tf.mul(g2, g);
     const denominator = tf.add(tf.mul(g2, 2), tf.mul(tf.sum(activations, [1, 2], true), g3));
     const safe = tf.where(tf.notEqual(denominator, 0), denominator, tf.onesLike(denominator));
     const alpha = tf.where(tf.notEqual(denominator, 0), tf.div(g2, safe), tf.zerosLike(g2));
-    return channelWeighted(activations, tf.sum(tf.mul(alpha, tf.relu(g)), [1, 2]) as tf.Tensor2D);
-  },
+    return tf.sum(tf.mul(alpha, tf.relu(g)), [1, 2]) as tf.Tensor2D;
+  }),
 };

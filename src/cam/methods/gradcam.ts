@@ -1,6 +1,6 @@
 import { tf } from '../../tf';
-import { channelWeighted } from '../core';
-import type { GradientMethod } from './method';
+import { byChannelWeights } from '../core';
+import type { GradientMethod, GradientMethodInput } from './method';
 
 /**
  * Grad-CAM (Selvaraju et al., ICCV 2017, eq. 1–2): each channel is weighted by the spatial mean of the
@@ -10,5 +10,5 @@ export const gradCamMethod: GradientMethod = {
   name: 'gradcam',
   description: 'Grad-CAM: channels weighted by their mean gradient (Selvaraju et al. 2017)',
   needsGradients: true,
-  map: ({ activations, gradients }) => channelWeighted(activations, tf.mean(gradients, [1, 2]) as tf.Tensor2D),
+  ...byChannelWeights<GradientMethodInput>(({ gradients }) => tf.mean(gradients, [1, 2]) as tf.Tensor2D),
 };

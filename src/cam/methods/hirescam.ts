@@ -1,5 +1,5 @@
-import { elementwiseSum } from '../core';
-import type { GradientMethod } from './method';
+import { byElementWeights } from '../core';
+import type { GradientMethod, GradientMethodInput } from './method';
 
 /**
  * HiResCAM (Draelos & Carin 2020): the gradient multiplies the activations element by element,
@@ -10,5 +10,5 @@ export const hiResCamMethod: GradientMethod = {
   name: 'hirescam',
   description: 'HiResCAM: gradients times activations, element by element (Draelos & Carin 2020)',
   needsGradients: true,
-  map: ({ activations, gradients }) => elementwiseSum(activations, gradients),
+  ...byElementWeights<GradientMethodInput>(({ gradients }) => gradients),
 };

@@ -1,6 +1,6 @@
 import { tf } from '../../tf';
-import { elementwiseSum } from '../core';
-import type { GradientMethod } from './method';
+import { byElementWeights } from '../core';
+import type { GradientMethod, GradientMethodInput } from './method';
 
 /**
  * Layer-CAM (Jiang et al., IEEE TIP 2021, eq. 5–6): each position is weighted by its own positive
@@ -10,5 +10,5 @@ export const layerCamMethod: GradientMethod = {
   name: 'layercam',
   description: 'Layer-CAM: positive gradients per position, good at early layers (Jiang et al. 2021)',
   needsGradients: true,
-  map: ({ activations, gradients }) => elementwiseSum(activations, tf.relu(gradients) as tf.Tensor4D),
+  ...byElementWeights<GradientMethodInput>(({ gradients }) => tf.relu(gradients) as tf.Tensor4D),
 };

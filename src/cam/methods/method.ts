@@ -14,6 +14,16 @@ export interface Scorer {
   scoreVariants(image: number, count: number, make: (input: tf.Tensor4D, start: number, size: number) => tf.Tensor4D): tf.Tensor2D;
 }
 
+/** Class scores with the layer's activations changed, for methods that ablate channels (Ablation-CAM). */
+export interface LayerScorer {
+  numImages: number;
+  /**
+   * Scores [count, classes] of image `image` with `shift(activations, start, size)` [size, h, w, K] added
+   * to its activations [1, h, w, K] at the explained layer, for variants start … start + size − 1.
+   */
+  scoreShifted(image: number, count: number, shift: (activations: tf.Tensor4D, start: number, size: number) => tf.Tensor4D): tf.Tensor2D;
+}
+
 /**
  * What every method sees: one row per map, rank first (row r·n + i is image i's class of rank r, so
  * rows 0 … n − 1 are the n images).
@@ -23,10 +33,14 @@ export interface MethodInput {
   activations: tf.Tensor4D;
   /** Each row's class [m] (int32). */
   classes: tf.Tensor1D;
+  /** Each row's class score [m], as the score option reads it (the logit by default). */
+  scores: tf.Tensor1D;
   /** The classifier's weights [K, classes] (CAM only: the model has a GAP + linear head). */
   classifierKernel(): tf.Tensor2D;
   /** Scores of perturbed inputs (Score-CAM). */
   scorer(): Scorer;
+  /** Scores with the layer's activations changed (Ablation-CAM). */
+  layerScorer(): LayerScorer;
 }
 
 /** What a gradient method sees besides: the backward pass's result. */
@@ -48,6 +62,8 @@ export interface GradientMethod extends MethodCard {
   needsGradients: true;
   /** The raw maps [m, h, w] before ReLU. Runs inside tf.tidy. */
   map(input: GradientMethodInput): tf.Tensor3D;
+  /** The weighted activations [m, h, w, K] whose sum over channels is the map, where it is such a sum (for eigen smoothing). */
+  terms?(input: GradientMethodInput): tf.Tensor4D;
 }
 
 /** A method that needs the forward pass only (CAM, Score-CAM, Eigen-CAM). */
@@ -55,6 +71,8 @@ export interface ForwardMethod extends MethodCard {
   needsGradients: false;
   /** The raw maps [m, h, w] before ReLU. Runs inside tf.tidy. */
   map(input: MethodInput): tf.Tensor3D;
+  /** The weighted activations [m, h, w, K] whose sum over channels is the map, where it is such a sum (for eigen smoothing). */
+  terms?(input: MethodInput): tf.Tensor4D;
 }
 
 /** A member of the CAM family: how its maps are made from batch tensors. */

@@ -1,5 +1,5 @@
 import { tf } from '../../tf';
-import { channelWeighted, classColumns } from '../core';
+import { byChannelWeights, classColumns } from '../core';
 import type { ForwardMethod } from './method';
 
 /**
@@ -12,7 +12,7 @@ export const scoreCamMethod: ForwardMethod = {
   name: 'scorecam',
   description: 'Score-CAM: channels weighted by the score of the input they mask (Wang et al. 2020)',
   needsGradients: false,
-  map: ({ activations, classes, scorer }) => {
+  ...byChannelWeights(({ activations, classes, scorer }) => {
     const { numImages, scoreVariants } = scorer();
     const channels = activations.shape[3];
     const perImage = Array.from({ length: numImages }, (_, i) =>
@@ -27,6 +27,6 @@ export const scoreCamMethod: ForwardMethod = {
     );
     // Rows repeat the images rank after rank; each row takes its class's column of its image's scores.
     const scores = tf.tile(tf.stack(perImage), [classes.shape[0] / numImages, 1, 1]); // [m, K, classes]
-    return channelWeighted(activations, tf.softmax(classColumns(scores, classes) as tf.Tensor2D));
-  },
+    return tf.softmax(classColumns(scores, classes) as tf.Tensor2D) as tf.Tensor2D;
+  }),
 };
