@@ -2,9 +2,10 @@
 // with each image's top class, a given class per image (classIndex) and the top 3 classes, and what
 // show() costs, on this machine's backend; then one image on 1 and N WASM threads, and `camlab cam` on a
 // folder (start-up included) beside PyTorch. Prints Markdown tables. RUNS=n sets the repetitions,
-// MODELS=resnet (or digits), METHODS=CAM,Grad-CAM and BATCHES=1 (default 1,8) measure only those;
-// BENCH_ONLY=threads,folder runs only those tables, POOL_IMAGES=16,64 and POOL_ROUNDS=2 shape them.
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult, type MethodOptions } from '../src';
+// MODELS=resnet (or digits), METHODS=CAM,Grad-CAM and BATCHES=1 (default 1,8) measure only those (METHODS
+// names as in the table, e.g. 'Grad-CAM,XGrad-CAM,EigenGrad-CAM,Ablation-CAM'); BENCH_ONLY=threads,folder
+// runs only those tables, BENCH_ONLY=methods only the methods table; POOL_IMAGES=16,64 and POOL_ROUNDS=2 shape them.
+import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, xGradCam, eigenGradCam, ablationCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult, type MethodOptions } from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
 import { execFile } from 'node:child_process';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   process.env.CAMLAB_THREADS ??= '1';
   const backend = await ready();
   const only = process.env.BENCH_ONLY?.split(',');
-  if (only) {
+  if (only && !only.includes('methods')) {
     if (only.includes('threads')) console.log(await threadsTable(), '\n');
     if (only.includes('folder') || only.includes('pool')) console.log(await folderTable());
     return;
@@ -86,6 +87,11 @@ async function main(): Promise<void> {
     ['Layer-CAM', layerCam],
     ['HiResCAM', hiResCam],
     ['Eigen-CAM', eigenCam],
+    ['XGrad-CAM', xGradCam],
+    ['EigenGrad-CAM', eigenGradCam],
+    ['Ablation-CAM', ablationCam],
+    ['Grad-CAM, augSmooth', ((model, images, options) => gradCam(model, images, { ...options, augSmooth: true })) as Explainer],
+    ['Grad-CAM, eigenSmooth', ((model, images, options) => gradCam(model, images, { ...options, eigenSmooth: true })) as Explainer],
   ].filter(([method]) => !process.env.METHODS || process.env.METHODS.split(',').includes(method as string)) as [string, Explainer][];
   const models = ([
     ['digits', 'digits GAP-CNN 64×64', () => digitsGapCnn(), [64, 64, 1], true],
@@ -109,6 +115,7 @@ async function main(): Promise<void> {
       for (const [method, run] of explainers) {
         for (const [choice, options] of CHOICES) {
           if (method === 'Eigen-CAM' && choice !== 'top-1') continue; // class-agnostic: the same work for any class
+          if (choice !== 'top-1' && !['CAM', 'Grad-CAM', 'Grad-CAM++', 'Layer-CAM', 'HiResCAM'].includes(method)) continue; // the newer methods: top-1 beside Grad-CAM's
           const { ms, ratio } = await paired(RUNS, bare, async () => void (await run(model, images, options)));
           rows.push([backend, name, String(batch), method, choice, (ms / batch).toFixed(1), ratio.toFixed(2)]);
           console.error(`measured ${name}, batch ${batch}, ${method}, ${choice}: ${ratio.toFixed(2)}× predict`);
@@ -135,6 +142,7 @@ async function main(): Promise<void> {
   }
   console.log(table(['backend', 'model', 'batch', 'method', 'classes', 'ms per image', 'ratio to predict'], rows));
   console.log(`median of ${RUNS} runs after one warm-up, in CPU time of this process (the WASM backend runs on one thread); each ratio is the median of the method's runs each divided by a bare predict run beside it (alternating order); every map is upsampled to the input and scaled`);
+  if (only?.includes('methods')) return;
   console.log();
   console.log(await figureTable());
   console.log();

@@ -12,7 +12,7 @@ export interface MethodOptions extends ClassTargets, ModelInputOptions {
   layer?: string;
   /** Explain the class score before the softmax (default, as the papers do) or the probability after it. */
   score?: 'logit' | 'probability';
-  /** Channels per forward pass for Score-CAM and Ablation-CAM (default 32). */
+  /** Channels per forward pass for Score-CAM (default 32) and Ablation-CAM (default: as many as fit in 64 MB of the layer's activations). */
   batchSize?: number;
   /** Show a progress bar on stderr for Score-CAM and Ablation-CAM over large layers (default: when it has over 256 channels). */
   progress?: boolean;
@@ -44,7 +44,8 @@ export interface ResolvedOptions extends ModelInputOptions {
   /** How many maps per image. */
   ranks: number;
   score: 'logit' | 'probability';
-  batchSize: number;
+  /** As given: each method that batches has its own default (scoreCamBatch, ablationBatch). */
+  batchSize?: number;
   /** undefined: decide by the number of channels. */
   progress?: boolean;
   augSmooth: boolean;
@@ -64,11 +65,23 @@ export function resolveOptions(options: MethodOptions, head: ModelHead, modelPre
     classes,
     ranks: 'given' in classes ? classes.given.length : classes.top,
     score: options.score ?? 'logit',
-    batchSize: options.batchSize ?? 32,
+    batchSize: options.batchSize,
     progress: options.progress,
     augSmooth: options.augSmooth ?? false,
     eigenSmooth: options.eigenSmooth ?? false,
   };
+}
+
+/** Masked inputs per forward pass for Score-CAM: each is a whole model input. */
+export const SCORE_CAM_BATCH = 32;
+
+/**
+ * Ablated copies of one image's activations per pass for Ablation-CAM: as many as fit in 64 MB (16 M
+ * floats), since only the layers above the explained one run them: all 64 channels of the digits
+ * model's 16 × 16 layer at once, 163 of ResNet-50's 7 × 7 × 2048.
+ */
+export function ablationBatch(activationSize: number, given: number | undefined): number {
+  return given ?? Math.max(1, Math.floor(16_777_216 / activationSize));
 }
 
 /** The model's class count bounds classIndex and topK; their types were checked with the other options. */

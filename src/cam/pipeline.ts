@@ -26,7 +26,7 @@ import { checkMethodOptions } from '../validate';
 import { firstPrincipalComponent } from './core';
 import { forwardEvidence, gradientEvidence, type Evidence, type Pass } from './evidence';
 import { labelOf } from './label';
-import { resolveOptions, type MethodOptions, type ResolvedOptions } from './options';
+import { ablationBatch, resolveOptions, SCORE_CAM_BATCH, type MethodOptions, type ResolvedOptions } from './options';
 import type { CamMethod, LayerScorer, MethodInput, Scorer } from './methods/method';
 import type { CamResult } from './types';
 
@@ -171,7 +171,7 @@ function methodInput(explainer: Explainer, input: tf.Tensor4D, evidence: Evidenc
 }
 
 /**
- * Class scores of each image with its activations at the layer changed, `batchSize` variants per pass:
+ * Class scores of each image with its activations at the layer changed, ablationBatch variants per pass:
  * the probe adds the change to the layer's output, repeated once per variant (model/probe.ts).
  */
 function layerScorer(explainer: Explainer, inputs: tf.Tensor4D, activations: tf.Tensor4D): LayerScorer {
@@ -184,8 +184,9 @@ function layerScorer(explainer: Explainer, inputs: tf.Tensor4D, activations: tf.
       const own = tf.slice(activations, image, 1);
       const bar = showProgress ? new ProgressBar(count, `Ablation-CAM image ${image + 1}`) : undefined;
       const chunks: tf.Tensor2D[] = [];
-      for (let start = 0; start < count; start += options.batchSize) {
-        const size = Math.min(options.batchSize, count - start);
+      const batch = ablationBatch(own.size, options.batchSize);
+      for (let start = 0; start < count; start += batch) {
+        const size = Math.min(batch, count - start);
         chunks.push(
           tf.tidy(() => {
             const probed = probedForward(model, head, input, { layer: pass.layer, scores: pass.scores, shift: shift(own, start, size), replicas: size });
@@ -211,8 +212,9 @@ function scorer(explainer: Explainer, inputs: tf.Tensor4D, channels: number): Sc
       const input = tf.slice(inputs, image, 1);
       const bar = showProgress ? new ProgressBar(count, `Score-CAM image ${image + 1}`) : undefined;
       const chunks: tf.Tensor2D[] = [];
-      for (let start = 0; start < count; start += options.batchSize) {
-        const size = Math.min(options.batchSize, count - start);
+      const batch = options.batchSize ?? SCORE_CAM_BATCH;
+      for (let start = 0; start < count; start += batch) {
+        const size = Math.min(batch, count - start);
         chunks.push(
           tf.tidy(() => {
             const probed = probedForward(model, head, make(input, start, size), { scores: pass.scores });

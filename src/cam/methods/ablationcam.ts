@@ -6,7 +6,7 @@ import type { ForwardMethod } from './method';
  * Ablation-CAM (Desai & Ramaswamy, WACV 2020): each channel is weighted by the share of the class
  * score lost when it is set to zero, w_k^c = (y^c − y_k^c) / y^c, with y^c the score (the logit by
  * default) and y_k^c the score with A^k = 0 at the layer. No gradients; one forward pass of the part
- * above the layer per channel, in batches of `batchSize`. A zero score gives zero weights.
+ * above the layer per channel, many channels per pass (see ablationBatch). A zero score gives zero weights.
  */
 export const ablationCamMethod: ForwardMethod = {
   name: 'ablationcam',
