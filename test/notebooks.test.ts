@@ -59,8 +59,8 @@ const htmlOutputs = (cell: NotebookCell) =>
   (cell.outputs ?? []).map((o) => o.data?.['text/html']).filter((h): h is string | string[] => h !== undefined).map((h) => (Array.isArray(h) ? h.join('') : h));
 const text = (name: string) => published.find((p) => p.name.startsWith(name))!.notebook.cells.map(cellText).join('\n');
 
-test('all seven notebooks run without an error, in order', () => {
-  assert.deepEqual(published.map((p) => p.name.slice(0, 2)), ['01', '02', '03', '04', '05', '06', '07']);
+test('all eight notebooks run without an error, in order', () => {
+  assert.deepEqual(published.map((p) => p.name.slice(0, 2)), ['01', '02', '03', '04', '05', '06', '07', '08']);
   assert.deepEqual(published.flatMap((p) => p.errors), []);
 });
 
@@ -105,6 +105,15 @@ test('the key numbers appear: both parameter counts and the CAM identity', async
   assert.match(camNotebook, /identity holds: true/);
   const difference = Number(/hand-made map: ([\d.e+-]+)/.exec(camNotebook)?.[1]);
   assert.ok(difference < 1e-5, `library vs hand-made CAM differ by ${difference}`);
+});
+
+test('notebook 08 draws the sanity check and shows its verdicts: Grad-CAM passes, the Sobel edge map is flagged', () => {
+  const trust = text('08');
+  assert.match(trust, /gradcam: cascading randomisation[\s\S]*passes: the map changes with the weights/);
+  assert.match(trust, /Sobel edges: cascading randomisation[\s\S]*FLAGGED/);
+  assert.match(trust, /\| Sobel edges ⚑ \|/, 'the method table marks the edge map');
+  const figures = published.find((p) => p.name.startsWith('08'))!.notebook.cells.flatMap(htmlOutputs).filter((h) => h.includes('camlab-figure'));
+  assert.equal(figures.length, 3, 'the sanity figure, the deletion/insertion curves and the ROAD curves');
 });
 
 test('the committed notebooks carry the outputs of a run, and a re-run reproduces their text', async () => {

@@ -15,6 +15,10 @@ export interface Faithfulness {
   original: number;
   /** The class probability when the heat map (0..1) multiplies the input. */
   masked: number;
+  /** The deletion curve: the probability after removing 0, 1/steps, …, all of the pixels. */
+  deletionCurve: number[];
+  /** The insertion curve at the same fractions. */
+  insertionCurve: number[];
 }
 
 export interface FaithfulnessOptions {
@@ -56,7 +60,8 @@ export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, he
   const p = Array.from(await curves.data());
   curves.dispose();
   const area = (values: number[]) => values.slice(1).reduce((sum, v, i) => sum + (v + values[i]) / 2, 0) / (values.length - 1);
-  return { original: p[0], masked: p[1], deletion: area(p.slice(2, steps + 3)), insertion: area(p.slice(steps + 3)) };
+  const [deletionCurve, insertionCurve] = [p.slice(2, steps + 3), p.slice(steps + 3)];
+  return { original: p[0], masked: p[1], deletion: area(deletionCurve), insertion: area(insertionCurve), deletionCurve, insertionCurve };
 }
 
 /** Each pixel's rank by importance, 0 for the most important; ties keep reading order so curves are deterministic. */
@@ -85,7 +90,7 @@ export function checkClassOf(head: ModelHead, classIndex: number): void {
 }
 
 /** Average Drop (%) and Increase in Confidence (%) over images (Chattopadhay et al. 2018, eq. 20–21). */
-export function averageDropAndIncrease(scores: Faithfulness[]): { averageDrop: number; increase: number } {
+export function averageDropAndIncrease(scores: Pick<Faithfulness, 'original' | 'masked'>[]): { averageDrop: number; increase: number } {
   const n = scores.length || 1;
   return {
     averageDrop: (100 * scores.reduce((s, f) => s + Math.max(0, f.original - f.masked) / (f.original || 1), 0)) / n,

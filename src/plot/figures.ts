@@ -8,6 +8,7 @@ import { checkOneOf, checkOverlayOptions } from '../validate';
 import type { Box } from '../localize/box';
 import type { CamResult } from '../cam/types';
 import type { Region } from '../image/place';
+import type { SanityReport } from '../metrics/sanity';
 import { escapeText, wrapText, type Annotation, type Axis, type Color, type Figure, type HeatmapTrace, type Layout, type Shape, type Trace } from './figure';
 import { DIVERGING_COLORMAP, NEGATIVE_EVIDENCE, scaleCaption, scaleGroup, scaleMaps, type NegativeEvidence } from './scale';
 
@@ -135,6 +136,25 @@ export function camGridFigure(images: tf.Tensor3D | tf.Tensor3D[], results: CamR
   });
   const caption = scaleCaption(results.length, new Set(results.map(scaleGroup)).size, negative);
   return gridFigure(panels, { title: options.title ?? 'Class activation maps', columns: options.columns ?? Math.min(4, panels.length), colormap: options.colormap, alpha: options.alpha, scale: scaled[0].scale, caption });
+}
+
+/**
+ * The sanity check drawn (Adebayo et al. 2018, their Figure 2): one row per report (a method or a
+ * baseline), the original map and then the map after each randomisation step, each titled with the
+ * layer randomised and the rank correlation ρ with the original. All panels share one colour scale.
+ *
+ * @example await show(sanityFigure(image, [await sanityCheck(model, image, methodMaker('gradcam'))]));
+ */
+export function sanityFigure(image: tf.Tensor3D, reports: SanityReport[], options: { title?: string; colormap?: ColormapName; alpha?: number } = {}): Figure {
+  if (reports.length === 0) throw new CamlabError('sanityFigure needs at least one sanity report.');
+  const columns = reports[0].steps.length + 1;
+  if (reports.some((r) => r.steps.length + 1 !== columns)) throw new CamlabError('sanityFigure draws reports of the same randomisation steps (the same model and layers), one per row.');
+  const panels: GridPanel[] = reports.flatMap((r) => [
+    { image, heatmap: r.original, title: `${r.map}${r.flagged ? ' ⚑' : ''}: trained` },
+    ...r.steps.map((s) => ({ image, heatmap: s.heatmap, title: `${r.mode === 'cascading' ? 'to ' : 'only '}${s.layer}: ρ ${s.rankCorrelation.toFixed(2)}` })),
+  ]);
+  const mode = reports[0].mode;
+  return gridFigure(panels, { title: options.title ?? `Maps as the weights are randomised (${mode}, top layer first); ρ: rank correlation with the trained map`, columns, colormap: options.colormap, alpha: options.alpha });
 }
 
 export interface FeatureMapsOptions {
