@@ -141,7 +141,8 @@ export function camGridFigure(images: tf.Tensor3D | tf.Tensor3D[], results: CamR
 /**
  * The sanity check drawn (Adebayo et al. 2018, their Figure 2): one row per report (a method or a
  * baseline), the original map and then the map after each randomisation step, each titled with the
- * layer randomised and the rank correlation ρ with the original. All panels share one colour scale.
+ * layer randomised and the rank correlation with the original ('corr': plain ASCII, which the PNG's
+ * fonts draw too). All panels share one colour scale.
  *
  * @example await show(sanityFigure(image, [await sanityCheck(model, image, methodMaker('gradcam'))]));
  */
@@ -150,11 +151,11 @@ export function sanityFigure(image: tf.Tensor3D, reports: SanityReport[], option
   const columns = reports[0].steps.length + 1;
   if (reports.some((r) => r.steps.length + 1 !== columns)) throw new CamlabError('sanityFigure draws reports of the same randomisation steps (the same model and layers), one per row.');
   const panels: GridPanel[] = reports.flatMap((r) => [
-    { image, heatmap: r.original, title: `${r.map}${r.flagged ? ' ⚑' : ''}: trained` },
-    ...r.steps.map((s) => ({ image, heatmap: s.heatmap, title: `${r.mode === 'cascading' ? 'to ' : 'only '}${s.layer}: ρ ${s.rankCorrelation.toFixed(2)}` })),
+    { image, heatmap: r.original, title: `${r.map}${r.flagged ? ' (FLAGGED)' : ''}: trained` },
+    ...r.steps.map((s) => ({ image, heatmap: s.heatmap, title: `${r.mode === 'cascading' ? 'to ' : 'only '}${s.layer}: corr ${s.rankCorrelation.toFixed(2)}` })),
   ]);
   const mode = reports[0].mode;
-  return gridFigure(panels, { title: options.title ?? `Maps as the weights are randomised (${mode}, top layer first); ρ: rank correlation with the trained map`, columns, colormap: options.colormap, alpha: options.alpha });
+  return gridFigure(panels, { title: options.title ?? `Maps as the weights are randomised (${mode}, top layer first); corr: rank correlation with the trained map`, columns, colormap: options.colormap, alpha: options.alpha });
 }
 
 export interface FeatureMapsOptions {
@@ -227,7 +228,7 @@ export const SERIES_COLORS: Color[] = [[31, 119, 180], [214, 39, 40], [44, 160, 
  *
  * @example await show(curveFigure(thresholds, [{ name: 'GT-known', y: accuracy }], { title: '…', xTitle: 'threshold', yTitle: 'accuracy' }));
  */
-export function curveFigure(x: number[], series: Series[], options: { title: string; xTitle: string; yTitle: string; yRange?: [number, number] }): Figure {
+export function curveFigure(x: number[], series: Series[], options: { title: string; xTitle: string; yTitle: string; yRange?: [number, number]; legend?: LegendPlace }): Figure {
   for (const s of series) if (s.y.length !== x.length) throw new CamlabError(`Series '${s.name}' has ${s.y.length} values for ${x.length} x positions.`);
   const ys = series.flatMap((s) => s.y);
   return {
@@ -248,11 +249,16 @@ export function curveFigure(x: number[], series: Series[], options: { title: str
       xaxis: { range: [Math.min(...x), Math.max(...x)], title: { text: options.xTitle } },
       yaxis: { range: options.yRange ?? [Math.min(0, ...ys), Math.max(...ys) * 1.05], title: { text: options.yTitle } },
       showlegend: true,
-      legend: { x: 1, y: 1, xanchor: 'right', yanchor: 'top' },
+      legend: { x: 1, y: LEGEND_Y[options.legend ?? 'upper right'], xanchor: 'right', yanchor: LEGEND_ANCHOR[options.legend ?? 'upper right'] },
       hovermode: 'closest',
     },
   };
 }
+
+/** Where a curve figure's legend sits inside the plot: put it where the curves are not. */
+export type LegendPlace = 'upper right' | 'center right' | 'lower right';
+const LEGEND_Y: Record<LegendPlace, number> = { 'upper right': 1, 'center right': 0.5, 'lower right': 0 };
+const LEGEND_ANCHOR: Record<LegendPlace, 'top' | 'middle' | 'bottom'> = { 'upper right': 'top', 'center right': 'middle', 'lower right': 'bottom' };
 
 interface GridPanel {
   image?: tf.Tensor3D;

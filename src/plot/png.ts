@@ -67,7 +67,7 @@ export async function figurePng(figure: Figure): Promise<Uint8Array> {
     else if (trace.type === 'bar') paintBars(canvas, trace, area, font);
     else paintLine(canvas, trace, area);
   }
-  if (layout.showlegend) paintLegend(canvas, figure.data.filter((t): t is ScatterTrace => t.type === 'scatter'), areas.get('')!, font);
+  if (layout.showlegend) paintLegend(canvas, figure.data.filter((t): t is ScatterTrace => t.type === 'scatter'), areas.get('')!, font, layout.legend);
   for (const shape of layout.shapes ?? []) paintRect(canvas, shape, areas.get(suffixOf(shape.xref))!);
   for (const note of layout.annotations ?? []) paintAnnotation(canvas, note, layout, areas, font);
   for (const [suffix, area] of areas) paintAxes(canvas, layout[`xaxis${suffix}`]!, layout[`yaxis${suffix}`]!, area, font, figure.data.some((t) => t.type === 'bar' && suffixOf(t.xaxis) === suffix));
@@ -213,9 +213,14 @@ function paintLine(canvas: Picture, trace: ScatterTrace, area: Area): void {
   if (trace.mode === 'lines+markers') for (const [x, y] of points) fillRect(canvas, x - 3, y - 3, 6, 6, color);
 }
 
-function paintLegend(canvas: Picture, traces: ScatterTrace[], area: Area, font: Fonts): void {
+/** The legend at the layout's height (paper coordinates, anchored as Plotly anchors it), right-aligned in the plot. */
+function paintLegend(canvas: Picture, traces: ScatterTrace[], area: Area, font: Fonts, legend: Layout['legend']): void {
+  const height = traces.length * 16;
+  const at = area.top + (1 - (legend?.y ?? 1)) * area.height;
+  const anchor = legend?.yanchor ?? 'top';
+  const first = anchor === 'top' ? at + 6 : anchor === 'middle' ? at - height / 2 : at - height - 6;
   traces.forEach((trace, i) => {
-    const top = area.top + 6 + i * 16;
+    const top = first + i * 16;
     const left = area.left + area.width - 170;
     fillRect(canvas, left, top + 6, 18, 3, trace.line?.color ? rgbOf(trace.line.color) : DEFAULT_COLOR);
     print(canvas, { font: font.tick, x: left + 24, y: top, text: trace.name });
