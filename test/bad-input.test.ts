@@ -99,7 +99,7 @@ test('options are checked by type and range where they enter; a string is named 
   await assert.rejects(explain(model, image, { method: 3 as never }), camlabError(/^method must be a string, got 3\.$/));
   assert.throws(() => toModelInput(image, model, { fit: 3 as never }), camlabError(/^fit must be one of 'stretch', 'center-crop', got 3\.$/));
   // A misspelt name would be ignored and the map drawn for the top class: refused, with the name meant.
-  await assert.rejects(classActivationMap(model, image, { classindex: 3 } as never), camlabError(/^classActivationMap has no option 'classindex'; did you mean 'classIndex'\? Its options: fit, preprocess, inputSize, classIndex, topK, layer, score, batchSize, progress\.$/));
+  await assert.rejects(classActivationMap(model, image, { classindex: 3 } as never), camlabError(/^classActivationMap has no option 'classindex'; did you mean 'classIndex'\? Its options: fit, preprocess, inputSize, classIndex, topK, layer, score, batchSize, progress, augSmooth, eigenSmooth\.$/));
   await assert.rejects(gradCam(model, image, { topk: 2 } as never), camlabError(/^gradcam has no option 'topk'; did you mean 'topK'\?/));
   await assert.rejects(explain(model, image, { methd: 'gradcam' } as never), camlabError(/^explain has no option 'methd'; did you mean 'method'\?/));
   await assert.rejects(explain(model, image, { colour: 'red' } as never), camlabError(/^explain has no option 'colour'\. Its options: /));
