@@ -174,6 +174,7 @@ test('compareMethods puts methods, baselines and metrics in one table: ROAD and 
     assert.match(table, /ROAD combined ↑/);
     assert.match(table, /\| Sobel edges ⚑ \|/);
     assert.equal(table.split('\n').length, 5);
+    assert.doesNotMatch(formatMethodTable(rows, 0.3, { timing: false }), /ms per map/, 'timing: false leaves the milliseconds out');
     await assert.rejects(compareMethods(model, samples, [sobelEdgeMaker], { threshold: 0.3, sanity: 'yes' as never }), /sanity must be a boolean/);
   } finally {
     tf.dispose(samples.map((s) => s.image));

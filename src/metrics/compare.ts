@@ -103,17 +103,23 @@ export async function compareMethods(model: tf.LayersModel, samples: LabelledIma
 
 const mean = (values: number[]) => (values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN);
 
-/** The comparison as a Markdown table; a flagged map is marked ⚑ (it does not depend on the model's weights). */
-export function formatMethodTable(rows: MethodScore[], threshold: number): string {
+/**
+ * The comparison as a Markdown table; a flagged map is marked ⚑ (it does not depend on the model's
+ * weights). `timing: false` leaves out the milliseconds, which change from run to run (for outputs that
+ * must re-run the same, as a notebook's).
+ */
+export function formatMethodTable(rows: MethodScore[], threshold: number, options: { timing?: boolean } = {}): string {
+  const timing = options.timing ?? true;
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   const num = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(3));
   const header =
     `| map | GT-known loc @ ${threshold} | pointing game | mean IoU | deletion AUC ↓ | insertion AUC ↑ | average drop ↓ | increase in confidence ↑ ` +
-    '| ROAD MoRF ↓ | ROAD LeRF ↑ | ROAD combined ↑ | rank corr. with random model ↓ | ms per map |';
+    `| ROAD MoRF ↓ | ROAD LeRF ↑ | ROAD combined ↑ | rank corr. with random model ↓ |${timing ? ' ms per map |' : ''}`;
   const lines = rows.map(
     (r) =>
       `| ${r.name}${r.flagged ? ' ⚑' : ''} | ${pct(r.gtKnownLocalization)} | ${pct(r.pointingGame)} | ${r.meanIou.toFixed(3)} | ${r.deletion.toFixed(3)} | ${r.insertion.toFixed(3)} | ` +
-      `${r.averageDrop.toFixed(1)}% | ${r.increase.toFixed(1)}% | ${num(r.roadMorf)} | ${num(r.roadLerf)} | ${num(r.roadCombined)} | ${num(r.randomisedRankCorrelation)} | ${r.msPerImage.toFixed(1)} |`,
+      `${r.averageDrop.toFixed(1)}% | ${r.increase.toFixed(1)}% | ${num(r.roadMorf)} | ${num(r.roadLerf)} | ${num(r.roadCombined)} | ${num(r.randomisedRankCorrelation)} |` +
+      (timing ? ` ${r.msPerImage.toFixed(1)} |` : ''),
   );
-  return [header, `|${' --- |'.repeat(13)}`, ...lines].join('\n');
+  return [header, `|${' --- |'.repeat(timing ? 13 : 12)}`, ...lines].join('\n');
 }
