@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Jimp } from 'jimp';
 import { SHARED_MARK, sharedPlotly } from '../src/plot/html';
 
 export interface SharedFile {
@@ -49,7 +50,8 @@ export interface SharedReport {
 
 /**
  * Replaces, in each page of `siteDir`, the copies of SHARED_FILES by references to one file each in
- * assets/ (pages whose copies differ get a file each: the hash names the content).
+ * assets/ (pages whose copies differ get a file each: the hash names the content), and stores the
+ * figures' static pictures as JPEG where that is much lighter (lighterStaticImages).
  */
 export async function shareFiles(siteDir: string, pages: string[], files: SharedFile[] = SHARED_FILES): Promise<SharedReport> {
   await mkdir(join(siteDir, 'assets'), { recursive: true });
@@ -72,9 +74,28 @@ export async function shareFiles(siteDir: string, pages: string[], files: Shared
       let seen = 0;
       html = html.replace(file.copy, () => (seen++ === 0 ? file.reference(asset) : ''));
     }
+    html = await lighterStaticImages(html);
     await writeFile(path, html);
     report.pages.push({ page, before: Buffer.byteLength(before), after: Buffer.byteLength(html) });
   }
   report.files = [...written].map(([path, bytes]) => ({ path, bytes }));
   return report;
+}
+
+/**
+ * The page with each figure's static picture (what shows before the live plot is drawn, and without
+ * JavaScript) as a JPEG at quality 90 where that is under 3/4 of the PNG: smooth heat maps weigh several
+ * times less so. The notebooks keep their PNGs (GitHub shows them; the index's thumbnails come from there).
+ */
+export async function lighterStaticImages(html: string): Promise<string> {
+  const jpeg = require('jpeg-js') as { encode(image: { data: Uint8Array; width: number; height: number }, quality: number): { data: Uint8Array } };
+  const pattern = /(<img class="camlab-static"[^>]*? src=")data:image\/png;base64,([A-Za-z0-9+/=]+)"/g;
+  const replacements = new Map<string, string>();
+  for (const [whole, start, base64] of html.matchAll(pattern)) {
+    const png = Buffer.from(base64, 'base64');
+    const { bitmap } = await Jimp.read(png);
+    const bytes = jpeg.encode({ data: new Uint8Array(bitmap.data), width: bitmap.width, height: bitmap.height }, 90).data;
+    if (bytes.length < 0.75 * png.length) replacements.set(whole, `${start}data:image/jpeg;base64,${Buffer.from(bytes).toString('base64')}"`);
+  }
+  return replacements.size ? html.replace(pattern, (whole) => replacements.get(whole) ?? whole) : html;
 }

@@ -83,7 +83,8 @@ test('every show() gave both renderings: the PNG and the script that draws the l
 test('every figure is titled', () => {
   for (const { notebook } of published) {
     for (const html of notebook.cells.flatMap(htmlOutputs).filter((h) => h.includes('camlab-figure'))) {
-      const title = /"title":\{"text":"([^"]*)"/.exec(html)?.[1];
+      // The static picture's alt text is the figure's title (the figure's JSON may travel gzipped).
+      const title = /<img class="camlab-static" alt="([^"]*)"/.exec(html)?.[1];
       assert.ok(title && title.length > 3, 'figure without a title');
     }
   }
@@ -186,12 +187,19 @@ test('index.html lists every notebook: number, title, summary from its first par
   }
 });
 
-test('served by a plain static web server, a page draws its figures and asks for nothing outside the site', async () => {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.png': 'image/png', '.svg': 'image/svg+xml', '.ipynb': 'application/json' };
+test('served by a plain static web server, the pages draw their figures, fetch plotly.js once per visit from the shared file, and ask for nothing outside the site', async () => {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.ipynb': 'application/json' };
+  const served: string[] = [];
   const server = createServer(async (request, response) => {
-    const path = join(SITE, decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
+    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    served.push(pathname);
+    const path = join(SITE, pathname);
+    // The browser asks for a favicon the site does not have: no content, rather than a console error.
+    if (pathname === '/favicon.ico') return void response.writeHead(204).end();
     const body = path.startsWith(SITE) ? await readFile(path).catch(() => undefined) : undefined;
-    response.writeHead(body ? 200 : 404, { 'content-type': types[extname(path)] ?? 'application/octet-stream' });
+    // Shared files are named by their content's hash: a host may let browsers keep them.
+    const cache = pathname.startsWith('/assets/') ? { 'cache-control': 'public, max-age=31536000, immutable' } : {};
+    response.writeHead(body ? 200 : 404, { 'content-type': types[extname(path)] ?? 'application/octet-stream', ...cache });
     response.end(body);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -202,11 +210,10 @@ test('served by a plain static web server, a page draws its figures and asks for
     const base = `http://127.0.0.1:${port}`;
     const asked: string[] = [];
     const problems: string[] = [];
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(base) || /^(data|blob):/.test(url)) return route.continue();
-      asked.push(url);
-      return route.abort();
+    // Listened to, not routed: routing would turn the browser's HTTP cache off.
+    context.on('request', (request) => {
+      const url = request.url();
+      if (!url.startsWith(base) && !/^(data|blob):/.test(url)) asked.push(url);
     });
     const page = await context.newPage();
     page.on('pageerror', (e) => problems.push(e.message));
@@ -215,10 +222,31 @@ test('served by a plain static web server, a page draws its figures and asks for
     await page.locator('ol > li h2 a').nth(3).click();
     await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 60000 });
     assert.match(page.url(), /\/04-class-activation-maps\.html$/);
+    for (const name of published.map((p) => p.name.replace(/\.ipynb$/, '.html'))) {
+      await page.goto(`${base}/${name}`);
+      if (await page.locator('.camlab-figure').count()) await page.waitForSelector('.camlab-live.js-plotly-plot svg.main-svg', { timeout: 60000 });
+    }
+    const plotly = served.filter((p) => /plotly/.test(p));
+    assert.equal(plotly.length, 1, `plotly.js requested ${plotly.length} times: ${plotly.join(', ')}`);
+    assert.match(plotly[0], /^\/assets\/plotly\.[0-9a-f]{10}\.js$/);
     assert.deepEqual(problems, []);
     assert.deepEqual(asked, []);
   } finally {
     await context?.close();
     await new Promise((done) => server.close(done));
   }
+});
+
+test('each page weighs at most 0.8 MB besides the files the site shares, which are written once', async () => {
+  const assets = await readdir(join(SITE, 'assets'));
+  assert.deepEqual(assets.map((a) => a.replace(/\.[0-9a-f]{10}\./, '.')).sort(), ['notebook.css', 'plotly.js']);
+  const sizes: string[] = [];
+  for (const { name } of published) {
+    const page = name.replace(/\.ipynb$/, '.html');
+    const html = await readFile(join(SITE, page), 'utf8');
+    sizes.push(`${page} ${(html.length / 1e6).toFixed(2)} MB`);
+    assert.ok(Buffer.byteLength(html) <= 800_000, `${page}: ${Buffer.byteLength(html)} bytes`);
+    assert.ok(!html.includes('data-camlab-shared="plotly"') && !/<style[^>]*>\s*\/\*-{20}/.test(html), `${page} carries its own copy of a shared file`);
+  }
+  console.log(sizes.join(', '));
 });

@@ -56,7 +56,8 @@ export function sharedPlotly(): { file: string; loader: (url: string) => string 
   window.__camlabPlotly = new Promise(function (resolve, reject) {
     var script = document.createElement('script');
     script.src = ${JSON.stringify(url)};
-    script.onload = function () { resolve(window.Plotly); };
+    // Figures draw in tasks of their own, not in the one that ran plotly.js; the time says when it ran.
+    script.onload = function () { window.__camlabPlotlyRan = performance.now(); setTimeout(function () { resolve(window.Plotly); }, 0); };
     script.onerror = function () { reject(new Error('camlab: ' + script.src + ' did not load')); };
     document.head.appendChild(script);
   });
@@ -154,6 +155,9 @@ const DRAW_QUEUE = `window.__camlabQueue || (window.__camlabQueue = (function ()
  * The style every figure fragment carries (idempotent): Plotly's toolbar sits in a strip of its own
  * above the plot, never over the title.
  */
+/** Figures whose JSON is longer than this travel gzipped. */
+const PACK_ABOVE = 40_000;
+
 const FIGURE_STYLE = '<style>.camlab-live{margin-top:30px}.camlab-live .modebar-container{top:-30px!important}</style>';
 
 /**
@@ -170,14 +174,22 @@ export function figureHtml(figure: Figure, png: Uint8Array, options: { includePl
   const title = escapeHtml(figure.layout.title.text);
   const { width, height } = figure.layout;
   const image = `<img class="camlab-static" alt="${title}" width="${width}" height="${height}" src="data:image/png;base64,${Buffer.from(png).toString('base64')}" style="display:block;max-width:100%;height:auto">`;
+  // A large figure travels gzipped (a map's numbers and a picture's rows shrink several times) and is
+  // unpacked by the browser before it is drawn.
+  const packed = json.length > PACK_ABOVE ? gzipSync(Buffer.from(json), { level: 9 }).toString('base64') : undefined;
+  const figureSource = packed
+    ? `null;
+  var unpacked = typeof DecompressionStream === 'undefined' ? Promise.reject(new Error('this browser cannot unpack the figure')) : new Response(new Blob([Uint8Array.from(atob('${packed}'), function (c) { return c.charCodeAt(0); })]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function (text) { figure = JSON.parse(text); });`
+    : `${json};
+  var unpacked = Promise.resolve();`;
   const draw = `<script>(function () {
   var root = document.getElementById('${id}');
   var ready = window.Plotly ? Promise.resolve(window.Plotly) : window.__camlabPlotly;
   if (!root || !ready) return;
-  var figure = ${json};
+  var figure = ${figureSource}
   var fitLayout = (${fitLayout.toString()});
   var queue = ${DRAW_QUEUE}
-  queue.add(root, ready, function (Plotly) {
+  queue.add(root, Promise.all([ready, unpacked]).then(function (both) { return both[0]; }), function (Plotly) {
     var live = root.querySelector('.camlab-live');
     var drawnWidth = -1;
     var config = { displaylogo: false, responsive: false, scrollZoom: false, displayModeBar: queue.touch ? true : 'hover', modeBarButtonsToRemove: ['select2d', 'lasso2d', 'zoomIn2d', 'zoomOut2d', 'autoScale2d', 'toggleSpikelines', 'hoverClosestCartesian', 'hoverCompareCartesian'] };
