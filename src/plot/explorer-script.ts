@@ -73,7 +73,8 @@ const EXPLORER_SCRIPT = `(function (Plotly, live, figure, redraw) {
     bar.appendChild(group);
   });
   live.parentNode.insertBefore(bar, live);
-  return show();
+  // The live note replaces the PNG's in a task of its own: the first drawing was one already.
+  return new Promise(function (done) { setTimeout(function () { show().then(done, done); }, 0); });
 })`;
 
 /**

@@ -11,7 +11,9 @@ import type { Layout } from './figure';
  * @example Plotly.react(div, figure.data, fitLayout(figure.layout, div.clientWidth));
  */
 export function fitLayout(layout: Layout, available: number): Layout {
-  const fitted = JSON.parse(JSON.stringify(layout)) as Layout;
+  // A copy to change; the data a figure's script keeps in meta (large for an explorer) is shared, not copied.
+  const fitted = JSON.parse(JSON.stringify({ ...layout, meta: undefined })) as Layout;
+  if (layout.meta !== undefined) fitted.meta = layout.meta;
   for (const note of fitted.annotations ?? []) if (note.font?.size !== undefined && note.font.size < 12) note.font.size = 12;
   // A bar label too long for its bar is hidden (its value stays in the hover text), never shrunk.
   fitted.uniformtext = { minsize: 12, mode: 'hide' };
