@@ -90,8 +90,8 @@ async function main(): Promise<void> {
     ['XGrad-CAM', xGradCam],
     ['EigenGrad-CAM', eigenGradCam],
     ['Ablation-CAM', ablationCam],
-    ['Grad-CAM, augSmooth', ((model, images, options) => gradCam(model, images, { ...options, augSmooth: true })) as Explainer],
-    ['Grad-CAM, eigenSmooth', ((model, images, options) => gradCam(model, images, { ...options, eigenSmooth: true })) as Explainer],
+    ['Grad-CAM+augSmooth', ((model, images, options) => gradCam(model, images, { ...options, augSmooth: true })) as Explainer],
+    ['Grad-CAM+eigenSmooth', ((model, images, options) => gradCam(model, images, { ...options, eigenSmooth: true })) as Explainer],
   ].filter(([method]) => !process.env.METHODS || process.env.METHODS.split(',').includes(method as string)) as [string, Explainer][];
   const models = ([
     ['digits', 'digits GAP-CNN 64×64', () => digitsGapCnn(), [64, 64, 1], true],
