@@ -69,6 +69,17 @@ export function tutorialAssets(): Asset[] {
   ];
 }
 
+/** The notebooks that show a trained ImageNet network when one is in the cache. */
+export const TRAINED_NETWORK_NOTEBOOKS = ['03', '07'];
+
+/** Whether notebooks 03 and 07 would find a trained network and the photographs in camlab's cache. */
+export function trainedNetworkCached(): boolean {
+  const assets = tutorialAssets();
+  const photos = assets.filter((a) => a.name.startsWith('the photograph'));
+  const networks = assets.filter((a) => !a.name.startsWith('the photograph'));
+  return photos.every((a) => a.present()) && networks.some((a) => a.present());
+}
+
 /**
  * Downloads the assets that are not cached yet, each with a progress bar. Never throws for the network:
  * what could not be fetched is reported in one line. CAMLAB_OFFLINE=1 skips the attempt.

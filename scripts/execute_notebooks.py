@@ -9,7 +9,7 @@ tslab reports an exception as stderr text and an execute_reply with status 'erro
 Reads a JSON job on stdin:
   {"kernel": "camlab-tslab", "timeout": 300, "concurrency": 2,
    "html": {"template_dir": DIR, "require_js_url": "require.js"} or null,
-   "notebooks": [{"index": I, "source": PATH, "output": PATH, "workdir": DIR}, ...]}
+   "notebooks": [{"index": I, "source": PATH, "output": PATH, "workdir": DIR, "execute": true}, ...]}
 (started in the order listed; "index" is what the report calls it)
 and prints one line per notebook as it finishes, the marker then JSON (kernels share this stdout):
   REPORT {"index": I, "failed": [cell indices], "seconds": S, "error": null or "Name: message"}
@@ -60,7 +60,9 @@ async def execute(job, notebook_job, exporter, slots):
                 # Execution timestamps would make every run differ; the outputs themselves are deterministic.
                 record_timing=False,
             )
-            await client.async_execute()
+            # "execute": false publishes the notebook with the outputs it has (exported, not run).
+            if notebook_job.get("execute", True):
+                await client.async_execute()
             nbformat.write(notebook, notebook_job["output"])
             if exporter is not None:
                 export_html(exporter, notebook, notebook_job["output"])

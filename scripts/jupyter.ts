@@ -118,6 +118,8 @@ export interface ExecuteOptions {
   env?: NodeJS.ProcessEnv;
   /** How many notebooks run at once (each in its own kernel process); default 1. */
   concurrency?: number;
+  /** Notebooks (indices into the list) published with the outputs they have, not executed. */
+  publishAsIs?: number[];
   /** The order to start them in, as indices into the list (default: as listed). */
   startOrder?: number[];
 }
@@ -165,6 +167,7 @@ export async function executeNotebooks(
       source: paths[index],
       output: outputOf(index),
       workdir: resolve(options.workDir ?? dirname(paths[index])),
+      execute: !options.publishAsIs?.includes(index),
     })),
   };
   const outcomes: (NotebookOutcome | undefined)[] = new Array(paths.length);

@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { executeNotebooks, type Notebook } from './jupyter';
+import { trainedNetworkCached, TRAINED_NETWORK_NOTEBOOKS } from './assets';
 import { firstFigurePng, indexPage, notebookSummary, notebookTitle, placeholderThumbnail } from './site-index';
 import { formatSeconds } from '../src/progress';
 import { shareFiles } from './site-assets';
@@ -49,10 +50,14 @@ export async function buildSite(siteDir: string, options: BuildOptions = {}): Pr
   const lastSeconds = await readLastSeconds();
   let finished = 0;
   const copies: Promise<void>[] = [];
-  const outcomes = await executeNotebooks(names.map((name) => join(NOTEBOOKS_DIR, name)), siteDir, { cellTimeout: CELL_TIMEOUT, html: true, workDir: siteDir, concurrency, startOrder: longestFirst(names, lastSeconds) }, (index, outcome) => {
+  // Without a trained network in the cache, the notebooks that show one keep the outputs they were
+  // committed with (a trained network's) rather than showing the untrained fallback on the site.
+  const asIs = trainedNetworkCached() ? [] : names.flatMap((name, i) => (TRAINED_NETWORK_NOTEBOOKS.includes(name.slice(0, 2)) ? [i] : []));
+  const outcomes = await executeNotebooks(names.map((name) => join(NOTEBOOKS_DIR, name)), siteDir, { cellTimeout: CELL_TIMEOUT, html: true, workDir: siteDir, concurrency, startOrder: longestFirst(names, lastSeconds), publishAsIs: asIs }, (index, outcome) => {
     const name = names[index];
     if ('error' in outcome) return options.log?.(`[${++finished}/${names.length}] ${name}: FAILED`);
     const { errors, seconds, path } = outcome.executed;
+    if (asIs.includes(index)) return options.log?.(`[${++finished}/${names.length}] ${name}: published with its committed outputs (no trained network in camlab's cache to run it with)`);
     options.log?.(`[${++finished}/${names.length}] ${name}: ${errors.length ? `FAILED (${errors.join('; ')})` : 'ok'} in ${formatSeconds(seconds)}`);
     if (options.copyBack && !errors.length) copies.push(copyFile(path, join(NOTEBOOKS_DIR, name)));
   });
@@ -60,7 +65,9 @@ export async function buildSite(siteDir: string, options: BuildOptions = {}): Pr
   const published: PublishedNotebook[] = outcomes.map((outcome, i) => {
     if ('error' in outcome) throw outcome.error; // a notebook that could not run at all: the first in file order
     const { notebook, errors, seconds } = outcome.executed;
-    return { name: names[i], title: notebookTitle(notebook, names[i]), seconds, notebook, errors: errors.map((e) => `${names[i]}, ${e}`) };
+    // A notebook published as it is ran no code here: its time is the last run's, when there was one.
+    const time = asIs.includes(i) ? (lastSeconds[names[i]] ?? seconds) : seconds;
+    return { name: names[i], title: notebookTitle(notebook, names[i]), seconds: time, notebook, errors: errors.map((e) => `${names[i]}, ${e}`) };
   });
   await writeLastSeconds({ ...lastSeconds, ...Object.fromEntries(published.map((p) => [p.name, p.seconds])) });
   const entries = await Promise.all(published.map(async (p) => {

@@ -15,11 +15,11 @@ import { ready, loadDefaultModel, inspectModel, loadImage } from '../src';
 import { launchChromium } from './helpers/browser';
 import { checkSitePages } from './helpers/site';
 import { closedPort } from './helpers/net';
+import { TRAINED_NETWORK_NOTEBOOKS } from '../scripts/assets';
 
 const SITE = join(__dirname, '..', 'test-artifacts', 'site');
 let published: PublishedNotebook[];
-/** The notebooks that show a trained ImageNet network when one is in the cache. */
-const TRAINED_NETWORK_NOTEBOOKS = ['03', '07'];
+
 let sourcesBefore: Map<string, string>;
 let sourcesAfter: Map<string, string>;
 
@@ -38,8 +38,8 @@ before(async () => {
   await registerKernel();
   await rm(SITE, { recursive: true, force: true });
   sourcesBefore = await snapshot(NOTEBOOKS_DIR);
-  // An empty cache whose hosts do not answer: notebooks 03 and 07 take their branch without a trained
-  // network here, whatever this machine has cached (trained-network-notebooks.test.ts runs the other one).
+  // An empty cache whose hosts do not answer, whatever this machine has cached: notebooks 03 and 07 are
+  // published with their committed outputs (trained-network-notebooks.test.ts runs both of their branches).
   const nowhere = `http://127.0.0.1:${await closedPort()}`;
   const saved = { cache: process.env.CAMLAB_CACHE, models: process.env.CAMLAB_HOSTED_MODELS_URL, photos: process.env.CAMLAB_PHOTOS_URL };
   Object.assign(process.env, { CAMLAB_CACHE: join(SITE, '..', 'empty-cache'), CAMLAB_HOSTED_MODELS_URL: nowhere, CAMLAB_PHOTOS_URL: nowhere });
@@ -128,6 +128,18 @@ test('the committed notebooks carry the outputs of a run, and a re-run reproduce
     const lines = (nb: Notebook) => nb.cells.map(cellText).join('\n').replace(/\d\.\d+e-\d+/g, '≈0');
     assert.equal(lines(notebook), lines(committed), `${name}: re-run printed something else than the committed notebook`);
   }
+});
+
+test('without a trained network in the cache, the site shows 03 and 07 as committed: a trained network on photographs', async () => {
+  for (const prefix of TRAINED_NETWORK_NOTEBOOKS) {
+    const { name, notebook } = published.find((p) => p.name.startsWith(prefix))!;
+    const committed = JSON.parse(await readFile(join(NOTEBOOKS_DIR, name), 'utf8')) as Notebook;
+    assert.equal(notebook.cells.map(cellText).join('\n'), committed.cells.map(cellText).join('\n'), `${name}: not the committed outputs`);
+    assert.match(text(prefix), /MobileNet v1 0\.25|ResNet-50/);
+    assert.doesNotMatch(text(prefix), /No trained network here|No trained feature extractor here/);
+  }
+  const page = await readFile(join(SITE, '03-resnet50-a-gap-cnn.html'), 'utf8');
+  assert.match(page, /(MobileNet v1 0\.25|ResNet-50): CAM of &quot;/);
 });
 
 test('publishing leaves notebooks/ as it was: not one byte changed, no file added', () => {
