@@ -51,7 +51,7 @@ export function heatmapFigure(image: tf.Tensor3D, map: Heatmap | CamResult, opti
   const panel = imagePanel(image, shown.map, '', options, shown.scale, shown.region);
   const caption = result ? scaleCaption(1, 1, options.negative ?? 'clip') : undefined;
   const lines = caption ? wrapText(caption, CAPTION_LINE) : [];
-  const margin = { l: 50, r: 90, t: 60, b: 56 + 16 * lines.length };
+  const margin = { l: 50, r: 90, t: 60, b: 60 + 18 * lines.length };
   const [height, width] = image.shape;
   const scale = size / Math.max(width, height);
   return {
@@ -273,7 +273,7 @@ function gridFigure(panels: GridPanel[], options: { title: string; columns: numb
   const rows = Math.ceil(panels.length / columns);
   const cell = options.ownScale ? 110 : 210;
   const lines = options.caption ? wrapText(options.caption, CAPTION_LINE) : [];
-  const margin = { l: 10, r: options.ownScale ? 30 : 90, t: 70, b: 20 + 16 * lines.length };
+  const margin = { l: 10, r: options.ownScale ? 30 : 90, t: 70, b: 34 + 18 * lines.length };
   // Room left of each panel for its y tick labels ("200"), so that they never run into the panel before.
   const [left, gap] = options.ownScale ? [4, 6] : [32, 6];
   const width = columns * cell + margin.l + margin.r;
