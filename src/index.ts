@@ -56,6 +56,7 @@ export type { MapSource } from './metrics/localization';
 
 export type { Figure, Trace, Layout, UpdateMenu, Color, Pixels } from './plot/figure';
 export { explorerFigure, type ExplorerOptions } from './plot/explorer';
+export { drawingFigure, type DrawingOptions } from './plot/drawing';
 export { heatmapFigure, camGridFigure, sanityFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
 export { gapFigure, camSumFigure, camStagesFigure, type GapFigureOptions, type CamSumFigureOptions, type CamStagesFigureOptions } from './plot/diagrams';
 export { NEGATIVE_EVIDENCE, type NegativeEvidence } from './plot/scale';

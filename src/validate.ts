@@ -262,6 +262,28 @@ export function checkBoxOptions(options: unknown): void {
   each(given, { threshold: (n, v) => checkNumber(n, v, FRACTION) });
 }
 
+/** drawingFigure's options (the starting images and labels are checked against the model where it is known). */
+export function checkDrawingOptions(options: unknown): void {
+  const given = checkOptionsObject('drawingFigure', options);
+  checkNames('drawingFigure', given, ['starts', 'labels', 'threshold', 'colormap', 'alpha', 'size', 'title']);
+  checkOverlayOptions({ colormap: given.colormap, alpha: given.alpha }, 'drawingFigure', true);
+  each(given, {
+    starts: (n, v) => {
+      if (!Array.isArray(v)) throw new CamlabError(`${n} must be a list of { image, label? } (loadSamples() gives them), got ${describeValue(v)}.`);
+      v.forEach((s, i) => {
+        if (typeof s !== 'object' || s === null || !('image' in s)) throw new CamlabError(`${n}[${i}] must be { image, label? }, got ${describeValue(s)}.`);
+        if ((s as { label?: unknown }).label !== undefined) checkInteger(`${n}[${i}].label`, (s as { label?: unknown }).label, { min: 0 });
+      });
+    },
+    labels: (n, v) => {
+      if (!Array.isArray(v) || v.some((l) => typeof l !== 'string')) throw new CamlabError(`${n} must be a list of strings, one per class, got ${describeValue(v)}.`);
+    },
+    threshold: (n, v) => checkNumber(n, v, { min: 0, max: 1 }),
+    size: (n, v) => checkInteger(n, v, { min: 120 }),
+    title: (n, v) => checkType(n, v, 'string'),
+  });
+}
+
 export function checkCanvasOptions(options: unknown, splits: readonly string[]): void {
   const given = checkOptionsObject('digitsCanvas', options);
   checkNames('digitsCanvas', given, ['split', 'count', 'seed']);

@@ -31,15 +31,22 @@ export interface Box {
 export function boundingBox(heatmap: Heatmap, options: { threshold?: number } = {}): Box {
   checkBoxOptions(options);
   assertHeatmap(heatmap);
-  const threshold = options.threshold ?? PAPER_THRESHOLD;
-  const { width, height, data } = heatmap;
+  return largestRegionBox(heatmap.data, heatmap.width, heatmap.height, options.threshold ?? PAPER_THRESHOLD);
+}
+
+/**
+ * boundingBox's rule on a map's values (row-major, width × height), unchecked. The page of a live
+ * figure runs this very function (drawingFigure embeds its source), so it refers to nothing outside
+ * itself and declares no named inner functions.
+ */
+export function largestRegionBox(data: ArrayLike<number>, width: number, height: number, threshold: number): Box {
   let max = -Infinity;
-  for (const v of data) if (v > max) max = v;
+  for (let i = 0; i < data.length; i++) if (data[i] > max) max = data[i];
   const cut = threshold * max;
   // Flat typed arrays and no per-pixel allocation: a notebook boxes hundreds of 224² maps.
   const visited = new Uint8Array(width * height);
   const stack = new Int32Array(width * height);
-  let best: Box & { size: number } = { x: 0, y: 0, width, height, size: 0 };
+  let best = { x: 0, y: 0, width, height, size: 0 };
   for (let start = 0; start < data.length; start++) {
     if (visited[start] || !(data[start] >= cut)) continue;
     visited[start] = 1;

@@ -5,6 +5,7 @@ import { imageDataUri } from '../image/encode';
 import { cssColor, escapeText, type Color, type Figure, type Pixels } from './figure';
 import { fitLayout } from './fit';
 import { explorerHook } from './explorer-script';
+import { drawingFigureHtml } from './drawing-page';
 
 const PLOTLY_BUNDLE = 'plotly.js-cartesian-dist-min/plotly-cartesian.min.js';
 let plotlySource: string | undefined;
@@ -169,6 +170,7 @@ const FIGURE_STYLE = '<style>.camlab-live{margin-top:30px}.camlab-live .modebar-
  * page (no drag mode until the reader picks zoom or pan in the figure's toolbar, which is always shown).
  */
 export function figureHtml(figure: Figure, png: Uint8Array, options: { includePlotly: boolean }): string {
+  if (figure.layout.meta?.camlabDrawing) return drawingFigureHtml(figure, png, options);
   const json = scriptJson(plotlyFigure(figure));
   const id = figureId(json);
   const title = escapeHtml(figure.layout.title.text);
@@ -221,7 +223,7 @@ export function escapeHtml(text: string): string {
 }
 
 /** JSON that is safe inside a <script> element: no '</script>', '<!--' or line separators survive. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
