@@ -3,9 +3,9 @@
 // show() costs, on this machine's backend; then one image on 1 and N WASM threads, and `camlab cam` on a
 // folder (start-up included) beside PyTorch. Prints Markdown tables. RUNS=n sets the repetitions,
 // MODELS=resnet (or digits), METHODS=CAM,Grad-CAM and BATCHES=1 (default 1,8) measure only those (METHODS
-// names as in the table, e.g. 'Grad-CAM,XGrad-CAM,EigenGrad-CAM,Ablation-CAM'); BENCH_ONLY=threads,folder
+// names as in the table, e.g. 'Grad-CAM,XGrad-CAM,EigenGrad-CAM,Ablation-CAM'); BENCH_ONLY=threads,folder,drawing
 // runs only those tables, BENCH_ONLY=methods only the methods table; POOL_IMAGES=16,64 and POOL_ROUNDS=2 shape them.
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, xGradCam, eigenGradCam, ablationCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult, type MethodOptions } from '../src';
+import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, xGradCam, eigenGradCam, ablationCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, drawingFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult, type MethodOptions } from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
 import { execFile } from 'node:child_process';
@@ -15,6 +15,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Jimp } from 'jimp';
 import { saveModel } from '../src';
+import { tfjsLoaderScript } from '../src/plot/drawing-page';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 type Explainer = (model: tf.LayersModel, images: tf.Tensor4D, options?: MethodOptions) => Promise<CamResult[]>;
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
   if (only && !only.includes('methods')) {
     if (only.includes('threads')) console.log(await threadsTable(), '\n');
     if (only.includes('folder') || only.includes('pool')) console.log(await folderTable());
+    if (only.includes('drawing')) console.log(await drawingTable());
     return;
   }
   const explainers: [string, Explainer][] = [
@@ -146,10 +148,85 @@ async function main(): Promise<void> {
   console.log();
   console.log(await figureTable());
   console.log();
+  console.log(await drawingTable());
+  console.log();
   console.log(await threadsTable());
   console.log();
   console.log(await folderTable());
 }
+
+/**
+ * The drawing figure in headless chromium (a plain page from a file): how long from the end of a stroke
+ * (the pointerup event) to the updated maps (computed; painted, at the next frame), beside a bare predict
+ * of the same model in the same page, and what the page weighs.
+ */
+async function drawingTable(): Promise<string> {
+  const { launchChromium } = await import('../test/helpers/browser');
+  const { pathToFileURL } = await import('node:url');
+  const model = await loadDefaultModel();
+  const figure = await drawingFigure(model);
+  model.dispose();
+  const html = figureHtml(figure, await figurePng(figure), { includePlotly: false });
+  const dir = await mkdtemp(join(tmpdir(), 'camlab-bench-drawing-'));
+  const context = await launchChromium();
+  try {
+    await writeFile(join(dir, 'page.html'), `<!doctype html><meta charset="utf-8"><title>bench</title><body>${html}</body>`);
+    const page = await context.newPage();
+    const opened = Date.now();
+    await page.goto(pathToFileURL(join(dir, 'page.html')).href);
+    await page.waitForFunction(() => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing?: { ready: boolean } })?.camlabDrawing?.ready, undefined, { timeout: 60000 });
+    const readyMs = Date.now() - opened;
+    const box = (await page.locator('canvas.cd-draw').boundingBox())!;
+    const [computed, painted, predicts, during]: number[][] = [[], [], [], []];
+    for (let run = 0; run < Math.max(5, RUNS); run++) {
+      const x = box.x + box.width * (0.25 + 0.1 * (run % 6));
+      const before = await page.evaluate(() => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { updates: number } }).camlabDrawing.updates);
+      await page.mouse.move(x, box.y + box.height * 0.2);
+      await page.mouse.down();
+      for (let i = 1; i <= 8; i++) await page.mouse.move(x + i, box.y + box.height * (0.2 + 0.07 * i));
+      await page.mouse.up();
+      await page.waitForFunction((n) => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { latency: unknown; updates: number } }).camlabDrawing.updates > n, before);
+      await page.waitForTimeout(100);
+      const measured = await page.evaluate(async () => {
+        const root = document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { latency: { computed: number; painted: number }; updates: number } };
+        const w = window as unknown as { __camlabTf: Promise<{ zeros(shape: number[]): { dispose(): void } }>; __camlabModels: Record<string, { loaded: Promise<{ predict(x: unknown): { dataSync(): unknown; dispose(): void }; inputs: { shape: number[] }[] }> }> };
+        const tf = await w.__camlabTf;
+        const net = await Object.values(w.__camlabModels)[0].loaded;
+        const x = tf.zeros([1, ...net.inputs[0].shape.slice(1)]);
+        const start = performance.now();
+        const y = net.predict(x);
+        y.dataSync();
+        const predict = performance.now() - start;
+        y.dispose();
+        x.dispose();
+        return { ...root.camlabDrawing.latency, predict, updates: root.camlabDrawing.updates };
+      });
+      computed.push(measured.computed);
+      painted.push(measured.painted);
+      predicts.push(measured.predict);
+      during.push(measured.updates - before - 1);
+    }
+    const ms = (values: number[]) => middle(values).toFixed(1);
+    return [
+      table(
+        ['drawing figure in headless chromium (WASM in the page)', 'median ms', 'ratio to a bare predict in the page'],
+        [
+          ['bare predict of the digits GAP-CNN (64×64), in the page', ms(predicts), '1.00'],
+          ['end of a stroke → maps computed (probabilities, 2 CAMs, boxes)', ms(computed), (middle(computed) / middle(predicts)).toFixed(2)],
+          ['end of a stroke → maps painted (next frame)', ms(painted), (middle(painted) / middle(predicts)).toFixed(2)],
+        ],
+      ),
+      `median of ${computed.length} strokes (mouse, 9 points each; ${middle(during).toFixed(0)} updates while drawing per stroke); page ready ${readyMs} ms after opening; target: ≤ 100 ms from stroke to map. Page weight: ${(Buffer.byteLength(html) / 1e6).toFixed(2)} MB (TensorFlow.js and the WASM backend ${(Buffer.byteLength(tfjsLoaderScript()) / 1e6).toFixed(2)} MB, the model's weights and topology ${((Buffer.byteLength(html) - Buffer.byteLength(tfjsLoaderScript())) / 1e6).toFixed(2)} MB with the widget and PNG).`,
+    ].join('\n');
+  } finally {
+    await context.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A folder of 224×224 photographs-like PNGs explained by ResNet-50 (random weights, CAM) through the
+ * built package, with one worker and with the default pool, each in its own process.
 
 /**
  * One ResNet-50 image on 1 thread and on every core's thread (the default), each setting in its own

@@ -12,6 +12,8 @@ export interface IndexEntry {
   /** The thumbnail's path relative to the index: the first figure's PNG, or a placeholder. */
   thumbnail: string;
   seconds: number;
+  /** The page holds a live drawing figure (the reader draws, the network in the page answers). */
+  live?: boolean;
 }
 
 const cellSource = (cell: NotebookCell | undefined) => (Array.isArray(cell?.source) ? cell!.source.join('') : cell?.source ?? '');
@@ -52,6 +54,11 @@ export function firstFigurePng(notebook: Notebook): Buffer | undefined {
   return undefined;
 }
 
+/** Whether the notebook's outputs hold a drawing figure, which the index points out. */
+export function hasDrawingFigure(notebook: Notebook): boolean {
+  return notebook.cells.some((cell) => (cell.outputs ?? []).some((o) => [o.data?.['text/html'] ?? ''].flat().join('').includes('class="camlab-drawing-figure"')));
+}
+
 /** For a notebook without figures (its outputs are text): its number on a card the thumbnails' size. */
 export function placeholderThumbnail(number: number): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240" viewBox="0 0 320 240"><rect width="320" height="240" fill="#eef3f8"/><text x="160" y="150" font-family="sans-serif" font-size="96" text-anchor="middle" fill="#1f77b4">${number}</text><text x="160" y="210" font-family="sans-serif" font-size="20" text-anchor="middle" fill="#555">text and tables</text></svg>\n`;
@@ -67,7 +74,7 @@ export function indexPage(entries: IndexEntry[]): string {
       <div>
         <h2><span class="number">${Number(entry.name.slice(0, 2))}</span> <a href="${page}">${title}</a></h2>
         <p>${escapeHtml(entry.summary)}</p>
-        <p class="meta"><a href="${page}">Read the lesson</a> · <a href="${escapeHtml(entry.name)}" download>download the notebook</a> to run and change it yourself (its code runs in about ${formatSeconds(entry.seconds)})</p>
+${entry.live ? `        <p class="live">Live: draw a digit on the page and the network, running in your browser, shows where it looks.</p>\n` : ''}        <p class="meta"><a href="${page}">Read the lesson</a> · <a href="${escapeHtml(entry.name)}" download>download the notebook</a> to run and change it yourself (its code runs in about ${formatSeconds(entry.seconds)})</p>
       </div>
     </li>`;
   });
@@ -88,6 +95,7 @@ export function indexPage(entries: IndexEntry[]): string {
     .number { display: inline-block; min-width: 1.6em; height: 1.6em; line-height: 1.6em; text-align: center; border-radius: 50%; background: #1f77b4; color: #fff; font-size: 0.85em; }
     p { margin: 0.3em 0; overflow-wrap: anywhere; }
     .meta { color: #555; font-size: 0.9em; }
+    .live { color: #1f5f96; font-weight: 600; }
     @media (max-width: 36em) {
       body { margin-top: 1em; }
       li { gap: 0.75em; }

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { executeNotebooks, type Notebook } from './jupyter';
 import { trainedNetworkCached, TRAINED_NETWORK_NOTEBOOKS } from './assets';
-import { firstFigurePng, indexPage, notebookSummary, notebookTitle, placeholderThumbnail } from './site-index';
+import { firstFigurePng, hasDrawingFigure, indexPage, notebookSummary, notebookTitle, placeholderThumbnail } from './site-index';
 import { formatSeconds } from '../src/progress';
 import { shareFiles } from './site-assets';
 
@@ -74,7 +74,7 @@ export async function buildSite(siteDir: string, options: BuildOptions = {}): Pr
     const png = firstFigurePng(p.notebook);
     const thumbnail = `thumbnails/${p.name.replace(/\.ipynb$/, png ? '.png' : '.svg')}`;
     await writeFile(join(siteDir, thumbnail), png ?? placeholderThumbnail(Number(p.name.slice(0, 2))));
-    return { name: p.name, title: p.title, summary: notebookSummary(p.notebook), thumbnail, seconds: p.seconds };
+    return { name: p.name, title: p.title, summary: notebookSummary(p.notebook), thumbnail, seconds: p.seconds, live: hasDrawingFigure(p.notebook) };
   }));
   await writeFile(join(siteDir, 'index.html'), indexPage(entries));
   // One copy of plotly.js and of the page's style sheets for the whole site, instead of one per page.

@@ -102,13 +102,13 @@ let counter = 0;
 function drawingMarkup(data: DrawingData, id: string): string {
   const [height, width] = data.canvas;
   const mapPanel = (which: string) => `<figure class="cd-panel cd-map" style="max-width:${Math.round((data.size * 11) / 14)}px"><canvas class="cd-${which}" width="${width}" height="${height}"></canvas><figcaption class="cd-${which}-caption"></figcaption></figure>`;
-  const starts = data.starts.map((s, i) => `<button type="button" class="cd-start" data-start="${i}">${escapeHtml(s.label === null ? `sample ${i + 1}` : `a ${data.labels[s.label] ?? s.label}`)}</button>`).join('');
+  const starts = data.starts.map((s, i) => `<button type="button" class="cd-start" data-start="${i}">${escapeHtml(s.label === null ? `${i + 1}` : data.labels[s.label] ?? String(s.label))}</button>`).join('');
   const gradient = data.anchors.map((c, i) => `rgb(${c.join(',')}) ${Math.round((100 * i) / (data.anchors.length - 1))}%`).join(', ');
   return `<div class="camlab-drawing" id="${id}-live" style="display:none">
 <div class="cd-title">${escapeHtml(data.title)}</div>
 <div class="cd-row">
 <figure class="cd-panel cd-input" style="max-width:${data.size}px"><canvas class="cd-draw" width="${width}" height="${height}" aria-label="Drawing area: draw a digit"></canvas>
-<div class="cd-controls"><button type="button" class="cd-clear">Clear</button><span>Start from:</span>${starts}</div></figure>
+<div class="cd-controls"><button type="button" class="cd-clear">Clear</button><span>Held-out digits:</span>${starts}</div></figure>
 ${mapPanel('top')}
 ${mapPanel('pick')}
 <div class="cd-probs"><div class="cd-probs-title">Class probabilities (tap one to map it)</div><div class="cd-prob-list"></div></div>
@@ -244,7 +244,7 @@ const DRAWING_SCRIPT = `function (root, spec, tfReady, asset, resizeHeatmap, nor
       var label = spec.labels[map.classIndex], p0 = result.probabilities[map.classIndex].toFixed(3);
       captions[map.panel].textContent = map.panel === 'top'
         ? 'CAM of "' + label + '", the top class (p = ' + p0 + ')'
-        : 'CAM of "' + label + '", ' + (state.picked === null ? 'the second' : 'your pick') + ' (p = ' + p0 + ')';
+        : 'CAM of "' + label + '", ' + (state.picked === null ? 'the runner-up' : 'your pick') + ' (p = ' + p0 + ')';
     });
     rows.forEach(function (row, c) {
       var p1 = result.probabilities[c];

@@ -25,7 +25,7 @@ export interface SiteReport {
 function measure(): { scrollWidth: number; viewport: number; outside: string[]; smallest: { size: number; text: string } } {
   const viewport = document.documentElement.clientWidth;
   const outside: string[] = [];
-  for (const el of Array.from(document.querySelectorAll('img, .camlab-figure, .camlab-live svg.main-svg, .jp-InputArea-editor, .jp-OutputArea-output'))) {
+  for (const el of Array.from(document.querySelectorAll('img, .camlab-figure, .camlab-drawing-figure, .camlab-drawing canvas, .camlab-live svg.main-svg, .jp-InputArea-editor, .jp-OutputArea-output'))) {
     const box = el.getBoundingClientRect();
     if (box.width === 0 || getComputedStyle(el).display === 'none') continue;
     if (box.left < -0.5 || box.right > viewport + 0.5) outside.push(`${el.tagName.toLowerCase()}.${String(el.getAttribute('class')).split(' ')[0]} spans ${Math.round(box.left)}..${Math.round(box.right)} px`);
@@ -59,11 +59,13 @@ function measure(): { scrollWidth: number; viewport: number; outside: string[]; 
 
 async function waitForFigures(page: Page): Promise<number> {
   await page.waitForFunction(
-    () => Array.from(document.querySelectorAll('.camlab-figure')).every((f) => f.querySelector('.camlab-live.js-plotly-plot svg.main-svg')),
+    () =>
+      Array.from(document.querySelectorAll('.camlab-figure')).every((f) => f.querySelector('.camlab-live.js-plotly-plot svg.main-svg')) &&
+      Array.from(document.querySelectorAll('.camlab-drawing-figure')).every((f) => (f as unknown as { camlabDrawing?: { ready: boolean } }).camlabDrawing?.ready),
     undefined,
     { timeout: 60000 },
   );
-  return page.locator('.camlab-figure').count();
+  return (await page.locator('.camlab-figure').count()) + (await page.locator('.camlab-drawing-figure').count());
 }
 
 /** Hovers the middle of the first live heat map and returns Plotly's hover text ('' when none appears). */
