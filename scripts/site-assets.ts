@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Jimp } from 'jimp';
 import { SHARED_MARK, sharedPlotly } from '../src/plot/html';
+import { sharedModel, sharedTfjs } from '../src/plot/drawing-page';
 
 export interface SharedFile {
   /** The file's name in assets/ before the hash is added: 'plotly.js' → assets/plotly.3f2a9c1e0b.js. */
@@ -31,6 +32,20 @@ export const SHARED_FILES: SharedFile[] = [
     copy: markedScript('plotly'),
     content: () => sharedPlotly().file,
     reference: (url) => sharedPlotly().loader(url),
+  },
+  {
+    // TensorFlow.js with its WASM backend (0.59 MB), for live drawing figures.
+    name: 'tfjs.js',
+    copy: markedScript('tfjs'),
+    content: () => sharedTfjs().file,
+    reference: (url) => sharedTfjs().loader(url),
+  },
+  {
+    // A drawing figure's model: topology and weights (the embedded GAP-CNN: 0.38 MB).
+    name: 'model.js',
+    copy: markedScript('model'),
+    content: (copy) => sharedModel(copy).file,
+    reference: (url) => sharedModel('').loader(url),
   },
   {
     // The notebook page's style sheets, which nbconvert's lab template inlines in <head> (≈ 0.56 MB).
@@ -72,7 +87,8 @@ export async function shareFiles(siteDir: string, pages: string[], files: Shared
         written.set(asset, content.length);
       }
       let seen = 0;
-      html = html.replace(file.copy, () => (seen++ === 0 ? file.reference(asset) : ''));
+      // Later copies of the same content go; a different one (another model's weights) stays in the page.
+      html = html.replace(file.copy, (copy) => (seen++ === 0 ? file.reference(asset) : copy === first ? '' : copy));
     }
     html = await lighterStaticImages(html);
     await writeFile(path, html);

@@ -4,7 +4,7 @@
 // checked against camlab in Node on the very pixels of the canvas.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -12,10 +12,12 @@ import { ready, loadDefaultModel, loadSamples, classActivationMap, drawingFigure
 import type { ExecutedNotebook } from '../scripts/jupyter';
 import { code, markdown, exportedNotebook } from './helpers/notebooks';
 import { launchChromium, watchedPage } from './helpers/browser';
+import { shareFiles } from '../scripts/site-assets';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'drawing');
 let model: tf.LayersModel;
 let plainUrl: string;
+let sharedUrl: string;
 let executed: ExecutedNotebook;
 let notebookUrl: string;
 const contexts: BrowserContext[] = [];
@@ -31,6 +33,12 @@ before(async () => {
   const path = join(DIR, 'plain.html');
   await writeFile(path, `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>plain</title><body><p class="prose">${PROSE}</p>${figureHtml(figure, await figurePng(figure), { includePlotly: false })}<p class="prose">${PROSE}</p><p class="prose">${PROSE}</p></body>`);
   plainUrl = pathToFileURL(path).href;
+  // The same page in a published site: TensorFlow.js and the weights in assets/, loaded by reference.
+  const site = join(DIR, 'site');
+  await mkdir(site, { recursive: true });
+  await writeFile(join(site, 'plain.html'), await readFile(path));
+  await shareFiles(site, ['plain.html']);
+  sharedUrl = pathToFileURL(join(site, 'plain.html')).href;
   ({ executed, htmlUrl: notebookUrl } = await exportedNotebook(DIR, 'drawing', [
     markdown(PROSE),
     code(`import { loadDefaultModel, loadSamples, drawingFigure, show } from 'camlab';\nconst model = await loadDefaultModel();\nconst samples = await loadSamples();\nawait show(await drawingFigure(model, { starts: samples.slice(0, 4) }));`),
@@ -166,7 +174,9 @@ async function leftThenRight(page: Page, stroke: Stroke, where: string): Promise
   assert.ok(left < width / 2 && right > width / 2, `${where}: the map's peak follows the stroke (column ${left}, then ${right}, of ${width})`);
 }
 
-for (const [name, url] of [['plain page', () => plainUrl], ['exported notebook', () => notebookUrl]] as const) {
+const PAGES = [['plain page', () => plainUrl, true], ['site page with shared assets', () => sharedUrl, false], ['exported notebook', () => notebookUrl, true]] as const;
+
+for (const [name, url, touch] of PAGES) {
   test(`${name}: a bar drawn with the mouse on the left, then on the right; the page's answer is camlab's`, async () => {
     const context = await launchChromium();
     contexts.push(context);
@@ -174,6 +184,7 @@ for (const [name, url] of [['plain page', () => plainUrl], ['exported notebook',
     await page.goto(url());
     await waitReady(page);
     assert.equal(await page.locator('.camlab-drawing-figure .camlab-static').isVisible(), false, 'the live figure replaced the PNG');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('script[data-camlab-asset]').length), name.startsWith('site') ? 2 : 0, 'shared assets where the site shares them');
     await leftThenRight(page, mouseStroke, `${name} mouse`);
     // The reader picks a class: the second map follows.
     await page.locator('.cd-prob[data-class="7"]').click();
@@ -183,7 +194,7 @@ for (const [name, url] of [['plain page', () => plainUrl], ['exported notebook',
     assert.deepEqual(offMachine, []);
   });
 
-  test(`${name} on a 390-px phone: a finger draws without scrolling the page, a swipe outside the canvas scrolls it`, async () => {
+  if (touch) test(`${name} on a 390-px phone: a finger draws without scrolling the page, a swipe outside the canvas scrolls it`, async () => {
     const context = await launchChromium({ phone: true });
     contexts.push(context);
     const { page, problems, offMachine } = await watchedPage(context, { warnings: true });

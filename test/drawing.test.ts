@@ -89,3 +89,20 @@ test('bad options and models without a CAM head are refused with what to do', as
   await assert.rejects(drawingFigure(noGap), (e: Error) => e instanceof CamlabError && /GlobalAveragePooling2D/.test(e.message));
   noGap.dispose();
 });
+
+test("in a kernel session, TensorFlow.js and a model's weights travel with the first drawing figure that needs them", async () => {
+  const { digitsGapCnn } = await import('../src/model/architectures/digits');
+  const other = digitsGapCnn({ seed: 3 });
+  try {
+    const starts = [{ image: samples[0].image }];
+    const [a, b] = [await drawingFigure(model, { starts }), await drawingFigure(other, { starts })];
+    const png = await figurePng(a);
+    const sent = new Set<string>();
+    const pages = [figureHtml(a, png, { includePlotly: false, sent }), figureHtml(a, png, { includePlotly: false, sent }), figureHtml(b, png, { includePlotly: false, sent })];
+    assert.deepEqual(pages.map((html) => html.includes('data-camlab-shared="tfjs"')), [true, false, false]);
+    assert.deepEqual(pages.map((html) => html.includes('data-camlab-shared="model"')), [true, false, true]);
+    assert.ok(pages[1].length < 150_000, `a further figure of the same model: ${pages[1].length} bytes`);
+  } finally {
+    other.dispose();
+  }
+});

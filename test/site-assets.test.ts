@@ -61,3 +61,42 @@ test('each page keeps its figures and loses its copies: plotly.js and the style 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("drawing figures: TensorFlow.js and a model's weights are shared files too; another model stays in its page", async () => {
+  const { drawingFigure, loadDefaultModel, loadSamples } = await import('../src');
+  const { digitsGapCnn } = await import('../src/model/architectures/digits');
+  const { tfjsLoaderScript, sharedTfjs } = await import('../src/plot/drawing-page');
+  const dir = await mkdtemp(join(tmpdir(), 'camlab-site-assets-'));
+  const model = await loadDefaultModel();
+  const other = digitsGapCnn({ seed: 5 });
+  const samples = await loadSamples();
+  try {
+    const starts = samples.slice(0, 1);
+    const html = async (m: tf.LayersModel) => {
+      const figure = await drawingFigure(m, { starts });
+      return figureHtml(figure, await figurePng(figure), { includePlotly: false });
+    };
+    const [mine, theirs] = [await html(model), await html(other)];
+    await writeFile(join(dir, '01-a.html'), await page('a', [mine, mine, theirs]));
+    await writeFile(join(dir, '02-b.html'), await page('b', [mine]));
+    await shareFiles(dir, ['01-a.html', '02-b.html']);
+    const assets = (await readdir(join(dir, 'assets'))).sort();
+    const tfjs = assets.find((a) => /^tfjs\.[0-9a-f]{10}\.js$/.test(a))!;
+    const weights = assets.find((a) => /^model\.[0-9a-f]{10}\.js$/.test(a))!;
+    assert.ok(tfjs && weights, assets.join(', '));
+    assert.equal(assets.filter((a) => a.startsWith('model.')).length, 1, 'one file for the model both pages show');
+    assert.equal(await readFile(join(dir, 'assets', tfjs), 'utf8'), sharedTfjs().file);
+    const second = await readFile(join(dir, '02-b.html'), 'utf8');
+    assert.ok(!second.includes(tfjsLoaderScript()) && !second.includes('DecompressionStream'), 'TensorFlow.js left the page');
+    assert.equal(second.split(`script.src = "assets/${tfjs}"`).length, 2);
+    assert.equal(second.split(`script.src = "assets/${weights}"`).length, 2);
+    const first = await readFile(join(dir, '01-a.html'), 'utf8');
+    assert.equal(first.split('data-camlab-shared="model"').length, 2, "the other model's weights stay in the page, once");
+    assert.equal(first.split('class="camlab-drawing-figure"').length, 4, 'the three figures stay');
+  } finally {
+    model.dispose();
+    other.dispose();
+    tf.dispose(samples.map((s) => s.image));
+    await rm(dir, { recursive: true, force: true });
+  }
+});

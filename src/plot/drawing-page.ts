@@ -10,7 +10,7 @@ import { resizeHeatmap } from '../image/resize';
 import { largestRegionBox } from '../localize/box';
 import type { Figure } from './figure';
 import type { DrawingData } from './drawing';
-import { escapeHtml, plotlyLoaderScript, scriptJson } from './html';
+import { escapeHtml, plotlyLoaderScript, scriptJson, SHARED_MARK, type FigureHtmlOptions } from './html';
 
 const TFJS_FILES = {
   tfjs: '@tensorflow/tfjs/dist/tf.es2017.min.js',
@@ -26,16 +26,15 @@ function packed(file: string): string {
 }
 
 /**
- * A script that defines TensorFlow.js once per page from the packages in node_modules (no CDN): the
- * browser build, the WASM backend and its SIMD binary, gzipped and base64 in the page (0.5 MB), unpacked by
- * the browser. They run as CommonJS modules, so that require.js pages work and `window.tf` (a page's own
- * TensorFlow.js) is left alone. WASM (the backend camlab uses in Node) where the browser has WebAssembly
- * SIMD, else TensorFlow.js's CPU backend (the same numbers, slower).
+ * The script that defines TensorFlow.js from the packages in node_modules (no CDN): the browser build, the
+ * WASM backend and its SIMD binary, gzipped and base64 (0.59 MB), unpacked by the browser, setting
+ * window[target] to a promise of it. They run as CommonJS modules, so that require.js pages work and
+ * `window.tf` (a page's own TensorFlow.js) is left alone. WASM (the backend camlab uses in Node) where the
+ * browser has WebAssembly SIMD, else TensorFlow.js's CPU backend (the same numbers, slower).
  */
-export function tfjsLoaderScript(): string {
-  if (!tfjsLoader) {
-    tfjsLoader = `<script>(function () {
-  if (window.__camlabTf || typeof DecompressionStream === 'undefined') return;
+function tfjsDefinition(target: string): string {
+  return `(function () {
+  if (window.${target} || typeof DecompressionStream === 'undefined') return;
   function unpack(base64) {
     var bytes = Uint8Array.from(atob(base64), function (c) { return c.charCodeAt(0); });
     return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')));
@@ -46,7 +45,7 @@ export function tfjsLoaderScript(): string {
     return exports;
   }
   var parts = [unpack('${packed(TFJS_FILES.tfjs)}').text(), unpack('${packed(TFJS_FILES.wasmBackend)}').text(), unpack('${packed(TFJS_FILES.wasmBinary)}').blob()];
-  window.__camlabTf = Promise.all(parts).then(function (unpacked) {
+  window.${target} = Promise.all(parts).then(function (unpacked) {
     var tf = run(unpacked[0]), wasm = {};
     window.__camlabTfCore = tf;
     try { run(unpacked[1], wasm); } finally { delete window.__camlabTfCore; }
@@ -59,18 +58,61 @@ export function tfjsLoaderScript(): string {
       return tf.setBackend('wasm').then(function (ok) { return ok ? tf : tf.setBackend('cpu').then(function () { return tf; }); });
     });
   });
-})();</script>`;
-  }
+})();`;
+}
+
+/**
+ * TensorFlow.js for a page, once whatever the number of figures: the figures wait for `window.__camlabTf`.
+ * Marked as a copy the site shares (scripts/site-assets.ts puts one file in assets/ instead).
+ */
+export function tfjsLoaderScript(): string {
+  tfjsLoader ??= `<script ${SHARED_MARK}="tfjs">${tfjsDefinition('__camlabTf')}</script>`;
   return tfjsLoader;
 }
 
-/** The model's topology and weights for the page, defined once per page whatever the number of figures. */
+/** TensorFlow.js as a file of the site's assets, and the script that loads it from `url` without blocking the page. */
+export function sharedTfjs(): { file: string; loader: (url: string) => string } {
+  return {
+    file: `${tfjsDefinition('__camlabTfFile')}\n`,
+    loader: (url) => `<script data-camlab-asset="tfjs">(function () {
+  if (window.__camlabTf) return;
+  window.__camlabTf = new Promise(function (resolve, reject) {
+    var script = document.createElement('script');
+    script.src = ${JSON.stringify(url)};
+    script.onload = function () { resolve(window.__camlabTfFile); };
+    script.onerror = function () { reject(new Error('camlab: ' + script.src + ' did not load')); };
+    document.head.appendChild(script);
+  });
+})();</script>`,
+  };
+}
+
+/**
+ * The model's topology and weights for the page, defined once per page whatever the number of figures,
+ * marked as a copy the site shares. (A page's other models stay in the page.)
+ */
 function modelScript(model: DrawingData['model']): string {
   const json = scriptJson({ topology: model.topology, weightSpecs: model.weightSpecs, weights: model.weights });
-  return `<script>(function () {
+  return `<script ${SHARED_MARK}="model">(function () {
   var models = window.__camlabModels = window.__camlabModels || {};
   if (!models['${model.key}']) models['${model.key}'] = ${json};
 })();</script>`;
+}
+
+/** A page's copy of the model as a file of the site's assets, and the script that loads it from `url`; figures wait for every such load. */
+export function sharedModel(copy: string): { file: string; loader: (url: string) => string } {
+  return {
+    file: `${copy.replace(/^<script[^>]*>/, '').replace(/<\/script>$/, '')}\n`,
+    loader: (url) => `<script data-camlab-asset="model">(function () {
+  var loads = window.__camlabModelLoads = window.__camlabModelLoads || [];
+  loads.push(new Promise(function (resolve) {
+    var script = document.createElement('script');
+    script.src = ${JSON.stringify(url)};
+    script.onload = script.onerror = function () { resolve(); };
+    document.head.appendChild(script);
+  }));
+})();</script>`,
+  };
 }
 
 const STYLE = `<style>
@@ -120,10 +162,10 @@ ${mapPanel('pick')}
 /**
  * The drawing figure as one HTML fragment: the PNG (what a viewer without JavaScript shows), the widget
  * (hidden until TensorFlow.js and the model are ready), and the script that runs it. TensorFlow.js and the
- * weights are defined once per page; plotly.js travels too when asked (`show()` sends it with a session's
- * first figure, whichever that is).
+ * weights are defined once per page (and sent once per kernel session: `sent`); plotly.js travels too when
+ * asked (`show()` sends it with a session's first figure, whichever that is).
  */
-export function drawingFigureHtml(figure: Figure, png: Uint8Array, options: { includePlotly: boolean }): string {
+export function drawingFigureHtml(figure: Figure, png: Uint8Array, options: FigureHtmlOptions): string {
   const data = figure.layout.meta!.camlabDrawing as DrawingData;
   const id = `camlab-drawing-${createHash('sha256').update(data.model.key).update(String(counter++)).digest('hex').slice(0, 12)}`;
   const title = escapeHtml(figure.layout.title.text);
@@ -137,14 +179,21 @@ export function drawingFigureHtml(figure: Figure, png: Uint8Array, options: { in
   var resizeHeatmap = ${resizeHeatmap.toString()};
   var normalizeHeatmap = ${normalizeHeatmap.toString()};
   var largestRegionBox = ${largestRegionBox.toString()};
-  (${DRAWING_SCRIPT})(root, spec, window.__camlabTf, window.__camlabModels[spec.modelKey], resizeHeatmap, normalizeHeatmap, largestRegionBox);
+  var model = Promise.all(window.__camlabModelLoads || []).then(function () {
+    var asset = (window.__camlabModels || {})[spec.modelKey];
+    if (!asset) throw new Error('camlab: the weights of this figure\'s model are not on the page');
+    return asset;
+  });
+  (${DRAWING_SCRIPT})(root, spec, window.__camlabTf, model, resizeHeatmap, normalizeHeatmap, largestRegionBox);
 })();</script>`;
-  return `${options.includePlotly ? plotlyLoaderScript() : ''}${tfjsLoaderScript()}${modelScript(model)}${STYLE}<div class="camlab-drawing-figure" id="${id}" style="max-width:100%">${image}${drawingMarkup(data, id)}</div>${script}`;
+  // Once per page: what `sent` lists is on the page already (a session's earlier output).
+  const once = (key: string, html: () => string) => (options.sent?.has(key) ? '' : (options.sent?.add(key), html()));
+  return `${options.includePlotly ? plotlyLoaderScript() : ''}${once('tfjs', tfjsLoaderScript)}${once(`model ${model.key}`, () => modelScript(model))}${STYLE}<div class="camlab-drawing-figure" id="${id}" style="max-width:100%">${image}${drawingMarkup(data, id)}</div>${script}`;
 }
 
 // The widget. Runs once TensorFlow.js is ready; every computation is synchronous (CPU backend, dataSync),
 // so a result always belongs to the pixels it was computed from. State for tests and the bench: root.camlabDrawing.
-const DRAWING_SCRIPT = `function (root, spec, tfReady, asset, resizeHeatmap, normalizeHeatmap, largestRegionBox) {
+const DRAWING_SCRIPT = `function (root, spec, tfReady, modelReady, resizeHeatmap, normalizeHeatmap, largestRegionBox) {
   var live = root.querySelector('.camlab-drawing');
   var draw = live.querySelector('canvas.cd-draw');
   var ctx = draw.getContext('2d', { willReadFrequently: true });
@@ -181,7 +230,7 @@ const DRAWING_SCRIPT = `function (root, spec, tfReady, asset, resizeHeatmap, nor
   }
 
   var net = null;
-  function load(tf) {
+  function load(tf, asset) {
     if (!asset.loaded) {
       var bytes = Uint8Array.from(atob(asset.weights), function (c) { return c.charCodeAt(0); });
       asset.loaded = tf.loadLayersModel(tf.io.fromMemory({ modelTopology: asset.topology, weightSpecs: asset.weightSpecs, weightData: bytes.buffer }));
@@ -326,7 +375,7 @@ const DRAWING_SCRIPT = `function (root, spec, tfReady, asset, resizeHeatmap, nor
   });
 
   clear();
-  return tfReady.then(load).then(function () { return start(0); }).then(function () {
+  return Promise.all([tfReady, modelReady]).then(function (ready) { return load(ready[0], ready[1]); }).then(function () { return start(0); }).then(function () {
     live.style.display = 'block';
     root.querySelector('.camlab-static').style.display = 'none';
     state.ready = true;

@@ -103,6 +103,12 @@ function toPlotly(value: unknown, key: string): unknown {
   return value;
 }
 
+export interface FigureHtmlOptions {
+  includePlotly: boolean;
+  /** What the page already has (a kernel session's earlier outputs): TensorFlow.js and models, by key. Filled in. */
+  sent?: Set<string>;
+}
+
 /**
  * The page's one queue of figures to draw (plain ES5, defined by the first figure's script, reused by
  * the others): figures are drawn one per task, so that no single task holds the page for long, those
@@ -169,7 +175,7 @@ const FIGURE_STYLE = '<style>.camlab-live{margin-top:30px}.camlab-live .modebar-
  * one at a time, those in view first (DRAW_QUEUE). On a touch screen a swipe over a figure scrolls the
  * page (no drag mode until the reader picks zoom or pan in the figure's toolbar, which is always shown).
  */
-export function figureHtml(figure: Figure, png: Uint8Array, options: { includePlotly: boolean }): string {
+export function figureHtml(figure: Figure, png: Uint8Array, options: FigureHtmlOptions): string {
   if (figure.layout.meta?.camlabDrawing) return drawingFigureHtml(figure, png, options);
   const json = scriptJson(plotlyFigure(figure));
   const id = figureId(json);

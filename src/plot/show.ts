@@ -14,11 +14,14 @@ interface TslabCellScope {
 }
 
 let plotlySent = false;
+/** TensorFlow.js and the models' weights that live figures of this session sent already. */
+const sent = new Set<string>();
 
 /**
  * Shows a figure inline in a tslab notebook cell: interactive where JavaScript runs (the live notebook,
  * nbconvert's HTML), the same picture as a PNG where it does not (GitHub and other static viewers).
- * plotly.js travels with the first figure of a kernel session only.
+ * plotly.js travels with the first figure of a kernel session only, TensorFlow.js and a model's weights
+ * with the first live drawing figure that needs them.
  *
  * The figure is drawn before show() returns, so it lands in the calling cell with or without `await`,
  * and a failure is thrown at once (not as a rejected promise) so that it is that cell's error too.
@@ -28,7 +31,7 @@ let plotlySent = false;
 export function show(figure: Figure): Promise<void> {
   const display = kernelDisplay();
   const png = figurePngSync(figure);
-  display.html(figureHtml(figure, png, { includePlotly: !plotlySent }));
+  display.html(figureHtml(figure, png, { includePlotly: !plotlySent, sent }));
   plotlySent = true;
   return drawn();
 }
