@@ -69,6 +69,9 @@ test('the page: TensorFlow.js and the weights once, the title and labels escaped
   assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;'), 'the title and the start button show it as text');
   assert.ok(!/https?:\/\//.test(html.replace(/http:\/\/www\.w3\.org\/[\w/.]*/g, '')), 'nothing to fetch');
   assert.ok(html.includes('touch-action: none'), 'a finger on the canvas draws instead of scrolling');
+  const scripts = Array.from(html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g), (m) => m[1]);
+  assert.equal(scripts.length, 3, 'TensorFlow.js, the model, the figure');
+  for (const script of scripts) assert.doesNotThrow(() => new Function(script), 'every script parses');
 });
 
 test("the rules the page runs are camlab's own functions, whole: their source alone gives camlab's answers", () => {

@@ -181,7 +181,7 @@ export function drawingFigureHtml(figure: Figure, png: Uint8Array, options: Figu
   var largestRegionBox = ${largestRegionBox.toString()};
   var model = Promise.all(window.__camlabModelLoads || []).then(function () {
     var asset = (window.__camlabModels || {})[spec.modelKey];
-    if (!asset) throw new Error('camlab: the weights of this figure\'s model are not on the page');
+    if (!asset) throw new Error('camlab: the model weights of this figure are not on the page');
     return asset;
   });
   (${DRAWING_SCRIPT})(root, spec, window.__camlabTf, model, resizeHeatmap, normalizeHeatmap, largestRegionBox);
