@@ -9,7 +9,7 @@ import { colormapAnchors, type Rgb } from '../image/colormap';
 import { encodePng, pngDataUri, rgbaFromRgb } from '../image/encode';
 import { assertImage3D } from '../image/validate';
 import { camHead, modelHead } from '../model/head';
-import { modelLabels } from '../model/metadata';
+import { defaultPreprocessing, modelLabels } from '../model/metadata';
 import { modelInputSize } from '../image/model-input';
 import { boundingBox, defaultBoxThreshold } from '../localize/box';
 import { classActivationMap } from '../cam/class-activation-map';
@@ -82,6 +82,9 @@ export async function drawingFigure(model: tf.LayersModel, options: DrawingOptio
   }
   if (head.feature.containers.length > 1 || head.classifier.containers.length > 1) {
     throw new CamlabError(`drawingFigure runs the model in the page and needs its feature layer and classifier at the top level; '${head.feature.path}' is inside a nested model.`);
+  }
+  if (defaultPreprocessing(model) !== 'none') {
+    throw new CamlabError(`drawingFigure gives the model the canvas's pixels as they are (0..255), and this model expects '${defaultPreprocessing(model)}' preprocessing: it reads photographs, not drawings.`);
   }
   const { height, width, channels } = modelInputSize(model);
   const starts = options.starts ?? (await defaultStarts());
