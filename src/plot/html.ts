@@ -30,7 +30,7 @@ export function plotlySourceText(): string {
  * `module` and `exports` hidden so that require.js pages (the classic Notebook) still get `window.Plotly`.
  * Either way the page's figures wait for the promise `window.__camlabPlotly`.
  */
-function plotlyLoaderScript(): string {
+export function plotlyLoaderScript(): string {
   if (!plotlyLoader) {
     const gz = gzipSync(Buffer.from(plotlySourceText()), { level: 6 }).toString('base64');
     plotlyLoader = `<script ${SHARED_MARK}="plotly">(function () {
