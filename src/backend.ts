@@ -2,7 +2,7 @@ import { tf } from './tf';
 import { CamlabError } from './errors';
 import { registerWasmGradientKernels } from './kernels/wasm-gradients';
 import { withoutNewErrorHandlers } from './process-handlers';
-import { useThreadedWasm } from './wasm-threads';
+import { otherRuntime, useThreadedWasm } from './wasm-threads';
 import { requestedThreads, wasmThreadCount } from './threads';
 import { checkTfInternals, wasmBackendProblem } from './tf-internals';
 
@@ -108,7 +108,9 @@ async function load(name: BackendName): Promise<string | undefined> {
   }
   if (name !== 'wasm') return initialise(name);
   const threads = wasmThreadCount();
-  if (threads > 1) {
+  const runtime = otherRuntime();
+  if (threads > 1 && runtime) threadsProblem = `not started under ${runtime}`;
+  else if (threads > 1) {
     const singleThread = useThreadedWasm(threads);
     threadsProblem = await initialise(name);
     if (!threadsProblem) return wasmStarted(threads);
@@ -140,6 +142,6 @@ async function initialise(name: BackendName): Promise<string | undefined> {
 
 function announce(name: BackendName, why: string): void {
   if (process.env.CAMLAB_QUIET) return;
-  const threads = name !== 'wasm' ? '' : threadsProblem ? `, 1 thread: the threaded build ${threadsProblem}` : `, ${chosenThreads} thread${chosenThreads === 1 ? '' : 's'}`;
+  const threads = name !== 'wasm' ? '' : threadsProblem ? `, 1 thread (the threaded build: ${threadsProblem})` : `, ${chosenThreads} thread${chosenThreads === 1 ? '' : 's'}`;
   console.error(`camlab: TensorFlow.js backend '${name}' (${why})${threads}`);
 }

@@ -25,9 +25,17 @@ type ModuleFactory = (config: {
   mainScriptUrlOrBlob: string;
   instantiateWasm(imports: Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): object;
 }) => Promise<ThreadedModule>;
+
+/** The runtime when it is not Node itself: threads start only under Node (Deno's and Bun's worker_threads are untested). */
+export function otherRuntime(): string | undefined {
+  const versions = process.versions as Record<string, string | undefined>;
+  return versions.deno ? 'Deno' : versions.bun ? 'Bun' : undefined;
+}
 type WasmPackage = typeof import('@tensorflow/tfjs-backend-wasm');
 
 const BUILD = 'tfjs-backend-wasm-threaded-simd';
+/** How long the threaded build may take to start (about 1 s here, 3 s with the machine loaded 10×). */
+const START_BOUND_MS = 60_000;
 
 /**
  * Makes tfjs's 'wasm' backend start with `threads` threads. Call before `tf.setBackend('wasm')`; returns
@@ -64,21 +72,32 @@ async function startThreaded(wasm: WasmPackage, threads: number): Promise<tf.Ker
   const factory = require(mainScript) as ModuleFactory;
   // The module sets a global Worker for itself while it starts its workers; Node has none, so it is removed after.
   const hadWorker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+  const config = {
+    locateFile: (path: string) => (path.endsWith('.worker.js') ? workerEntry : join(folder, path)),
+    mainScriptUrlOrBlob: mainScript,
+    // The build sizes its thread pool from the logical cores ÷ 2 (it assumes hyper-threading) and
+    // caps the threads asked for at that; it asks the host, so the host answers with what was asked for.
+    instantiateWasm(imports: Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
+      imports.env.emscripten_num_logical_cores = () => 2 * threads;
+      const compiled = new WebAssembly.Module(readFileSync(join(folder, `${BUILD}.wasm`)));
+      void WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled));
+      return {};
+    },
+  };
   let module: ThreadedModule;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    module = await factory({
-      locateFile: (path) => (path.endsWith('.worker.js') ? workerEntry : join(folder, path)),
-      mainScriptUrlOrBlob: mainScript,
-      // The build sizes its thread pool from the logical cores ÷ 2 (it assumes hyper-threading) and
-      // caps the threads asked for at that; it asks the host, so the host answers with what was asked for.
-      instantiateWasm(imports, receive) {
-        imports.env.emscripten_num_logical_cores = () => 2 * threads;
-        const compiled = new WebAssembly.Module(readFileSync(join(folder, `${BUILD}.wasm`)));
-        void WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled));
-        return {};
-      },
+    // A start that never finishes (workers that cannot load) would hang every camlab call: past the
+    // bound its workers are stopped and the single-thread build runs instead.
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        for (const worker of (config as { PThread?: ThreadedModule['PThread'] }).PThread?.unusedWorkers ?? []) void worker.terminate();
+        reject(new Error(`its workers did not start within ${START_BOUND_MS / 1000} s`));
+      }, START_BOUND_MS);
     });
+    module = await Promise.race([factory(config), stalled]);
   } finally {
+    clearTimeout(timer);
     if (hadWorker) Object.defineProperty(globalThis, 'Worker', hadWorker);
     else delete (globalThis as { Worker?: unknown }).Worker;
   }
