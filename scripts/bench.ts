@@ -4,10 +4,11 @@
 // folder (start-up included) beside PyTorch. Prints Markdown tables. RUNS=n sets the repetitions,
 // MODELS=resnet (or digits), METHODS=CAM,Grad-CAM and BATCHES=1 (default 1,8) measure only those (METHODS
 // names as in the table, e.g. 'Grad-CAM,XGrad-CAM,EigenGrad-CAM,Ablation-CAM'); BENCH_ONLY=threads,folder,drawing
-// runs only those tables, BENCH_ONLY=methods only the methods table; POOL_IMAGES=16,64 and POOL_ROUNDS=2 shape them.
+// runs only those tables (mobilenet: MobileNet v1 1.0), BENCH_ONLY=methods only the methods table; POOL_IMAGES=16,64 and POOL_ROUNDS=2 shape them.
 import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, xGradCam, eigenGradCam, ablationCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, drawingFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult, type MethodOptions } from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
+import { mobilenetV1Architecture } from '../src/model/architectures/mobilenet';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   const backend = await ready();
   const only = process.env.BENCH_ONLY?.split(',');
   if (only && !only.includes('methods')) {
+    if (only.includes('mobilenet')) console.log(await mobilenetTable(backend), '\n');
     if (only.includes('threads')) console.log(await threadsTable(), '\n');
     if (only.includes('folder') || only.includes('pool')) console.log(await folderTable());
     if (only.includes('drawing')) console.log(await drawingTable());
@@ -145,6 +147,8 @@ async function main(): Promise<void> {
   console.log(table(['backend', 'model', 'batch', 'method', 'classes', 'ms per image', 'ratio to predict'], rows));
   console.log(`median of ${RUNS} runs after one warm-up, in CPU time of this process (the WASM backend runs on one thread); each ratio is the median of the method's runs each divided by a bare predict run beside it (alternating order); every map is upsampled to the input and scaled`);
   if (only?.includes('methods')) return;
+  console.log();
+  console.log(await mobilenetTable(backend));
   console.log();
   console.log(await figureTable());
   console.log();
@@ -225,8 +229,43 @@ async function drawingTable(): Promise<string> {
 }
 
 /**
- * A folder of 224×224 photographs-like PNGs explained by ResNet-50 (random weights, CAM) through the
- * built package, with one worker and with the default pool, each in its own process.
+ * MobileNet v1 1.0 (random weights, Keras's layers, as tfjs-models hosts it): predict, CAM, and Grad-CAM
+ * at the last block and at an inner one (conv_pw_11_relu, 14×14), whose backward pass runs through
+ * camlab's depthwise-convolution gradients on WASM. BENCH_ONLY=mobilenet prints only this table.
+ */
+async function mobilenetTable(backend: string): Promise<string> {
+  const model = mobilenetV1Architecture({ alpha: 1, size: 224 });
+  const rows: string[][] = [];
+  const inner = 'conv_pw_11_relu';
+  for (const batch of (process.env.BATCHES ?? '1,8').split(',').map(Number)) {
+    const images = tf.randomUniform([batch, 224, 224, 3], 0, 255, 'float32', 7) as tf.Tensor4D;
+    const input = tf.sub(tf.div(images, 127.5), 1);
+    const bare = async () => {
+      const out = model.predict(input) as tf.Tensor;
+      await out.data();
+      out.dispose();
+    };
+    const predict = (await median(RUNS, bare)) / batch;
+    rows.push([backend, String(batch), 'bare predict', '', predict.toFixed(1), '1.00']);
+    const runs: [string, string, () => Promise<unknown>][] = [
+      ['CAM', 'top-1', () => classActivationMap(model, images)],
+      ['Grad-CAM at conv_pw_13_relu (7×7)', 'classIndex', () => gradCam(model, images, { classIndex: 3 })],
+      [`Grad-CAM at ${inner} (14×14)`, 'classIndex', () => gradCam(model, images, { layer: inner, classIndex: 3 })],
+      [`Grad-CAM at ${inner} (14×14)`, 'top-1', () => gradCam(model, images, { layer: inner })],
+    ];
+    for (const [method, choice, run] of runs) {
+      const { ms, ratio } = await paired(RUNS, bare, async () => void (await run()));
+      rows.push([backend, String(batch), method, choice, (ms / batch).toFixed(1), ratio.toFixed(2)]);
+      console.error(`measured MobileNet v1 1.0, batch ${batch}, ${method}, ${choice}: ${ratio.toFixed(2)}× predict`);
+    }
+    tf.dispose([images, input]);
+  }
+  model.dispose();
+  return [
+    table(['backend', 'batch', 'MobileNet v1 1.0 224×224 (random weights)', 'classes', 'ms per image', 'ratio to predict'], rows),
+    `median of ${RUNS} runs, CPU time, ratios paired with a bare predict beside them; inputs get MobileNet's own 'tf' preprocessing (the predict is given preprocessed inputs)`,
+  ].join('\n');
+}
 
 /**
  * One ResNet-50 image on 1 thread and on every core's thread (the default), each setting in its own

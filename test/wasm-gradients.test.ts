@@ -8,6 +8,7 @@ const cases: Case[] = [
   { name: '3×3 same, stride 1', x: [2, 9, 7, 3], w: [3, 3, 3, 5], strides: 1, pad: 'same' },
   { name: '5×5 valid, stride 1', x: [1, 12, 10, 2], w: [5, 5, 2, 4], strides: 1, pad: 'valid' },
   { name: '3×3 same, stride 2 (direct sum)', x: [2, 9, 8, 3], w: [3, 3, 3, 4], strides: 2, pad: 'same' },
+  { name: '1×1 same, stride 1 (one matrix product)', x: [2, 7, 6, 12], w: [1, 1, 12, 9], strides: 1, pad: 'same' },
 ];
 
 /** Gradients of sum(conv(x, w) · r) w.r.t. x and w, as plain arrays, on the given backend. */

@@ -59,7 +59,12 @@ function isPlain(info: Conv2DInfo): boolean {
 function inputGradientByForward(dy: tf.TensorInfo, filter: tf.TensorInfo, info: Conv2DInfo, backend: Backend): tf.TensorInfo {
   const { top, bottom, left, right } = info.padInfo;
   const [kh, kw] = [info.filterHeight, info.filterWidth];
-  const flipped = run('Reverse', backend, { x: filter }, { dims: [0, 1] });
+  // Flipped in one JavaScript pass: WASM's Reverse is slow (see wasm-gradients.ts).
+  const [fh, fw, channels] = filter.shape;
+  const w = backend.readSync(filter.dataId) as Float32Array;
+  const values = new Float32Array(w.length);
+  for (let p = 0; p < fh; p++) for (let q = 0; q < fw; q++) values.set(w.subarray(((fh - 1 - p) * fw + (fw - 1 - q)) * channels, ((fh - p) * fw - q) * channels), (p * fw + q) * channels);
+  const flipped = backend.makeOutput(filter.shape, 'float32', undefined, values);
   const pad = [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]];
   const dx = run('DepthwiseConv2dNative', backend, { x: dy, filter: flipped }, { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC', dimRoundingMode: undefined });
   backend.disposeData(flipped.dataId);
