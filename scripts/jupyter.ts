@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '..');
 const TSLAB = join(ROOT, 'node_modules', '.bin', 'tslab');
+/** npm's `deno` package (a devDependency) puts Deno's own binary here. */
+export const DENO = join(ROOT, 'node_modules', '.bin', 'deno');
 /** Debian's Jupyter; the pyenv python3 that may come first on PATH has none. */
 export const JUPYTER_PYTHON = process.env.CAMLAB_JUPYTER_PYTHON ?? '/usr/bin/python3';
 
@@ -41,7 +43,7 @@ export interface Notebook {
  */
 export const PRIVATE_JUPYTER_PATH = join(ROOT, 'node_modules', '.cache', 'camlab', 'jupyter');
 /** The kernels the repository runs its notebooks with, named for camlab so that none shadows a user's. */
-export const PRIVATE_KERNELS = { tslab: 'camlab-tslab' } as const;
+export const PRIVATE_KERNELS = { tslab: 'camlab-tslab', deno: 'camlab-deno' } as const;
 export type KernelKind = keyof typeof PRIVATE_KERNELS;
 
 /** Fails with the commands to run when Jupyter's Python or nbconvert is missing. */
@@ -57,10 +59,12 @@ export async function checkJupyter(): Promise<void> {
   }
 }
 
-/** The kernel.json of the private tslab kernel: the command line tslab's own installer would write. */
-function tslabSpec(): { argv: string[]; display_name: string; language: string } {
-  if (!existsSync(TSLAB)) throw new Error(`${TSLAB} is missing: run 'npm install' first.`);
-  return { argv: [TSLAB, 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript (camlab\'s tslab)', language: 'typescript' };
+/** The kernel.json of a private kernel: the command line tslab's installer (or `deno jupyter --install`) would write. */
+function kernelSpec(kind: KernelKind): { argv: string[]; display_name: string; language: string; env?: Record<string, string> } {
+  const binary = kind === 'tslab' ? TSLAB : DENO;
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run 'npm install' first.`);
+  if (kind === 'tslab') return { argv: [TSLAB, 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript (camlab\'s tslab)', language: 'typescript' };
+  return { argv: [DENO, 'jupyter', '--kernel', '--conn', '{connection_file}'], display_name: 'Deno (camlab\'s)', language: 'typescript', env: { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } };
 }
 
 /**
@@ -70,7 +74,7 @@ function tslabSpec(): { argv: string[]; display_name: string; language: string }
 export async function registerKernel(kind: KernelKind = 'tslab'): Promise<string> {
   const name = PRIVATE_KERNELS[kind];
   const folder = join(PRIVATE_JUPYTER_PATH, 'kernels', name);
-  const json = JSON.stringify(tslabSpec(), null, 1);
+  const json = JSON.stringify(kernelSpec(kind), null, 1);
   const file = join(folder, 'kernel.json');
   if (!existsSync(file) || (await readFile(file, 'utf8')) !== json) {
     await mkdir(folder, { recursive: true });

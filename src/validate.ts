@@ -101,6 +101,13 @@ function checkNames(entry: string, options: Record<string, unknown>, known: read
   }
 }
 
+/** An entry's options object, every name in it one the entry takes (with "did you mean" for a near miss). */
+export function checkOptionNames(entry: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+  const given = checkOptionsObject(entry, options);
+  checkNames(entry, given, known);
+  return given;
+}
+
 /** The known name a mistyped one most likely meant: the same but for case, else one within two edits. */
 export function nearestName(name: string, known: readonly string[]): string | undefined {
   return known.find((k) => k.toLowerCase() === name.toLowerCase()) ?? known.find((k) => editDistance(k, name) <= 2);

@@ -18,8 +18,8 @@ function hotSpotFigure(title: string) {
   }
 }
 
-test('outside a tslab kernel, show() says where it draws and what to do instead', () => {
-  assert.throws(() => show(hotSpotFigure('outside')), (error: Error) => error instanceof CamlabError && /show\(\) draws inside a tslab notebook, and this process is not a tslab kernel\. Outside one, save figurePng\(figure\)/.test(error.message));
+test('outside a notebook kernel, show() says where it draws and what to do instead', () => {
+  assert.throws(() => show(hotSpotFigure('outside')), (error: Error) => error instanceof CamlabError && /show\(\) draws inside a notebook \(tslab or Deno's kernel\), and this process is neither a tslab kernel nor Deno's\. Outside one, save figurePng\(figure\)/.test(error.message));
 });
 
 test('the PNG painted in the worker thread is the PNG figurePng paints', { timeout: 60_000 }, async () => {

@@ -6,6 +6,7 @@
 //   4. assembly: one result per image × class, its heat map placed on the image as given.
 // Each public function (classActivationMap, gradCam, …, explain) checks its options and images once,
 // then runs `runChecked`.
+import { displayable } from '../display';
 import { tf } from '../tf';
 import { ready } from '../backend';
 import { CamlabError } from '../errors';
@@ -280,6 +281,8 @@ function addFlippedBack(sum: Float64Array, map: Heatmap, flip: boolean): void {
 /**
  * One result per image × class, images first, each image's classes in rank order. The heat map is the
  * raw map (ReLU'd, except for methods that keep negative evidence) over the part of the image the model saw.
+ * Each result, and the list, draws itself in a notebook over the caller's images (read when drawn, if
+ * not disposed by then).
  */
 function assemble(explainer: Explainer, values: BatchValues, images: Images): CamResult[] {
   const { height, width } = imageSize(images);
@@ -293,7 +296,7 @@ function assemble(explainer: Explainer, values: BatchValues, images: Images): Ca
       const classIndex = values.classes[row];
       const raw = { width: mapWidth, height: mapHeight, data: values.maps.slice(row * cells, (row + 1) * cells) };
       const shown = explainer.method.keepsNegative ? raw : { ...raw, data: raw.data.map((v) => Math.max(0, v)) };
-      results.push({
+      results.push(displayable({
         imageIndex,
         classIndex,
         ...labelOf(explainer.model, classIndex),
@@ -305,8 +308,8 @@ function assemble(explainer: Explainer, values: BatchValues, images: Images): Ca
         layer: explainer.layer.path,
         method: explainer.method.name,
         preprocess: explainer.options.preprocess,
-      });
+      }, 'cam-result', { images }));
     }
   }
-  return results;
+  return displayable(results, 'cam-results', { images });
 }

@@ -1,3 +1,4 @@
+import { displayable } from '../display';
 import { tf } from '../tf';
 import { inputFor } from '../model/metadata';
 import type { Heatmap } from '../image/heatmap';
@@ -98,7 +99,23 @@ export async function compareMethods(model: tf.LayersModel, samples: LabelledIma
       msPerImage: makeMs / n,
     });
   }
-  return rows;
+  return displayable(rows, 'method-table', { threshold: options.threshold });
+}
+
+/** The comparison's cells: one row per map, its scores as text; a flagged map is marked ⚑ (it does not depend on the model's weights). */
+export function methodTableRows(rows: MethodScore[], threshold?: number, timing = true): { header: string[]; rows: string[][] } {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  const num = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(3));
+  return {
+    header: [
+      'map', `GT-known loc${threshold === undefined ? '' : ` @ ${threshold}`}`, 'pointing game', 'mean IoU', 'deletion AUC ↓', 'insertion AUC ↑', 'average drop ↓', 'increase in confidence ↑',
+      'ROAD MoRF ↓', 'ROAD LeRF ↑', 'ROAD combined ↑', 'rank corr. with random model ↓', ...(timing ? ['ms per map'] : []),
+    ],
+    rows: rows.map((r) => [
+      `${r.name}${r.flagged ? ' ⚑' : ''}`, pct(r.gtKnownLocalization), pct(r.pointingGame), r.meanIou.toFixed(3), r.deletion.toFixed(3), r.insertion.toFixed(3), `${r.averageDrop.toFixed(1)}%`, `${r.increase.toFixed(1)}%`,
+      num(r.roadMorf), num(r.roadLerf), num(r.roadCombined), num(r.randomisedRankCorrelation), ...(timing ? [r.msPerImage.toFixed(1)] : []),
+    ]),
+  };
 }
 
 const mean = (values: number[]) => (values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN);
@@ -109,17 +126,7 @@ const mean = (values: number[]) => (values.length ? values.reduce((s, v) => s + 
  * must re-run the same, as a notebook's).
  */
 export function formatMethodTable(rows: MethodScore[], threshold: number, options: { timing?: boolean } = {}): string {
-  const timing = options.timing ?? true;
-  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const num = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(3));
-  const header =
-    `| map | GT-known loc @ ${threshold} | pointing game | mean IoU | deletion AUC ↓ | insertion AUC ↑ | average drop ↓ | increase in confidence ↑ ` +
-    `| ROAD MoRF ↓ | ROAD LeRF ↑ | ROAD combined ↑ | rank corr. with random model ↓ |${timing ? ' ms per map |' : ''}`;
-  const lines = rows.map(
-    (r) =>
-      `| ${r.name}${r.flagged ? ' ⚑' : ''} | ${pct(r.gtKnownLocalization)} | ${pct(r.pointingGame)} | ${r.meanIou.toFixed(3)} | ${r.deletion.toFixed(3)} | ${r.insertion.toFixed(3)} | ` +
-      `${r.averageDrop.toFixed(1)}% | ${r.increase.toFixed(1)}% | ${num(r.roadMorf)} | ${num(r.roadLerf)} | ${num(r.roadCombined)} | ${num(r.randomisedRankCorrelation)} |` +
-      (timing ? ` ${r.msPerImage.toFixed(1)} |` : ''),
-  );
-  return [header, `|${' --- |'.repeat(timing ? 13 : 12)}`, ...lines].join('\n');
+  const table = methodTableRows(rows, threshold, options.timing ?? true);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(table.header), `|${' --- |'.repeat(table.header.length)}`, ...table.rows.map(line)].join('\n');
 }

@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { displayable } from '../display';
 import { classActivationMap } from '../cam/class-activation-map';
 import type { CamResult, ClassTargets } from '../cam/types';
 import { boundingBox, iou, type Box } from '../localize/box';
@@ -102,7 +103,7 @@ export async function evaluateLocalization(
     width: Math.round(options.baselineBox.width),
     height: Math.round(options.baselineBox.height),
   };
-  return {
+  return displayable({
     count: n,
     accuracy: share(records.filter((r) => r.predicted === r.label).length, n),
     pointingGame: share(records.filter((r) => r.pointed).length, n),
@@ -113,7 +114,7 @@ export async function evaluateLocalization(
       localization: share(records.filter((r) => iou(centre, r.box) >= IOU_CORRECT).length, n),
       meanIou: share(records.reduce((sum, r) => sum + iou(centre, r.box), 0), n),
     },
-  };
+  }, 'localization-report');
 }
 
 /** The pointing game: does the map's maximum fall inside the box? (Zhang et al. 2016) */

@@ -1,4 +1,5 @@
 import type { tf } from '../tf';
+import { displayable } from '../display';
 import { modelHead, type HeadActivation } from './head';
 import { flattenLayers, outputShapeOf, type LayerEntry } from './layers';
 
@@ -38,14 +39,14 @@ export function inspectModel(model: tf.LayersModel): ModelAnatomy {
   const layers = entries.map(describeLayer);
   const head = modelHead(model);
   const anatomy: ModelAnatomy = { numClasses: head.numClasses, inputShape: model.inputs[0].shape, layers };
-  if (!head.cam) return { ...anatomy, problem: head.camProblem };
-  return {
+  if (!head.cam) return displayable({ ...anatomy, problem: head.camProblem }, 'anatomy');
+  return displayable({
     ...anatomy,
     featureLayer: describeLayer(head.cam.feature),
     poolingLayer: describeLayer(head.cam.pooling),
     classifierLayer: describeLayer(head.cam.classifier),
     activation: head.cam.activation,
-  };
+  }, 'anatomy');
 }
 
 function describeLayer(entry: LayerEntry): LayerInfo {
@@ -59,8 +60,8 @@ function describeLayer(entry: LayerEntry): LayerInfo {
   };
 }
 
-/** The layer table as fixed-width text, one row per layer, nested layers indented. */
-export function formatLayerTable(anatomy: ModelAnatomy): string {
+/** The layer table's cells (nested layers indented, the CAM head marked) and the model's own parameter count. */
+export function layerTableRows(anatomy: ModelAnatomy): { header: string[]; rows: string[][]; total: number } {
   const marks = new Map<string, string>();
   if (anatomy.featureLayer) marks.set(anatomy.featureLayer.path, '← CAM features');
   if (anatomy.poolingLayer) marks.set(anatomy.poolingLayer.path, '← global average pooling');
@@ -73,8 +74,14 @@ export function formatLayerTable(anatomy: ModelAnatomy): string {
     marks.get(l.path) ?? '',
   ]);
   const header = ['layer', 'class', 'output shape', 'params', ''];
+  const total = anatomy.layers.filter((l) => l.depth === 0).reduce((sum, l) => sum + l.params, 0);
+  return { header, rows, total };
+}
+
+/** The layer table as fixed-width text, one row per layer, nested layers indented. */
+export function formatLayerTable(anatomy: ModelAnatomy): string {
+  const { header, rows, total } = layerTableRows(anatomy);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  const total = anatomy.layers.filter((l) => l.depth === 0).reduce((sum, l) => sum + l.params, 0);
   return [line(header), ...rows.map(line), `total parameters: ${total.toLocaleString('en-US')}`].join('\n');
 }

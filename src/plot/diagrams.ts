@@ -11,6 +11,7 @@ import { assertImage3D } from '../image/validate';
 import type { ColormapName } from '../image/colormap';
 import type { CamResult } from '../cam/types';
 import { checkDiagramOptions } from '../validate';
+import { displayable } from '../display';
 import { heatTrace, pixelAxis, SERIES_COLORS, type Panel } from './figures';
 import { DIVERGING_COLORMAP } from './scale';
 import type { Figure, HeatmapTrace, Layout } from './figure';
@@ -151,7 +152,7 @@ function gridFigure(rows: Row[], options: { title: string; columns: number; cell
   const margin = { l: 40, r: 90, t: 70, b: 40 };
   const innerH = rows.reduce((s, r) => s + r.height, 0);
   const layout: Layout = { title: { text: options.title }, width: options.columns * options.cell + margin.l + margin.r, height: innerH + margin.t + margin.b, margin, shapes: [], annotations: [], showlegend: false, hovermode: 'closest' };
-  const figure: Figure = { data: [], layout };
+  const figure: Figure = displayable<Figure>({ data: [], layout }, 'figure');
   const gap = 0.16 / options.columns;
   let top = 0;
   let index = 0;

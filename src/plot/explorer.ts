@@ -3,6 +3,7 @@
 // choice from the data carried in layout.meta; the PNG shows the first choice.
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
+import { displayable } from '../display';
 import { colormapAnchors, type ColormapName } from '../image/colormap';
 import type { ModelInputOptions } from '../image/model-input';
 import { rgbaFromRgb } from '../image/encode';
@@ -230,7 +231,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
     liveNote: { ...noteAt, text: wrapText(`${scaleNote} ${boxNote}`, NOTE_LINE).join('\n') },
     reasonNote: { text: '', x: width / 2 - 0.5, y: height / 2 - 0.5, xref: 'x', yref: 'y', showarrow: false, xanchor: 'center', yanchor: 'middle', font: { size: 12, color: [0, 0, 0] }, bgcolor: [255, 255, 255, 0.85] },
   };
-  return {
+  return displayable<Figure>({
     data: [{ type: 'image', pixels: { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) }, x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip', xaxis: 'x', yaxis: 'y' }, heat],
     layout: {
       title: { text: titles[k0] },
@@ -245,7 +246,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
       showlegend: false,
       hovermode: 'closest',
     },
-  };
+  }, 'figure');
 }
 
 /** The layers named (their list was checked with the options), else the default layer. */

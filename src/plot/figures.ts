@@ -4,7 +4,8 @@ import { colormapAnchors, type ColormapName } from '../image/colormap';
 import { assertHeatmap, type Heatmap } from '../image/heatmap';
 import { rgbaFromRgb } from '../image/encode';
 import { assertImage3D } from '../image/validate';
-import { checkOneOf, checkOverlayOptions } from '../validate';
+import { checkOneOf, checkOptionNames, checkOverlayOptions } from '../validate';
+import { displayable } from '../display';
 import type { Box } from '../localize/box';
 import type { CamResult } from '../cam/types';
 import type { Region } from '../image/place';
@@ -37,6 +38,8 @@ export interface HeatmapFigureOptions {
   negative?: NegativeEvidence;
 }
 
+const HEATMAP_OPTIONS: Record<keyof HeatmapFigureOptions, true> = { title: true, colormap: true, alpha: true, boxes: true, size: true, negative: true };
+
 /**
  * The image under a semi-transparent heat map, with a colour bar, hover values and optional boxes.
  * Given a result, the figure draws its raw map in percent of the map's largest value, negative evidence
@@ -45,6 +48,7 @@ export interface HeatmapFigureOptions {
  * @example await show(heatmapFigure(image, result, { title: 'CAM of class 3', boxes: [{ box, label: 'CAM box' }] }));
  */
 export function heatmapFigure(image: tf.Tensor3D, map: Heatmap | CamResult, options: HeatmapFigureOptions = {}): Figure {
+  checkOptionNames('heatmapFigure', options, Object.keys(HEATMAP_OPTIONS));
   const size = options.size ?? 320;
   const result = 'raw' in map ? map : undefined;
   const shown = result ? scaledMaps([result], options.negative)[0] : { map: map as Heatmap, region: undefined, scale: SHOWN_AS_GIVEN };
@@ -54,7 +58,7 @@ export function heatmapFigure(image: tf.Tensor3D, map: Heatmap | CamResult, opti
   const margin = { l: 50, r: 90, t: 60, b: 60 + 18 * lines.length };
   const [height, width] = image.shape;
   const scale = size / Math.max(width, height);
-  return {
+  return displayable<Figure>({
     data: panel.traces,
     layout: {
       title: { text: options.title ?? 'Class activation map' },
@@ -68,7 +72,7 @@ export function heatmapFigure(image: tf.Tensor3D, map: Heatmap | CamResult, opti
       showlegend: false,
       hovermode: 'closest',
     },
-  };
+  }, 'figure');
 }
 
 /** How a heat map trace reads its values: the colour scale's range, its colours, and the unit shown. */
@@ -115,6 +119,14 @@ export interface CamGridOptions {
   negative?: NegativeEvidence;
 }
 
+const CAM_GRID_OPTIONS: Record<keyof CamGridOptions, true> = { title: true, panelTitles: true, labels: true, columns: true, colormap: true, alpha: true, negative: true };
+
+/**
+ * The most panels a grid figure draws. A grid of 100 was seen with empty panels from about the 48th on
+ * (live and PNG) and 24 MB of output; a grid of more than this is refused, to be drawn as several figures.
+ */
+export const MAX_GRID_PANELS = 32;
+
 /**
  * Several maps side by side: the top-k classes of one image, or one map for each image of a batch. Maps
  * of one image by one method at one layer share one colour scale (100 % = their largest value), so an
@@ -124,6 +136,8 @@ export interface CamGridOptions {
  * @example await show(camGridFigure(image, await classActivationMap(model, image, { topK: 3 }), { labels }));
  */
 export function camGridFigure(images: tf.Tensor3D | tf.Tensor3D[], results: CamResult[], options: CamGridOptions = {}): Figure {
+  checkOptionNames('camGridFigure', options, Object.keys(CAM_GRID_OPTIONS));
+  checkPanelCount('camGridFigure', results.length, 'results', 'results.slice(0, 32), results.slice(32, 64), …');
   if (results.length === 0) throw new CamlabError('camGridFigure needs at least one result.');
   const list = Array.isArray(images) ? images : [images];
   const negative = options.negative ?? 'clip';
@@ -171,6 +185,8 @@ export interface FeatureMapsOptions {
  * `activations` is [h, w, channels] or a batch of one.
  */
 export function featureMapsFigure(activations: tf.Tensor3D | tf.Tensor4D, options: FeatureMapsOptions = {}): Figure {
+  checkOptionNames('featureMapsFigure', options, ['channels', 'columns', 'title', 'colormap'] satisfies (keyof FeatureMapsOptions)[]);
+  if (options.channels) checkPanelCount('featureMapsFigure', options.channels.length, 'channels', 'channels: [0, …, 31], then [32, …, 63], …');
   if (!(activations.rank === 3 || (activations.rank === 4 && activations.shape[0] === 1))) {
     throw new CamlabError(`featureMapsFigure takes activations [h, w, channels] or [1, h, w, channels], got [${activations.shape.join(', ')}].`);
   }
@@ -188,12 +204,13 @@ export function featureMapsFigure(activations: tf.Tensor3D | tf.Tensor4D, option
 
 /** A bar chart of class probabilities, the top class highlighted. */
 export function probabilitiesFigure(scores: ArrayLike<number>, labels?: string[], options: { title?: string } = {}): Figure {
+  checkOptionNames('probabilitiesFigure', options, ['title']);
   const values = Array.from(scores);
   if (values.length === 0) throw new CamlabError('probabilitiesFigure needs at least one score.');
   if (labels && labels.length !== values.length) throw new CamlabError(`${labels.length} labels for ${values.length} scores: give one label per class.`);
   const names = values.map((_, i) => labels?.[i] ?? String(i));
   const top = values.indexOf(Math.max(...values));
-  return {
+  return displayable<Figure>({
     data: [{
       type: 'bar',
       x: names,
@@ -212,7 +229,7 @@ export function probabilitiesFigure(scores: ArrayLike<number>, labels?: string[]
       yaxis: { range: [0, 1.1], title: { text: 'probability' }, tickformat: '.1f' },
       showlegend: false,
     },
-  };
+  }, 'figure');
 }
 
 export interface Series {
@@ -229,9 +246,10 @@ export const SERIES_COLORS: Color[] = [[31, 119, 180], [214, 39, 40], [44, 160, 
  * @example await show(curveFigure(thresholds, [{ name: 'GT-known', y: accuracy }], { title: '…', xTitle: 'threshold', yTitle: 'accuracy' }));
  */
 export function curveFigure(x: number[], series: Series[], options: { title: string; xTitle: string; yTitle: string; yRange?: [number, number]; legend?: LegendPlace }): Figure {
+  checkOptionNames('curveFigure', options, ['title', 'xTitle', 'yTitle', 'yRange', 'legend']);
   for (const s of series) if (s.y.length !== x.length) throw new CamlabError(`Series '${s.name}' has ${s.y.length} values for ${x.length} x positions.`);
   const ys = series.flatMap((s) => s.y);
-  return {
+  return displayable<Figure>({
     data: series.map((s, i) => ({
       type: 'scatter',
       mode: 'lines+markers',
@@ -252,7 +270,7 @@ export function curveFigure(x: number[], series: Series[], options: { title: str
       legend: { x: 1, y: LEGEND_Y[options.legend ?? 'upper right'], xanchor: 'right', yanchor: LEGEND_ANCHOR[options.legend ?? 'upper right'] },
       hovermode: 'closest',
     },
-  };
+  }, 'figure');
 }
 
 /** Where a curve figure's legend sits inside the plot: put it where the curves are not. */
@@ -295,7 +313,14 @@ function gridFigure(panels: GridPanel[], options: { title: string; columns: numb
     layout.annotations!.push({ text: p.title, x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
   });
   if (lines.length) layout.annotations!.push(captionNote(lines, 22));
-  return { data, layout };
+  return displayable<Figure>({ data, layout }, 'figure');
+}
+
+/** A grid of more than MAX_GRID_PANELS is refused, with the limit and how to split it. */
+function checkPanelCount(entry: string, count: number, what: string, split: string): void {
+  if (count > MAX_GRID_PANELS) {
+    throw new CamlabError(`${entry} draws at most ${MAX_GRID_PANELS} panels, got ${count} ${what}: more would leave panels empty. Draw them as several figures (${split}).`);
+  }
 }
 
 export interface Panel {

@@ -1,12 +1,12 @@
 // Paints a camlab figure into a PNG with jimp: the same picture as the interactive plot, for viewers
 // that run no JavaScript. It understands exactly the traces, axes, shapes and texts camlab's builders make,
 // and paints from the figure's own data: plain text, colours as numbers, pictures as pixels.
-import { HorizontalAlign, Jimp, loadFont } from 'jimp';
+import { HorizontalAlign, Jimp } from 'jimp';
+import { fontFromFile, type Font } from './fonts';
 import { encodePng } from '../image/encode';
 import type { Annotation, Axis, BarTrace, Color, Figure, HeatmapTrace, ImageTrace, Layout, ScatterTrace, Shape } from './figure';
 
 type Picture = InstanceType<typeof Jimp>;
-type Font = Awaited<ReturnType<typeof loadFont>>;
 type Rgb = [number, number, number];
 
 interface Fonts {
@@ -19,7 +19,7 @@ let fonts: Promise<Fonts> | undefined;
 function loadFonts(): Promise<Fonts> {
   // jimp's bundled bitmap fonts; 'jimp/fonts' is an exports-only subpath, so it is required at run time.
   const paths = require('jimp/fonts') as Record<'SANS_10_BLACK' | 'SANS_12_BLACK' | 'SANS_16_BLACK', string>;
-  fonts ??= Promise.all([loadFont(paths.SANS_16_BLACK), loadFont(paths.SANS_12_BLACK), loadFont(paths.SANS_10_BLACK)]).then(([title, label, tick]) => ({ title, label, tick }));
+  fonts ??= Promise.all([fontFromFile(paths.SANS_16_BLACK), fontFromFile(paths.SANS_12_BLACK), fontFromFile(paths.SANS_10_BLACK)]).then(([title, label, tick]) => ({ title, label, tick }));
   return fonts;
 }
 
