@@ -24,7 +24,12 @@ export function requestedThreads(text = process.env.CAMLAB_THREADS): number | un
   return Number(text);
 }
 
-/** The threads the WASM backend will use: CAMLAB_THREADS, else every core; never above XNNPACK's maximum. */
+/**
+ * The threads the WASM backend will use: CAMLAB_THREADS, else every core; never above XNNPACK's maximum.
+ * Under Deno one: the Emscripten pthread workers assign `self.location`, which Deno's workers refuse
+ * ("Cannot set property location … which has only a getter"), and the first camlab call would wait forever.
+ */
 export function wasmThreadCount(): number {
+  if ((globalThis as { Deno?: unknown }).Deno !== undefined) return 1;
   return Math.min(requestedThreads() ?? availableParallelism(), MAX_WASM_THREADS);
 }
