@@ -161,6 +161,7 @@ export function camGridFigure(images: tf.Tensor3D | tf.Tensor3D[], results: CamR
  * @example await show(sanityFigure(image, [await sanityCheck(model, image, methodMaker('gradcam'))]));
  */
 export function sanityFigure(image: tf.Tensor3D, reports: SanityReport[], options: { title?: string; colormap?: ColormapName; alpha?: number } = {}): Figure {
+  checkOptionNames('sanityFigure', options, ['title', 'colormap', 'alpha']);
   if (reports.length === 0) throw new CamlabError('sanityFigure needs at least one sanity report.');
   const columns = reports[0].steps.length + 1;
   if (reports.some((r) => r.steps.length + 1 !== columns)) throw new CamlabError('sanityFigure draws reports of the same randomisation steps (the same model and layers), one per row.');
