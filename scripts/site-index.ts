@@ -16,7 +16,10 @@ export interface IndexEntry {
   live?: boolean;
 }
 
-const cellSource = (cell: NotebookCell | undefined) => (Array.isArray(cell?.source) ? cell!.source.join('') : cell?.source ?? '');
+const cellSource = (cell: NotebookCell | undefined) => {
+  const source = cell?.source ?? '';
+  return Array.isArray(source) ? source.join('') : source;
+};
 
 /** The notebook's `# Title` without its leading number ("1. Looking inside a CNN" → "Looking inside a CNN"). */
 export function notebookTitle(notebook: Notebook, fallback: string): string {

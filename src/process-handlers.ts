@@ -17,7 +17,7 @@ export async function withoutNewErrorHandlers<T>(action: () => Promise<T>): Prom
   } finally {
     for (const event of EVENTS) {
       for (const listener of emitter.listeners(event)) {
-        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+        if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
       }
     }
   }

@@ -60,8 +60,10 @@ function claiming(format: (typeof FORMATS)[number], file: Buffer, width: number,
       if (tag !== 256 && tag !== 257) continue;
       const type = big ? out.readUInt16BE(entry + 2) : out.readUInt16LE(entry + 2);
       const value = tag === 256 ? width : height;
-      if (type === 3) big ? out.writeUInt16BE(value, entry + 8) : out.writeUInt16LE(value, entry + 8);
-      else big ? out.writeUInt32BE(value, entry + 8) : out.writeUInt32LE(value, entry + 8);
+      if (type === 3 && big) out.writeUInt16BE(value, entry + 8);
+      else if (type === 3) out.writeUInt16LE(value, entry + 8);
+      else if (big) out.writeUInt32BE(value, entry + 8);
+      else out.writeUInt32LE(value, entry + 8);
     }
   }
   return out;

@@ -169,6 +169,7 @@ test('progress: a redrawn bar on a terminal, a line per file elsewhere, and a su
   const tty = new FileProgress(2, { isTTY: true, write: (t: string) => terminal.push(t) });
   tty.update('a.png', { maps: 1 });
   tty.update('b.png', { reason: 'it is empty' });
+  // eslint-disable-next-line no-control-regex -- the terminal's erase-line escape is what is checked
   assert.match(terminal[0], /^\r\[#{12}\.{12}\] 1\/2 {2}[\d.]+ images\/s {2}\d+s left\x1b\[K$/);
   assert.match(terminal[1], /^\r\[#{24}\] 2\/2 .*\n$/);
   const log: string[] = [];

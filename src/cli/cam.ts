@@ -1,7 +1,7 @@
 // `camlab cam PATH...`: files and folders explained on a pool of workers, results in input order.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { CamlabError } from '../errors';
+import { CamlabError, present } from '../errors';
 import { findImageFiles, IMAGE_EXTENSIONS } from '../image/find';
 import type { ExplainSettings, MapResult } from '../pool/task';
 import { FileProgress } from './file-progress';
@@ -40,7 +40,7 @@ export async function cam(argv: string[]): Promise<number> {
         progress.update(file.path, { reason: file.skipped });
         continue;
       }
-      if (options.model === undefined && file.colour && (file.width! > info.inputSize[1] || file.height! > info.inputSize[0])) {
+      if (options.model === undefined && file.colour && ((file.width ?? 0) > info.inputSize[1] || (file.height ?? 0) > info.inputSize[0])) {
         progress.clear();
         warnOnce(
           'digits-on-photo',
@@ -55,7 +55,7 @@ export async function cam(argv: string[]): Promise<number> {
           ledger.claim(output, file.path);
           if (!folders.has(dirname(output))) await mkdir(dirname(output), { recursive: true });
           folders.add(dirname(output));
-          await writeFile(output, result.png!);
+          await writeFile(output, present(result.png, `camlab bug: no overlay PNG for '${file.path}'.`));
         }
         console.log(options.json ? JSON.stringify(jsonLine(file.path, result, info.threshold, output)) : textLine(file.path, result, output));
       }

@@ -30,12 +30,12 @@ export function normalizeHeatmap(map: Heatmap): Heatmap {
  */
 export function assertHeatmap(map: unknown, what = 'The heat map'): asserts map is Heatmap {
   const { width, height, data } = (map ?? {}) as Partial<Heatmap>;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || !(data instanceof Float32Array || Array.isArray(data))) {
+  if (typeof width !== 'number' || typeof height !== 'number' || !Number.isInteger(width) || !Number.isInteger(height) || !(data instanceof Float32Array || Array.isArray(data))) {
     throw new CamlabError(`${what} must be { width, height, data: Float32Array } (a result's heatmap or raw), got ${describeValue(map)}.`);
   }
-  if (width! <= 0 || height! <= 0) throw new CamlabError(`${what} is empty (${width}×${height}).`);
-  if (data.length !== width! * height!) {
-    throw new CamlabError(`${what} is inconsistent: ${width}×${height} needs ${width! * height!} values and it has ${data.length}.`);
+  if (width <= 0 || height <= 0) throw new CamlabError(`${what} is empty (${width}×${height}).`);
+  if (data.length !== width * height) {
+    throw new CamlabError(`${what} is inconsistent: ${width}×${height} needs ${width * height} values and it has ${data.length}.`);
   }
   let bad = 0;
   let first = -1;
@@ -46,7 +46,7 @@ export function assertHeatmap(map: unknown, what = 'The heat map'): asserts map 
     }
   }
   if (bad > 0) {
-    const where = `row ${Math.floor(first / width!)}, column ${first % width!}`;
+    const where = `row ${Math.floor(first / width)}, column ${first % width}`;
     throw new CamlabError(`${what} holds ${bad} NaN or infinite value(s) of ${data.length} (the first at ${where}); it cannot be drawn or boxed.`);
   }
 }

@@ -107,5 +107,5 @@ function matchChannels(batch: tf.Tensor4D, channels: number): tf.Tensor4D {
 
 function isInputSize(value: unknown): value is InputSize {
   const size = value as Partial<InputSize> | null | undefined;
-  return !!size && [size.height, size.width, size.channels].every((n) => Number.isInteger(n) && n! > 0);
+  return !!size && [size.height, size.width, size.channels].every((n) => typeof n === 'number' && Number.isInteger(n) && n > 0);
 }

@@ -3,6 +3,7 @@
 // and its Conv2DBackpropInput is slow; both are convolutions in disguise: expressed through the forward
 // Conv2D they matched the CPU backend to 4e-5 and made a training batch ≈ 6× faster (test/wasm-gradients.test.ts).
 import { tf } from '../tf';
+import { present } from '../errors';
 import type { WasmBackend as Backend } from '../tf-internals';
 import { registerWasmDepthwiseGradients } from './wasm-depthwise-gradients';
 
@@ -16,7 +17,7 @@ let registered = false;
 export function registerWasmGradientKernels(): void {
   if (registered) return;
   // WASM ships a Conv2DBackpropInput; ours takes over where it is a plain convolution (stride 1, NHWC).
-  const nativeBackpropInput = tf.getKernel('Conv2DBackpropInput', 'wasm')!;
+  const nativeBackpropInput = present(tf.getKernel('Conv2DBackpropInput', 'wasm'), "The WASM backend has no Conv2DBackpropInput kernel (camlab supports @tensorflow/tfjs-backend-wasm 4.22.0).");
   tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
   tf.registerKernel({
     kernelName: 'Conv2DBackpropInput',

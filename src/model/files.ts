@@ -19,7 +19,7 @@ interface ModelJson {
   generatedBy?: string;
   convertedBy?: string | null;
   trainingConfig?: tf.io.TrainingConfig;
-  userDefinedMetadata?: { [key: string]: {} };
+  userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
 }
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, float16: 2, int16: 2, complex64: 8 };

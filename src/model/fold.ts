@@ -4,6 +4,7 @@
 // of a forward pass. The model is changed in place: only for a model camlab loaded for itself (each
 // pool worker's private copy), never a model a user handed in.
 import { tf } from '../tf';
+import { present } from '../errors';
 import { wrapLayerCall } from '../tf-internals';
 import { applicationNode, flattenLayers, isContainer, type Layer } from './layers';
 
@@ -33,7 +34,8 @@ export function foldBatchNorms(model: tf.LayersModel, keep: Layer | undefined): 
     const { conv, config } = foldable;
     tf.tidy(() => {
       const weights = norm.getWeights();
-      const [gamma, beta] = [config.scale ? weights.shift()! : tf.scalar(1), config.center ? weights.shift()! : tf.scalar(0)];
+      const next = () => present(weights.shift(), `'${norm.name}' has fewer weights than its settings say.`);
+      const [gamma, beta] = [config.scale ? next() : tf.scalar(1), config.center ? next() : tf.scalar(0)];
       const [mean, variance] = weights;
       const factor = tf.div(gamma, tf.sqrt(tf.add(variance, config.epsilon)));
       const [kernel, bias] = conv.getWeights();

@@ -206,7 +206,10 @@ class LayerGraph {
   /** The layer whose output feeds this one (the first input where there are several). */
   predecessor(entry: LayerEntry): LayerEntry | undefined {
     const inbound = applicationNode(entry.layer).inboundLayers[0];
-    if (!inbound || inbound.getClassName() === 'InputLayer') return this.outerEntry(entry) && this.predecessor(this.outerEntry(entry)!);
+    if (!inbound || inbound.getClassName() === 'InputLayer') {
+      const outer = this.outerEntry(entry);
+      return outer && this.predecessor(outer);
+    }
     const found = this.byLayer.get(inbound);
     if (found && isContainer(found.layer)) return this.outputOf(found.layer);
     return found;

@@ -166,7 +166,8 @@ export async function saveKerasWeights(model: tf.LayersModel, path: string, opti
       const names = layer.weights.map((w) => `${w.originalName.replace(/_\d+$/, '')}:0`);
       group.create_attribute('weight_names', names);
       layer.getWeights().forEach((weight, i) => {
-        const [folder, leaf] = [names[i].split('/').slice(0, -1).join('/'), names[i].split('/').pop()!];
+        const parts = names[i].split('/');
+        const [folder, leaf] = [parts.slice(0, -1).join('/'), parts[parts.length - 1]];
         let node = group as unknown as { get(p: string): unknown; create_group(p: string): unknown; create_dataset(a: object): unknown };
         for (const part of folder.split('/').filter(Boolean)) node = (node.get(part) ?? node.create_group(part)) as typeof node;
         node.create_dataset({ name: leaf, data: weight.dataSync(), shape: weight.shape, dtype: '<f' });

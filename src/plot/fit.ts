@@ -28,7 +28,7 @@ export function fitLayout(layout: Layout, available: number): Layout {
       .sort((a, b) => Number(String(a).slice(5) || 1) - Number(String(b).slice(5) || 1)) as `xaxis${string}`[];
     if (panels.length > 1) {
       // A grid: panel i sits at row i / columns; its title is the i-th paper-anchored annotation above it.
-      const columnsBefore = new Set(panels.map((key) => layout[key]!.domain![0])).size;
+      const columnsBefore = new Set(panels.map((key) => layout[key]?.domain?.[0])).size;
       const cellBefore = innerBefore / columnsBefore;
       const rowBefore = (layout.height - margin.t - margin.b) / Math.ceil(panels.length / columnsBefore);
       // Above each panel its title; below it and to its left, tick labels unless the panels hide them.

@@ -4,6 +4,7 @@
 import { HorizontalAlign, Jimp } from 'jimp';
 import { fontFromFile, type Font } from './fonts';
 import { encodePng } from '../image/encode';
+import { present } from '../errors';
 import type { Annotation, Axis, BarTrace, Color, Figure, HeatmapTrace, ImageTrace, Layout, ScatterTrace, Shape } from './figure';
 
 type Picture = InstanceType<typeof Jimp>;
@@ -61,18 +62,18 @@ export async function figurePng(figure: Figure): Promise<Uint8Array> {
   const areas = new Map<string, Area>();
   for (const suffix of axisSuffixes(layout)) areas.set(suffix, plotArea(layout, suffix, figure));
   for (const trace of figure.data) {
-    const area = areas.get(suffixOf(trace.xaxis))!;
+    const area = areaOf(areas, trace.xaxis);
     if (trace.type === 'image') paintImage(canvas, trace, area);
     else if (trace.type === 'heatmap') paintHeatmap(canvas, trace, area);
     else if (trace.type === 'bar') paintBars(canvas, trace, area, font);
     else paintLine(canvas, trace, area);
   }
-  if (layout.showlegend) paintLegend(canvas, figure.data.filter((t): t is ScatterTrace => t.type === 'scatter'), areas.get('')!, font, layout.legend);
-  for (const shape of layout.shapes ?? []) paintRect(canvas, shape, areas.get(suffixOf(shape.xref))!);
+  if (layout.showlegend) paintLegend(canvas, figure.data.filter((t): t is ScatterTrace => t.type === 'scatter'), areaOf(areas, 'x'), font, layout.legend);
+  for (const shape of layout.shapes ?? []) paintRect(canvas, shape, areaOf(areas, shape.xref));
   for (const note of layout.annotations ?? []) paintAnnotation(canvas, note, layout, areas, font);
-  for (const [suffix, area] of areas) paintAxes(canvas, layout[`xaxis${suffix}`]!, layout[`yaxis${suffix}`]!, area, font, figure.data.some((t) => t.type === 'bar' && suffixOf(t.xaxis) === suffix));
+  for (const [suffix, area] of areas) paintAxes(canvas, axisOf(layout, 'x', suffix), axisOf(layout, 'y', suffix), area, font, figure.data.some((t) => t.type === 'bar' && suffixOf(t.xaxis) === suffix));
   const scale = figure.data.find((t): t is HeatmapTrace => t.type === 'heatmap' && t.showscale);
-  if (scale) paintColorbar(canvas, scale, layout, areas.get(suffixOf(scale.xaxis))!, font);
+  if (scale) paintColorbar(canvas, scale, layout, areaOf(areas, scale.xaxis), font);
   print(canvas, { font: font.title, x: 0, y: 12, text: { text: layout.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: layout.width });
   return encodePng(new Uint8Array(canvas.bitmap.data.buffer, canvas.bitmap.data.byteOffset, canvas.bitmap.data.length), canvas.bitmap.width, canvas.bitmap.height);
 }
@@ -85,10 +86,19 @@ function suffixOf(ref: string | undefined): string {
   return (ref ?? 'x').replace(/^[xy](axis)?/, '');
 }
 
+/** The plot area of the axes a trace, shape or note refers to ('x2', 'y2'; default 'x'). */
+function areaOf(areas: Map<string, Area>, ref: string | undefined): Area {
+  return present(areas.get(suffixOf(ref)), `The figure refers to axes '${ref ?? 'x'}', which its layout does not define.`);
+}
+
+function axisOf(layout: Layout, letter: 'x' | 'y', suffix: string): Axis {
+  return present(layout[`${letter}axis${suffix}`], `The figure's layout has no ${letter}axis${suffix}.`);
+}
+
 /** The axis pair's domain in pixels, shrunk to keep square pixels where the y axis is anchored to x. */
 function plotArea(layout: Layout, suffix: string, figure: Figure): Area {
-  const xaxis = layout[`xaxis${suffix}`]!;
-  const yaxis = layout[`yaxis${suffix}`]!;
+  const xaxis = axisOf(layout, 'x', suffix);
+  const yaxis = axisOf(layout, 'y', suffix);
   const innerW = layout.width - layout.margin.l - layout.margin.r;
   const innerH = layout.height - layout.margin.t - layout.margin.b;
   const [dx0, dx1] = xaxis.domain ?? [0, 1];
@@ -265,7 +275,7 @@ function paintAnnotation(canvas: Picture, note: Annotation, layout: Layout, area
     const area = [...areas.values()].find((a) => Math.abs(a.left + a.width / 2 - x) < a.width / 2 + 1 && a.top >= y - a.height);
     if (area) y = Math.min(y, area.top);
   } else {
-    [x, y] = toPixel(areas.get(suffixOf(note.xref))!, note.x, note.y);
+    [x, y] = toPixel(areaOf(areas, note.xref), note.x, note.y);
   }
   y -= note.yshift ?? 0;
   const text = note.text;

@@ -30,7 +30,7 @@ export function scaleMaps(maps: Heatmap[], groups: string[], negative: NegativeE
     peaks.set(groups[i], peak);
   });
   return maps.map((map, i) => {
-    const peak = peaks.get(groups[i])!;
+    const peak = peaks.get(groups[i]) ?? 0;
     const data = Float32Array.from(map.data, (v) => (peak > 0 ? (100 * (negative === 'clip' ? Math.max(0, v) : v)) / peak : 0));
     return { percent: { width: map.width, height: map.height, data }, peak };
   });

@@ -1,4 +1,5 @@
 import type { tf } from '../tf';
+import { present } from '../errors';
 import { findImageFiles, type ImageFile } from '../image/find';
 import type { CamResult, ClassTargets } from '../cam/types';
 import { openRunner, type JobRunner, type PoolOptions } from './pool';
@@ -88,7 +89,7 @@ async function* explainInOrder(runner: JobRunner, files: ImageFile[]): AsyncGene
   let next = 0;
   for (let index = 0; index < files.length; index++) {
     for (; next < files.length && next < index + window; next++) pending.set(next, start(next));
-    const explained = await pending.get(index)!;
+    const explained = await present(pending.get(index), `camlab bug: file ${index} was never started.`);
     pending.delete(index);
     yield explained;
   }

@@ -192,9 +192,12 @@ class ThreadPool implements JobRunner {
   }
 
   private pump(): void {
-    while (this.idle.length && this.queue.length) {
-      const worker = this.idle.shift()!;
-      const job = this.queue.shift()!;
+    for (let worker = this.idle.shift(); worker; worker = this.idle.shift()) {
+      const job = this.queue.shift();
+      if (!job) {
+        this.idle.unshift(worker);
+        return;
+      }
       this.busy.set(worker, job);
       worker.postMessage({ type: 'job', id: this.nextId++, input: job.input } satisfies ToWorker);
     }

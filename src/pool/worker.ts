@@ -3,8 +3,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openExplainer, transferables } from './task';
 import type { ToWorker, FromWorker, WorkerStart } from './protocol';
 import type { SharedModelFiles } from '../model/load';
+import { present } from '../errors';
 
-const port = parentPort!;
+const port = present(parentPort, 'camlab/pool/worker runs only as a worker thread.');
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 const { settings, probe, awaitFiles } = workerData as WorkerStart;
