@@ -20,7 +20,7 @@ export function registerWasmDepthwiseGradients(): void {
       kernelFunc: (args) => {
         const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
         const backend = args.backend as Backend;
-        const info = depthwiseInfo(args.attrs!.inputShape as number[], filter.shape, args.attrs as Attrs);
+        const info = depthwiseInfo((args.attrs as Attrs).inputShape as number[], filter.shape, args.attrs as Attrs);
         return isPlain(info) ? inputGradientByForward(dy, filter, info, backend) : inputGradientDirect(dy, filter, info, backend);
       },
     });
@@ -31,7 +31,7 @@ export function registerWasmDepthwiseGradients(): void {
       backendName: 'wasm',
       kernelFunc: (args) => {
         const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-        const info = depthwiseInfo(x.shape, args.attrs!.filterShape as number[], args.attrs as Attrs);
+        const info = depthwiseInfo(x.shape, (args.attrs as Attrs).filterShape as number[], args.attrs as Attrs);
         return filterGradientDirect(x, dy, info, args.backend as Backend);
       },
     });
