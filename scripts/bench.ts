@@ -9,6 +9,7 @@ import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiRe
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
 import { mobilenetV1Architecture } from '../src/model/architectures/mobilenet';
+import { present } from '../src/errors';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -276,19 +277,20 @@ async function threadsTable(): Promise<string> {
   const settings = [...new Set([1, Math.min(cores, 8)])];
   const rounds = Number(process.env.POOL_ROUNDS ?? 2);
   const times = new Map<number, { cam: number[]; gradcam: number[] }>(settings.map((t) => [t, { cam: [], gradcam: [] }]));
+  const timesOf = (threads: number) => present(times.get(threads), `no times for ${threads} thread(s)`);
   for (let round = 0; round < rounds; round++) {
     for (const threads of round % 2 === 0 ? settings : [...settings].reverse()) {
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, 'bench-image.ts'), String(RUNS)], { env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_THREADS: String(threads) }, maxBuffer: 1e6 });
       const measured = JSON.parse(stdout) as { threads: number; cam: number; gradcam: number };
       if (measured.threads !== threads) throw new Error(`asked for ${threads} threads, the backend runs ${measured.threads}`);
-      times.get(threads)!.cam.push(measured.cam);
-      times.get(threads)!.gradcam.push(measured.gradcam);
+      timesOf(threads).cam.push(measured.cam);
+      timesOf(threads).gradcam.push(measured.gradcam);
       console.error(`measured one image on ${threads} thread(s)`);
     }
   }
-  const one = times.get(1)!;
+  const one = timesOf(1);
   const rows = settings.map((threads) => {
-    const t = times.get(threads)!;
+    const t = timesOf(threads);
     // Each round's ratio to that round's one-thread run, then their median: load that came and went weighs on both.
     const ratio = (key: 'cam' | 'gradcam') => middle(t[key].map((ms, i) => ms / one[key][i])).toFixed(2);
     return [String(threads), middle(t.cam).toFixed(0), ratio('cam'), middle(t.gradcam).toFixed(0), ratio('gradcam')];
@@ -361,9 +363,10 @@ async function folderTable(): Promise<string> {
     const rows: string[][] = [];
     let steadyRatio = '';
     for (const count of counts) {
-      const [single, threaded] = [runs.get(`${count} ${settings[0].name}`)!, runs.get(`${count} ${settings[1].name}`)!];
+      const runsOf = (name: string) => present(runs.get(`${count} ${name}`), `no runs of ${count} images with ${name}`);
+      const [single, threaded] = [runsOf(settings[0].name), runsOf(settings[1].name)];
       for (const setting of settings) {
-        const r = runs.get(`${count} ${setting.name}`)!;
+        const r = runsOf(setting.name);
         const over = (base: Run[]) => middle(r.map((run, i) => base[i].wallMs / run.wallMs)).toFixed(2);
         rows.push([String(count), setting.name, r[0].workers, (middle(r.map((run) => run.wallMs)) / 1000).toFixed(1), middle(r.map((run) => run.steadyMs)).toFixed(0), over(single), over(threaded)]);
         if (setting.name === 'default pool' && count === Math.max(...counts) && torchPerImage.length === r.length) {
