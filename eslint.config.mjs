@@ -11,7 +11,7 @@ export default tseslint.config(
   { rules: { '@typescript-eslint/no-non-null-assertion': 'error' } },
   {
     // Packages loaded only when needed (backends, optional tfjs-node, data), by a path known at run time.
-    files: ['src/backend.ts', 'src/wasm-threads.ts', 'src/plot/png.ts', 'src/model/imagenet.ts', 'src/image/encode.ts', 'src/data/digits.ts'],
+    files: ['src/backend.ts', 'src/wasm-threads.ts', 'src/plot/png.ts', 'src/model/imagenet.ts', 'src/image/encode.ts', 'src/data/digits.ts', 'scripts/site-assets.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -33,7 +33,7 @@ test('the committed notebook 03 shows a trained network: top-5 of a photograph, 
   const main = notebook.cells.slice(0, sanity).map(cellText).join('\n');
   assert.match(main, /^(ResNet-50|MobileNet v1 0\.25): \w+ \[null,7,7,\d+\] → \w+ → \w+ \(1000 classes, softmax\)$/m);
   assert.match(main, /^Photographs: a cup of coffee \(Rachel Michetti[^)]*\), CC0\), Chelsea the cat \(Stefan van der Walt, CC0\)\.$/m, 'the photographs are credited');
-  const top5 = /^((?: {0,2}\d+\.\d%  \S.*\n?){5})/m.exec(main)?.[1].trim().split('\n') ?? [];
+  const top5 = /^((?: {0,2}\d+\.\d% {2}\S.*\n?){5})/m.exec(main)?.[1].trim().split('\n') ?? [];
   assert.equal(top5.length, 5, 'five classes with their probabilities');
   assert.ok(top5.some((line) => /espresso|cup|coffee/.test(line)), `a photograph of coffee, read as: ${top5.join('; ')}`);
   assert.doesNotMatch(main, /untrained|random weights|npm start|cachePath/i);

@@ -100,7 +100,7 @@ test('notebook 03 with MobileNet and the photographs in the cache: top-5, CAM wi
     const text = outputs(notebook).join('\n');
     assert.match(text, /^Photographs: a cup of coffee \(Rachel Michetti \(courtesy of Pikolo Espresso Bar\), CC0\), Chelsea the cat \(Stefan van der Walt, CC0\)\.$/m);
     assert.match(text, /^MobileNet v1 0\.25: conv_pw_13_relu \[null,7,7,32\] → global_average_pooling2d_1 → conv_preds \(1000 classes, softmax\)$/m);
-    const top5 = outputs(notebook).find((t) => /^\s*\d+\.\d%  /.test(t))!.trim().split('\n');
+    const top5 = outputs(notebook).find((t) => /^\s*\d+\.\d% {2}/.test(t))!.trim().split('\n');
     assert.deepEqual(top5.map((line) => line.replace(/^\s*[\d.]+%\s+/, '')), expected);
     assert.match(text, /^box at 20 %: \d+ % of the photograph\nbox at 50 %: \d+ % of the photograph$/m);
     assert.match(text, /^cam: cascading randomisation/m);
@@ -127,7 +127,7 @@ test('notebook 03 with ResNet-50 weights in the cache: ResNet-50 is the network,
     await mkdir(out);
     const { notebook, errors } = await executeNotebook(NOTEBOOK_03, out, { env: { CAMLAB_CACHE: cache, CAMLAB_HOSTED_MODELS_URL: nowhere } });
     assert.deepEqual(errors, []);
-    const top5 = outputs(notebook).find((t) => /^\s*\d+\.\d%  /.test(t))!.trim().split('\n');
+    const top5 = outputs(notebook).find((t) => /^\s*\d+\.\d% {2}/.test(t))!.trim().split('\n');
     assert.deepEqual(top5.map((line) => line.replace(/^\s*[\d.]+%\s+/, '')), expected);
     const titles = figureTitles(notebook);
     assert.equal(titles.length, 4);
