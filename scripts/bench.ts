@@ -181,7 +181,7 @@ async function drawingTable(): Promise<string> {
     await page.goto(pathToFileURL(join(dir, 'page.html')).href);
     await page.waitForFunction(() => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing?: { ready: boolean } })?.camlabDrawing?.ready, undefined, { timeout: 60000 });
     const readyMs = Date.now() - opened;
-    const box = (await page.locator('canvas.cd-draw').boundingBox())!;
+    const box = present(await page.locator('canvas.cd-draw').boundingBox(), 'the drawing canvas is not laid out');
     const [computed, painted, predicts, during]: number[][] = [[], [], [], []];
     for (let run = 0; run < Math.max(5, RUNS); run++) {
       const x = box.x + box.width * (0.25 + 0.1 * (run % 6));

@@ -2,6 +2,7 @@
 // per page and model), the widget's markup and its script. The script is plain JavaScript in a string (it
 // is not compiled: tsx would add helpers to a function's source text); the three numeric rules it shares
 // with camlab (upsampling, scaling to 0..1, the box) are camlab's own functions, their source embedded.
+import { present } from '../errors';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -166,7 +167,7 @@ ${mapPanel('pick')}
  * asked (`show()` sends it with a session's first figure, whichever that is).
  */
 export function drawingFigureHtml(figure: Figure, png: Uint8Array, options: FigureHtmlOptions): string {
-  const data = figure.layout.meta!.camlabDrawing as DrawingData;
+  const data = present(figure.layout.meta?.camlabDrawing, 'drawingFigureHtml takes a figure made by drawingFigure.') as DrawingData;
   const id = `camlab-drawing-${createHash('sha256').update(data.model.key).update(String(counter++)).digest('hex').slice(0, 12)}`;
   const title = escapeHtml(figure.layout.title.text);
   const { width, height } = figure.layout;
