@@ -165,7 +165,7 @@ function gridFigure(rows: Row[], options: { title: string; columns: number; cell
       const yaxis = cell.panel.yaxis.scaleanchor ? { ...cell.panel.yaxis, scaleanchor: `x${suffix}` } : cell.panel.yaxis;
       layout[`xaxis${suffix}`] = { ...cell.panel.xaxis, domain: x, anchor: `y${suffix}` };
       layout[`yaxis${suffix}`] = { ...yaxis, domain: y, anchor: `x${suffix}` };
-      layout.annotations!.push({ text: cell.title, x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
+      layout.annotations?.push({ text: cell.title, x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
       index++;
     });
     top += row.height;
@@ -175,8 +175,7 @@ function gridFigure(rows: Row[], options: { title: string; columns: number; cell
 
 /** Puts the figure's colour bar beside the row of panel `index` (Plotly would centre it on the whole figure). */
 function placeColorbar(figure: Figure, index: number): void {
-  const axis = figure.layout[`yaxis${index === 0 ? '' : index + 1}`]!;
-  const [y0, y1] = axis.domain!;
+  const [y0, y1] = figure.layout[`yaxis${index === 0 ? '' : index + 1}`]?.domain ?? [0, 1];
   for (const trace of figure.data) {
     if (trace.type === 'heatmap' && trace.showscale) trace.colorbar = { ...trace.colorbar, y: (y0 + y1) / 2, len: y1 - y0, yanchor: 'middle' };
   }

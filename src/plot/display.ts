@@ -1,6 +1,7 @@
 // How each kind of camlab value draws itself (src/display.ts has the protocol and the tslab rule):
 // figures as the live Plotly plot with its PNG, CAM results as their overlay, a model's anatomy and the
 // reports as HTML tables. Every text is a line or a small table, never the arrays inside the value.
+import { present } from '../errors';
 import { tf } from '../tf';
 import { registerRenderer } from '../display';
 import type { MimeBundle } from '../kernel';
@@ -84,7 +85,7 @@ function resultFigure(r: CamResult, context: ResultImages | undefined): Figure {
 function resultsFigure(results: CamResult[], context: ResultImages | undefined): Figure {
   const shown = results.slice(0, MAX_GRID_PANELS);
   const indices = [...new Set(shown.map((r) => r.imageIndex))];
-  const images = new Map(indices.map((i) => [i, imageOf(shown.find((r) => r.imageIndex === i)!, context)]));
+  const images = new Map(indices.map((i) => [i, imageOf(present(shown.find((r) => r.imageIndex === i), `camlab bug: no result for image ${i}.`), context)]));
   try {
     const list: tf.Tensor3D[] = [];
     for (const [i, { image }] of images) list[i] = image;
@@ -100,7 +101,8 @@ function resultsFigure(results: CamResult[], context: ResultImages | undefined):
 }
 
 const richFigure = (figure: Figure) => {
-  const { 'text/plain': _text, ...rich } = figureBundle(figure);
+  const rich: Partial<ReturnType<typeof figureBundle>> = { ...figureBundle(figure) };
+  delete rich['text/plain'];
   return rich;
 };
 

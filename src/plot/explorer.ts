@@ -2,7 +2,7 @@
 // Plotly figure whose menus let the reader pick. The figure's own script (explorer-script.ts) follows the
 // choice from the data carried in layout.meta; the PNG shows the first choice.
 import { tf } from '../tf';
-import { CamlabError } from '../errors';
+import { CamlabError, present } from '../errors';
 import { displayable } from '../display';
 import { colormapAnchors, type ColormapName } from '../image/colormap';
 import type { ModelInputOptions } from '../image/model-input';
@@ -130,7 +130,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const classes = options.classes ?? first.map((r) => r.classIndex);
   const [height, width] = image.shape;
   const labels = options.labels ?? modelLabels(model);
-  const firstOf = classes.map((c) => first.find((r) => r.classIndex === c)!);
+  const firstOf = classes.map((c) => present(first.find((r) => r.classIndex === c), `camlab bug: no map of class ${c}.`));
   const classNames = classes.map((c, i) => labels?.[c] ?? firstOf[i].label ?? `class ${c}`);
   const probability = firstOf.map((r) => r.score);
 
@@ -188,7 +188,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const anchors = colormapAnchors(negative === 'clip' ? options.colormap ?? 'jet' : DIVERGING_COLORMAP);
   const heat: HeatmapTrace = {
     type: 'heatmap',
-    z: rowsOf(Buffer.from(maps[k0]!, 'base64'), grid.width, grid.height, offset),
+    z: rowsOf(Buffer.from(present(maps[k0], 'camlab bug: the first choice has no map.'), 'base64'), grid.width, grid.height, offset),
     x0: grid.x0,
     dx: grid.dx,
     y0: grid.y0,

@@ -311,9 +311,9 @@ function gridFigure(panels: GridPanel[], options: { title: string; columns: numb
     data.push(...panel.traces);
     layout[`xaxis${suffix}`] = { ...panel.xaxis, domain: x, anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { ...panel.yaxis, domain: y, anchor: `x${suffix}` };
-    layout.annotations!.push({ text: p.title, x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
+    layout.annotations?.push({ text: p.title, x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
   });
-  if (lines.length) layout.annotations!.push(captionNote(lines, 22));
+  if (lines.length) layout.annotations?.push(captionNote(lines, 22));
   return displayable<Figure>({ data, layout }, 'figure');
 }
 
