@@ -39,7 +39,9 @@ function fileAsset(name: string, url: string, without: string, under = ''): Asse
     present: () => existsSync(cachePath(url)),
     fetch: async (stallSeconds) => void (await cachedDownload(url, { progress: true, stallSeconds })),
     seed: async (folder) => {
-      const from = [join(folder, under, basename(new URL(url).pathname)), join(folder, basename(new URL(url).pathname))].find((p) => existsSync(p));
+      const from = [join(folder, under, basename(new URL(url).pathname)), join(folder, basename(new URL(url).pathname))].find((p) =>
+        existsSync(p),
+      );
       return from ? copyInto(from, cachePath(url)) : undefined;
     },
   };
@@ -61,11 +63,17 @@ function hostedModelAsset(name: typeof TUTORIAL_MOBILENET): Asset {
 
 /** What notebooks 03 and 07 look for; the URLs can be redirected (tests, mirrors) with environment variables. */
 export function tutorialAssets(): Asset[] {
-  const photos = (Object.keys(PHOTOS) as PhotoName[]).map((photo) => fileAsset(`the photograph ${PHOTOS[photo].file}`, photoUrl(photo), UNTRAINED, 'photos'));
+  const photos = (Object.keys(PHOTOS) as PhotoName[]).map((photo) =>
+    fileAsset(`the photograph ${PHOTOS[photo].file}`, photoUrl(photo), UNTRAINED, 'photos'),
+  );
   return [
     ...photos,
     hostedModelAsset(TUTORIAL_MOBILENET),
-    fileAsset("ResNet-50's ImageNet weights (98 MB)", process.env.CAMLAB_RESNET50_WEIGHTS_URL ?? RESNET50_IMAGENET_URL, 'notebook 03 shows MobileNet instead of ResNet-50'),
+    fileAsset(
+      "ResNet-50's ImageNet weights (98 MB)",
+      process.env.CAMLAB_RESNET50_WEIGHTS_URL ?? RESNET50_IMAGENET_URL,
+      'notebook 03 shows MobileNet instead of ResNet-50',
+    ),
   ];
 }
 
@@ -84,7 +92,9 @@ export function trainedNetworkCached(): boolean {
  * Downloads the assets that are not cached yet, each with a progress bar. Never throws for the network:
  * what could not be fetched is reported in one line. CAMLAB_OFFLINE=1 skips the attempt.
  */
-export async function fetchAssets(options: { log?: (line: string) => void; stallSeconds?: number } = {}): Promise<{ fetched: string[]; missing: string[] }> {
+export async function fetchAssets(
+  options: { log?: (line: string) => void; stallSeconds?: number } = {},
+): Promise<{ fetched: string[]; missing: string[] }> {
   const log = options.log ?? ((line: string) => console.error(line));
   const missing = tutorialAssets().filter((a) => !a.present());
   if (missing.length === 0) return { fetched: [], missing: [] };
@@ -118,7 +128,13 @@ export async function fetchAssets(options: { log?: (line: string) => void; stall
  * never overwritten). Returns one line saying what was copied; a folder holding none of them is an error.
  */
 export async function seedCache(folder: string): Promise<string> {
-  if (!(await stat(folder).then((s) => s.isDirectory(), () => false))) throw new Error(`The seed folder '${folder}' is not a folder.`);
+  if (
+    !(await stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    throw new Error(`The seed folder '${folder}' is not a folder.`);
   const seeded: string[] = [];
   let offered = 0;
   for (const asset of tutorialAssets()) {
@@ -127,17 +143,22 @@ export async function seedCache(folder: string): Promise<string> {
     if (copied) seeded.push(asset.name);
   }
   if (offered === 0) {
-    const expected = tutorialAssets().map((a) => basename(new URL(a.url).pathname)).join(', ');
+    const expected = tutorialAssets()
+      .map((a) => basename(new URL(a.url).pathname))
+      .join(', ');
     throw new Error(`The seed folder '${folder}' holds none of the tutorial's files (${expected}).`);
   }
-  return seeded.length ? `Seeded camlab's cache from ${folder}: ${seeded.join(', ')}.` : `camlab's cache already holds what ${folder} offers.`;
+  return seeded.length
+    ? `Seeded camlab's cache from ${folder}: ${seeded.join(', ')}.`
+    : `camlab's cache already holds what ${folder} offers.`;
 }
 
 /** Copies a file, or a folder's files, to `to` where they are missing; returns how many were copied. */
 async function copyInto(from: string, to: string): Promise<number> {
   if ((await stat(from)).isDirectory()) {
     let copied = 0;
-    for (const entry of await readdir(from, { withFileTypes: true })) if (entry.isFile()) copied += await copyInto(join(from, entry.name), join(to, entry.name));
+    for (const entry of await readdir(from, { withFileTypes: true }))
+      if (entry.isFile()) copied += await copyInto(join(from, entry.name), join(to, entry.name));
     return copied;
   }
   if (existsSync(to)) return 0;

@@ -5,7 +5,30 @@
 // MODELS=resnet (or digits), METHODS=CAM,Grad-CAM and BATCHES=1 (default 1,8) measure only those (METHODS
 // names as in the table, e.g. 'Grad-CAM,XGrad-CAM,EigenGrad-CAM,Ablation-CAM'); BENCH_ONLY=threads,folder,drawing
 // runs only those tables (mobilenet: MobileNet v1 1.0), BENCH_ONLY=methods only the methods table; POOL_IMAGES=16,64 and POOL_ROUNDS=2 shape them.
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, layerCam, hiResCam, eigenCam, xGradCam, eigenGradCam, ablationCam, scoreCam, heatmapFigure, figurePng, figureHtml, explorerFigure, drawingFigure, loadDefaultModel, loadSamples, type Heatmap, type CamResult, type MethodOptions } from '../src';
+import {
+  tf,
+  ready,
+  classActivationMap,
+  gradCam,
+  gradCamPlusPlus,
+  layerCam,
+  hiResCam,
+  eigenCam,
+  xGradCam,
+  eigenGradCam,
+  ablationCam,
+  scoreCam,
+  heatmapFigure,
+  figurePng,
+  figureHtml,
+  explorerFigure,
+  drawingFigure,
+  loadDefaultModel,
+  loadSamples,
+  type Heatmap,
+  type CamResult,
+  type MethodOptions,
+} from '../src';
 import { digitsGapCnn } from '../src/model/architectures/digits';
 import { resnet50Architecture } from '../src/model/architectures/resnet50';
 import { mobilenetV1Architecture } from '../src/model/architectures/mobilenet';
@@ -21,7 +44,11 @@ import { tfjsLoaderScript } from '../src/plot/drawing-page';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 type Explainer = (model: tf.LayersModel, images: tf.Tensor4D, options?: MethodOptions) => Promise<CamResult[]>;
-const CHOICES: [string, MethodOptions][] = [['top-1', {}], ['classIndex', { classIndex: 3 }], ['topK 3', { topK: 3 }]];
+const CHOICES: [string, MethodOptions][] = [
+  ['top-1', {}],
+  ['classIndex', { classIndex: 3 }],
+  ['topK 3', { topK: 3 }],
+];
 
 /** CPU milliseconds of this process (user + system): unlike wall time, not inflated by other processes on shared cores. */
 function cpuMs(): number {
@@ -98,10 +125,12 @@ async function main(): Promise<void> {
     ['Grad-CAM+augSmooth', ((model, images, options) => gradCam(model, images, { ...options, augSmooth: true })) as Explainer],
     ['Grad-CAM+eigenSmooth', ((model, images, options) => gradCam(model, images, { ...options, eigenSmooth: true })) as Explainer],
   ].filter(([method]) => !process.env.METHODS || process.env.METHODS.split(',').includes(method as string)) as [string, Explainer][];
-  const models = ([
-    ['digits', 'digits GAP-CNN 64×64', () => digitsGapCnn(), [64, 64, 1], true],
-    ['resnet', 'ResNet-50 224×224 (random weights)', () => resnet50Architecture(), [224, 224, 3], false],
-  ] as const).filter(([key]) => !process.env.MODELS || process.env.MODELS.split(',').includes(key));
+  const models = (
+    [
+      ['digits', 'digits GAP-CNN 64×64', () => digitsGapCnn(), [64, 64, 1], true],
+      ['resnet', 'ResNet-50 224×224 (random weights)', () => resnet50Architecture(), [224, 224, 3], false],
+    ] as const
+  ).filter(([key]) => !process.env.MODELS || process.env.MODELS.split(',').includes(key));
   const rows: string[][] = [];
   for (const [, name, build, shape, fullScoreCam] of models) {
     const model = build();
@@ -116,7 +145,15 @@ async function main(): Promise<void> {
       rows.push([backend, name, String(batch), 'bare predict', '', predict.toFixed(1), '1.00']);
       // The same predict paired with itself: how far from 1.00 a ratio strays on this machine by chance.
       const again = await paired(RUNS, bare, bare);
-      rows.push([backend, name, String(batch), 'bare predict again (noise floor)', '', (again.ms / batch).toFixed(1), again.ratio.toFixed(2)]);
+      rows.push([
+        backend,
+        name,
+        String(batch),
+        'bare predict again (noise floor)',
+        '',
+        (again.ms / batch).toFixed(1),
+        again.ratio.toFixed(2),
+      ]);
       for (const [method, run] of explainers) {
         for (const [choice, options] of CHOICES) {
           if (method === 'Eigen-CAM' && choice !== 'top-1') continue; // class-agnostic: the same work for any class
@@ -141,12 +178,22 @@ async function main(): Promise<void> {
         out.dispose();
       });
       masked.dispose();
-      rows.push([backend, name, '1', `Score-CAM: ${(perBatch / 32).toFixed(1)} ms per channel`, '', `≈ ${((perBatch / 32) * 2048 / 1000).toFixed(0)} s for 2048 channels (estimated)`, '']);
+      rows.push([
+        backend,
+        name,
+        '1',
+        `Score-CAM: ${(perBatch / 32).toFixed(1)} ms per channel`,
+        '',
+        `≈ ${(((perBatch / 32) * 2048) / 1000).toFixed(0)} s for 2048 channels (estimated)`,
+        '',
+      ]);
     }
     model.dispose();
   }
   console.log(table(['backend', 'model', 'batch', 'method', 'classes', 'ms per image', 'ratio to predict'], rows));
-  console.log(`median of ${RUNS} runs after one warm-up, in CPU time of this process (the WASM backend runs on one thread); each ratio is the median of the method's runs each divided by a bare predict run beside it (alternating order); every map is upsampled to the input and scaled`);
+  console.log(
+    `median of ${RUNS} runs after one warm-up, in CPU time of this process (the WASM backend runs on one thread); each ratio is the median of the method's runs each divided by a bare predict run beside it (alternating order); every map is upsampled to the input and scaled`,
+  );
   if (only?.includes('methods')) return;
   console.log();
   console.log(await mobilenetTable(backend));
@@ -179,22 +226,41 @@ async function drawingTable(): Promise<string> {
     const page = await context.newPage();
     const opened = Date.now();
     await page.goto(pathToFileURL(join(dir, 'page.html')).href);
-    await page.waitForFunction(() => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing?: { ready: boolean } })?.camlabDrawing?.ready, undefined, { timeout: 60000 });
+    await page.waitForFunction(
+      () => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing?: { ready: boolean } })?.camlabDrawing?.ready,
+      undefined,
+      { timeout: 60000 },
+    );
     const readyMs = Date.now() - opened;
     const box = present(await page.locator('canvas.cd-draw').boundingBox(), 'the drawing canvas is not laid out');
     const [computed, painted, predicts, during]: number[][] = [[], [], [], []];
     for (let run = 0; run < Math.max(5, RUNS); run++) {
       const x = box.x + box.width * (0.25 + 0.1 * (run % 6));
-      const before = await page.evaluate(() => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { updates: number } }).camlabDrawing.updates);
+      const before = await page.evaluate(
+        () => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { updates: number } }).camlabDrawing.updates,
+      );
       await page.mouse.move(x, box.y + box.height * 0.2);
       await page.mouse.down();
       for (let i = 1; i <= 8; i++) await page.mouse.move(x + i, box.y + box.height * (0.2 + 0.07 * i));
       await page.mouse.up();
-      await page.waitForFunction((n) => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { latency: unknown; updates: number } }).camlabDrawing.updates > n, before);
+      await page.waitForFunction(
+        (n) =>
+          (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { latency: unknown; updates: number } })
+            .camlabDrawing.updates > n,
+        before,
+      );
       await page.waitForTimeout(100);
       const measured = await page.evaluate(async () => {
-        const root = document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { latency: { computed: number; painted: number }; updates: number } };
-        const w = window as unknown as { __camlabTf: Promise<{ zeros(shape: number[]): { dispose(): void } }>; __camlabModels: Record<string, { loaded: Promise<{ predict(x: unknown): { dataSync(): unknown; dispose(): void }; inputs: { shape: number[] }[] }> }> };
+        const root = document.querySelector('.camlab-drawing-figure') as unknown as {
+          camlabDrawing: { latency: { computed: number; painted: number }; updates: number };
+        };
+        const w = window as unknown as {
+          __camlabTf: Promise<{ zeros(shape: number[]): { dispose(): void } }>;
+          __camlabModels: Record<
+            string,
+            { loaded: Promise<{ predict(x: unknown): { dataSync(): unknown; dispose(): void }; inputs: { shape: number[] }[] }> }
+          >;
+        };
         const tf = await w.__camlabTf;
         const net = await Object.values(w.__camlabModels)[0].loaded;
         const x = tf.zeros([1, ...net.inputs[0].shape.slice(1)]);
@@ -217,7 +283,11 @@ async function drawingTable(): Promise<string> {
         ['drawing figure in headless chromium (WASM in the page)', 'median ms', 'ratio to a bare predict in the page'],
         [
           ['bare predict of the digits GAP-CNN (64×64), in the page', ms(predicts), '1.00'],
-          ['end of a stroke → maps computed (probabilities, 2 CAMs, boxes)', ms(computed), (middle(computed) / middle(predicts)).toFixed(2)],
+          [
+            'end of a stroke → maps computed (probabilities, 2 CAMs, boxes)',
+            ms(computed),
+            (middle(computed) / middle(predicts)).toFixed(2),
+          ],
           ['end of a stroke → maps painted (next frame)', ms(painted), (middle(painted) / middle(predicts)).toFixed(2)],
         ],
       ),
@@ -280,7 +350,10 @@ async function threadsTable(): Promise<string> {
   const timesOf = (threads: number) => present(times.get(threads), `no times for ${threads} thread(s)`);
   for (let round = 0; round < rounds; round++) {
     for (const threads of round % 2 === 0 ? settings : [...settings].reverse()) {
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, 'bench-image.ts'), String(RUNS)], { env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_THREADS: String(threads) }, maxBuffer: 1e6 });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(__dirname, 'bench-image.ts'), String(RUNS)], {
+        env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_THREADS: String(threads) },
+        maxBuffer: 1e6,
+      });
       const measured = JSON.parse(stdout) as { threads: number; cam: number; gradcam: number };
       if (measured.threads !== threads) throw new Error(`asked for ${threads} threads, the backend runs ${measured.threads}`);
       timesOf(threads).cam.push(measured.cam);
@@ -320,9 +393,13 @@ async function folderTable(): Promise<string> {
         const data = Buffer.alloc(224 * 224 * 4, 255);
         for (let i = 0; i < 224 * 224; i++) {
           const [x, y] = [i % 224, Math.floor(i / 224)];
-          for (let c = 0; c < 3; c++) data[i * 4 + c] = (x * (c + 1) + y * (n + 2) + ((x - 100 - n * 5) ** 2 + (y - 112) ** 2 < 1600 ? 90 : 0)) % 256;
+          for (let c = 0; c < 3; c++)
+            data[i * 4 + c] = (x * (c + 1) + y * (n + 2) + ((x - 100 - n * 5) ** 2 + (y - 112) ** 2 < 1600 ? 90 : 0)) % 256;
         }
-        await writeFile(join(dir, `images-${count}`, `photo-${String(n).padStart(3, '0')}.png`), await Jimp.fromBitmap({ width: 224, height: 224, data }).getBuffer('image/png'));
+        await writeFile(
+          join(dir, `images-${count}`, `photo-${String(n).padStart(3, '0')}.png`),
+          await Jimp.fromBitmap({ width: 224, height: 224, data }).getBuffer('image/png'),
+        );
       }
     }
     const settings = [
@@ -335,7 +412,11 @@ async function folderTable(): Promise<string> {
     const cli = join(__dirname, '..', 'dist', 'cli.js');
     const measure = async (count: number, setting: (typeof settings)[number]): Promise<Run> => {
       const start = performance.now();
-      const { stderr } = await promisify(execFile)(process.execPath, [cli, 'cam', join(dir, `images-${count}`), '--model', join(dir, 'model'), '--json', ...setting.args], { env: { ...process.env, CAMLAB_THREADS: setting.threads }, maxBuffer: 16e6 });
+      const { stderr } = await promisify(execFile)(
+        process.execPath,
+        [cli, 'cam', join(dir, `images-${count}`), '--model', join(dir, 'model'), '--json', ...setting.args],
+        { env: { ...process.env, CAMLAB_THREADS: setting.threads }, maxBuffer: 16e6 },
+      );
       const wallMs = performance.now() - start;
       const summary = /explained \d+ of \d+ images \(\d+ maps\) in ([\d.]+) s/.exec(stderr);
       const pool = /(\d+ workers? \([^)]*\))/.exec(stderr);
@@ -368,7 +449,15 @@ async function folderTable(): Promise<string> {
       for (const setting of settings) {
         const r = runsOf(setting.name);
         const over = (base: Run[]) => middle(r.map((run, i) => base[i].wallMs / run.wallMs)).toFixed(2);
-        rows.push([String(count), setting.name, r[0].workers, (middle(r.map((run) => run.wallMs)) / 1000).toFixed(1), middle(r.map((run) => run.steadyMs)).toFixed(0), over(single), over(threaded)]);
+        rows.push([
+          String(count),
+          setting.name,
+          r[0].workers,
+          (middle(r.map((run) => run.wallMs)) / 1000).toFixed(1),
+          middle(r.map((run) => run.steadyMs)).toFixed(0),
+          over(single),
+          over(threaded),
+        ]);
         if (setting.name === 'default pool' && count === Math.max(...counts) && torchPerImage.length === r.length) {
           steadyRatio = middle(r.map((run, i) => run.steadyMs / torchPerImage[i])).toFixed(2);
         }
@@ -379,7 +468,18 @@ async function folderTable(): Promise<string> {
         ? `PyTorch ${torch.torch} on ${torch.threads} threads, in the same rounds (scripts/bench_torch.py): Grad-CAM ${torch.gradcam_8.toFixed(0)} ms per image at batch 8 (${torch.gradcam_1.toFixed(0)} at batch 1), forward ${torch.forward_8.toFixed(0)} ms (${torch.forward_1.toFixed(0)}) (fastest round). The default pool's steady state per image on ${Math.max(...counts)} images ÷ PyTorch's Grad-CAM per image at batch 8, median of the rounds' ratios: ${steadyRatio} (target ≤ 1.2).`
         : `PyTorch reference not measured: ${torch}.`;
     return [
-      table(['images', 'setting', 'workers (backend, threads)', 'command s (start-up included)', 'steady ms per image', 'speed-up over 1 worker, 1 thread', 'speed-up over --workers 1'], rows),
+      table(
+        [
+          'images',
+          'setting',
+          'workers (backend, threads)',
+          'command s (start-up included)',
+          'steady ms per image',
+          'speed-up over 1 worker, 1 thread',
+          'speed-up over --workers 1',
+        ],
+        rows,
+      ),
       `\`camlab cam FOLDER --model M --json\`, ResNet-50 224×224 (random weights, CAM where exact), PNGs, through dist/ (as installed); the command's wall time, median of ${rounds} alternating rounds; each speed-up is the median of the rounds' ratios. "Steady" is the command's own summary (after the model is open) per image. ${availableParallelism()} cores. Targets: the default pool ≥ 1.6× one worker on one thread at 16 images, ≥ 1.8× at 64.`,
       reference,
     ].join('\n');
@@ -401,7 +501,9 @@ interface TorchTimes {
 async function torchTimes(): Promise<TorchTimes | string> {
   const python = process.env.CAMLAB_BENCH_PYTHON ?? '/usr/bin/python3';
   try {
-    const { stdout } = await promisify(execFile)(python, [join(__dirname, 'bench_torch.py'), String(Math.max(3, RUNS))], { maxBuffer: 1e6 });
+    const { stdout } = await promisify(execFile)(python, [join(__dirname, 'bench_torch.py'), String(Math.max(3, RUNS))], {
+      maxBuffer: 1e6,
+    });
     console.error('measured PyTorch Grad-CAM');
     return JSON.parse(stdout) as TorchTimes;
   } catch (error) {
@@ -422,17 +524,30 @@ async function figureTable(): Promise<string> {
     const rgb = tf.concat([tf.add(shade, disc), tf.add(tf.mul(shade, 0.8), 40), tf.sub(200, tf.mul(shade, 0.5))], 2);
     return tf.clipByValue(tf.add(rgb, tf.randomNormal([224, 224, 3], 0, 6, 'float32', 3)), 0, 255) as tf.Tensor3D;
   });
-  const heatmap: Heatmap = { width: 224, height: 224, data: new Float32Array(224 * 224).map((_, i) => Math.exp(-(((i % 224) - 150) ** 2 + (Math.floor(i / 224) - 80) ** 2) / 2000)) };
+  const heatmap: Heatmap = {
+    width: 224,
+    height: 224,
+    data: new Float32Array(224 * 224).map((_, i) => Math.exp(-(((i % 224) - 150) ** 2 + (Math.floor(i / 224) - 80) ** 2) / 2000)),
+  };
   let bytes = { first: 0, further: 0 };
   const ms = await median(RUNS, async () => {
-    const figure = heatmapFigure(image, heatmap, { title: 'benchmark', boxes: [{ box: { x: 100, y: 40, width: 90, height: 80 }, label: 'box' }] });
+    const figure = heatmapFigure(image, heatmap, {
+      title: 'benchmark',
+      boxes: [{ box: { x: 100, y: 40, width: 90, height: 80 }, label: 'box' }],
+    });
     const png = await figurePng(figure);
-    bytes = { first: figureHtml(figure, png, { includePlotly: true }).length, further: figureHtml(figure, png, { includePlotly: false }).length };
+    bytes = {
+      first: figureHtml(figure, png, { includePlotly: true }).length,
+      further: figureHtml(figure, png, { includePlotly: false }).length,
+    };
   });
   image.dispose();
   return table(
     ['figure', 'ms per show() (PNG + HTML)', 'first figure', 'each further figure'],
-    [['224×224 heat map with a box', ms.toFixed(1), `${(bytes.first / 1e6).toFixed(2)} MB`, `${(bytes.further / 1e3).toFixed(0)} KB`], await explorerRow()],
+    [
+      ['224×224 heat map with a box', ms.toFixed(1), `${(bytes.first / 1e6).toFixed(2)} MB`, `${(bytes.further / 1e3).toFixed(0)} KB`],
+      await explorerRow(),
+    ],
   );
 }
 
@@ -440,16 +555,27 @@ async function figureTable(): Promise<string> {
 async function explorerRow(): Promise<string[]> {
   const model = await loadDefaultModel();
   const samples = await loadSamples();
-  const options = { layers: ['features', 'block3_conv1', 'block2_conv2', 'block1_conv1'], methods: ['cam', 'gradcam', 'layercam'] as const };
+  const options = {
+    layers: ['features', 'block3_conv1', 'block2_conv2', 'block1_conv1'],
+    methods: ['cam', 'gradcam', 'layercam'] as const,
+  };
   let bytes = { first: 0, further: 0 };
   const ms = await median(Math.min(RUNS, 3), async () => {
     const figure = await explorerFigure(model, samples[0].image, { ...options, methods: [...options.methods] });
     const png = await figurePng(figure);
-    bytes = { first: figureHtml(figure, png, { includePlotly: true }).length, further: figureHtml(figure, png, { includePlotly: false }).length };
+    bytes = {
+      first: figureHtml(figure, png, { includePlotly: true }).length,
+      further: figureHtml(figure, png, { includePlotly: false }).length,
+    };
   });
   model.dispose();
   tf.dispose(samples.map((s) => s.image));
-  return ['explorer, digits GAP-CNN: 10 classes × 4 layers × 3 methods (90 maps)', `${ms.toFixed(0)} (maps computed + PNG + HTML)`, `${(bytes.first / 1e6).toFixed(2)} MB`, `${(bytes.further / 1e3).toFixed(0)} KB`];
+  return [
+    'explorer, digits GAP-CNN: 10 classes × 4 layers × 3 methods (90 maps)',
+    `${ms.toFixed(0)} (maps computed + PNG + HTML)`,
+    `${(bytes.first / 1e6).toFixed(2)} MB`,
+    `${(bytes.further / 1e3).toFixed(0)} KB`,
+  ];
 }
 
 main().catch((error) => {

@@ -63,8 +63,18 @@ export async function checkJupyter(): Promise<void> {
 function kernelSpec(kind: KernelKind): { argv: string[]; display_name: string; language: string; env?: Record<string, string> } {
   const binary = kind === 'tslab' ? TSLAB : DENO;
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run 'npm install' first.`);
-  if (kind === 'tslab') return { argv: [TSLAB, 'kernel', '--config-path', '{connection_file}'], display_name: 'TypeScript (camlab\'s tslab)', language: 'typescript' };
-  return { argv: [DENO, 'jupyter', '--kernel', '--conn', '{connection_file}'], display_name: 'Deno (camlab\'s)', language: 'typescript', env: { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } };
+  if (kind === 'tslab')
+    return {
+      argv: [TSLAB, 'kernel', '--config-path', '{connection_file}'],
+      display_name: "TypeScript (camlab's tslab)",
+      language: 'typescript',
+    };
+  return {
+    argv: [DENO, 'jupyter', '--kernel', '--conn', '{connection_file}'],
+    display_name: "Deno (camlab's)",
+    language: 'typescript',
+    env: { DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+  };
 }
 
 /**
@@ -85,7 +95,9 @@ export async function registerKernel(kind: KernelKind = 'tslab'): Promise<string
 
 /** The kernels Jupyter lists (name → folder) in `env` (default: as this process's environment has it, i.e. the machine's). */
 export async function kernelSpecs(env: NodeJS.ProcessEnv = {}): Promise<Record<string, string>> {
-  const { stdout } = await run(JUPYTER_PYTHON, ['-m', 'jupyter_client.kernelspecapp', 'list', '--json'], { env: { ...quietPython(), ...env } });
+  const { stdout } = await run(JUPYTER_PYTHON, ['-m', 'jupyter_client.kernelspecapp', 'list', '--json'], {
+    env: { ...quietPython(), ...env },
+  });
   const { kernelspecs } = JSON.parse(stdout) as { kernelspecs: Record<string, { resource_dir: string }> };
   return Object.fromEntries(Object.entries(kernelspecs).map(([name, spec]) => [name, spec.resource_dir]));
 }
@@ -204,8 +216,14 @@ export async function executeNotebooks(
     await Promise.all(finishing);
     const missing = outcomes.flatMap((o, i) => (o ? [] : [i]));
     if (missing.length) {
-      const detail = stderr.split('\n').filter((l) => !/Debugger|frozen|PYDEVD/.test(l)).slice(-30).join('\n');
-      const error = new Error(`executing ${missing.map((i) => basename(paths[i])).join(', ')} failed (the Jupyter client exited with ${code}):\n${detail}`);
+      const detail = stderr
+        .split('\n')
+        .filter((l) => !/Debugger|frozen|PYDEVD/.test(l))
+        .slice(-30)
+        .join('\n');
+      const error = new Error(
+        `executing ${missing.map((i) => basename(paths[i])).join(', ')} failed (the Jupyter client exited with ${code}):\n${detail}`,
+      );
       for (const i of missing) outcomes[i] = { error };
     }
   } finally {
@@ -220,9 +238,13 @@ async function outcomeOf(report: Report, executed: string): Promise<NotebookOutc
   try {
     notebook = JSON.parse(await readFile(executed, 'utf8')) as Notebook;
   } catch (error) {
-    return { error: new Error(`executing ${basename(executed)} failed: its executed copy could not be read back (${(error as Error).message})`) };
+    return {
+      error: new Error(`executing ${basename(executed)} failed: its executed copy could not be read back (${(error as Error).message})`),
+    };
   }
-  const errors = [...new Set([...report.failed, ...errorOutputCells(notebook)])].sort((x, y) => x - y).map((i) => `cell ${i + 1}: ${describeFailure(notebook.cells[i])}`);
+  const errors = [...new Set([...report.failed, ...errorOutputCells(notebook)])]
+    .sort((x, y) => x - y)
+    .map((i) => `cell ${i + 1}: ${describeFailure(notebook.cells[i])}`);
   return { executed: { notebook, path: executed, errors, seconds: report.seconds } };
 }
 
@@ -241,14 +263,21 @@ function errorOutputCells(notebook: Notebook): number[] {
 function describeFailure(cell: NotebookCell): string {
   const error = (cell.outputs ?? []).find((o) => o.output_type === 'error');
   if (error) return `${error.ename}: ${error.evalue}`;
-  const stderr = (cell.outputs ?? []).filter((o) => o.name === 'stderr').map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? '')).join('');
+  const stderr = (cell.outputs ?? [])
+    .filter((o) => o.name === 'stderr')
+    .map((o) => (Array.isArray(o.text) ? o.text.join('') : (o.text ?? '')))
+    .join('');
   // tslab prints the throwing source line before "Name: message"; the message is what says what failed.
   const lines = stderr.split('\n').map((line) => line.trim());
-  return lines.find((line) => /^[A-Z]\w*(Error|Exception)\b/.test(line)) ?? lines.find((line) => /error/i.test(line)) ?? lines[0] ?? 'failed';
+  return (
+    lines.find((line) => /^[A-Z]\w*(Error|Exception)\b/.test(line)) ?? lines.find((line) => /error/i.test(line)) ?? lines[0] ?? 'failed'
+  );
 }
 
 /** The text a cell printed (stdout streams and text/plain results). */
 export function cellText(cell: NotebookCell): string {
-  const join = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join('') : t ?? '');
-  return (cell.outputs ?? []).map((o) => (o.output_type === 'stream' && o.name === 'stdout' ? join(o.text) : join(o.data?.['text/plain']))).join('');
+  const join = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join('') : (t ?? ''));
+  return (cell.outputs ?? [])
+    .map((o) => (o.output_type === 'stream' && o.name === 'stdout' ? join(o.text) : join(o.data?.['text/plain'])))
+    .join('');
 }

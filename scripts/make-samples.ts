@@ -17,7 +17,10 @@ async function main(): Promise<void> {
     await writeFile(join(OUT, file), await Jimp.fromBitmap({ width: CANVAS_SIZE, height: CANVAS_SIZE, data: rgba }).getBuffer('image/png'));
     index.push({ file, label: canvas.label, box: canvas.box, source: canvas.source });
   }
-  await writeFile(join(OUT, 'samples.json'), JSON.stringify({ generatedBy: 'npm run samples', ...SAMPLES, samples: index }, null, 2) + '\n');
+  await writeFile(
+    join(OUT, 'samples.json'),
+    JSON.stringify({ generatedBy: 'npm run samples', ...SAMPLES, samples: index }, null, 2) + '\n',
+  );
   console.log(`wrote ${index.length} samples to ${OUT}`);
 }
 

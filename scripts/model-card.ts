@@ -22,11 +22,20 @@ export async function writeModelCard(folder: string): Promise<void> {
   const threshold = bestThreshold(validation);
   const test = await evaluateDigits(model, EVAL.test);
   const training = JSON.parse(await readFile(join(folder, 'training.json'), 'utf8')) as {
-    seed: number; backend: string; epochs: number; canvasesPerEpoch: number; batchSize: number; optimizer: string; totalSeconds: number;
+    seed: number;
+    backend: string;
+    epochs: number;
+    canvasesPerEpoch: number;
+    batchSize: number;
+    optimizer: string;
+    totalSeconds: number;
     history: { epoch: number; loss: number; accuracy: number; validationAccuracy: number }[];
   };
   await writeFile(join(folder, 'metadata.json'), JSON.stringify({ labels: DIGIT_LABELS, boxThreshold: threshold }, null, 2) + '\n');
-  await writeFile(join(folder, 'evaluation.json'), JSON.stringify({ chosenThreshold: threshold, validation: EVAL.validation, test: { ...EVAL.test, report: test } }, null, 2) + '\n');
+  await writeFile(
+    join(folder, 'evaluation.json'),
+    JSON.stringify({ chosenThreshold: threshold, validation: EVAL.validation, test: { ...EVAL.test, report: test } }, null, 2) + '\n',
+  );
   const report = formatLocalizationReport(test, { paperThreshold: PAPER_THRESHOLD, chosenThreshold: threshold, labels: DIGIT_LABELS });
   const last = training.history[training.history.length - 1];
   const card = `# digits-gap-cnn — camlab's embedded GAP-CNN

@@ -104,14 +104,17 @@ export async function shareFiles(siteDir: string, pages: string[], files: Shared
  * times less so. The notebooks keep their PNGs (GitHub shows them; the index's thumbnails come from there).
  */
 export async function lighterStaticImages(html: string): Promise<string> {
-  const jpeg = require('jpeg-js') as { encode(image: { data: Uint8Array; width: number; height: number }, quality: number): { data: Uint8Array } };
+  const jpeg = require('jpeg-js') as {
+    encode(image: { data: Uint8Array; width: number; height: number }, quality: number): { data: Uint8Array };
+  };
   const pattern = /(<img class="camlab-static"[^>]*? src=")data:image\/png;base64,([A-Za-z0-9+/=]+)"/g;
   const replacements = new Map<string, string>();
   for (const [whole, start, base64] of html.matchAll(pattern)) {
     const png = Buffer.from(base64, 'base64');
     const { bitmap } = await Jimp.read(png);
     const bytes = jpeg.encode({ data: new Uint8Array(bitmap.data), width: bitmap.width, height: bitmap.height }, 90).data;
-    if (bytes.length < 0.75 * png.length) replacements.set(whole, `${start}data:image/jpeg;base64,${Buffer.from(bytes).toString('base64')}"`);
+    if (bytes.length < 0.75 * png.length)
+      replacements.set(whole, `${start}data:image/jpeg;base64,${Buffer.from(bytes).toString('base64')}"`);
   }
   return replacements.size ? html.replace(pattern, (whole) => replacements.get(whole) ?? whole) : html;
 }

@@ -48,8 +48,10 @@ export function notebookSummary(notebook: Notebook): string {
 export function firstFigurePng(notebook: Notebook): Buffer | undefined {
   for (const cell of notebook.cells) {
     for (const output of cell.outputs ?? []) {
-      const join = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('') : v ?? '');
-      const fromHtml = /class="camlab-static"[^>]*src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/.exec(join(output.data?.['text/html']))?.[1];
+      const join = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join('') : (v ?? ''));
+      const fromHtml = /class="camlab-static"[^>]*src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/.exec(
+        join(output.data?.['text/html']),
+      )?.[1];
       const png = fromHtml ?? join(output.data?.['image/png']).replace(/\s+/g, '');
       if (png) return Buffer.from(png, 'base64');
     }
@@ -59,7 +61,9 @@ export function firstFigurePng(notebook: Notebook): Buffer | undefined {
 
 /** Whether the notebook's outputs hold a drawing figure, which the index points out. */
 export function hasDrawingFigure(notebook: Notebook): boolean {
-  return notebook.cells.some((cell) => (cell.outputs ?? []).some((o) => [o.data?.['text/html'] ?? ''].flat().join('').includes('class="camlab-drawing-figure"')));
+  return notebook.cells.some((cell) =>
+    (cell.outputs ?? []).some((o) => [o.data?.['text/html'] ?? ''].flat().join('').includes('class="camlab-drawing-figure"')),
+  );
 }
 
 /** For a notebook without figures (its outputs are text): its number on a card the thumbnails' size. */

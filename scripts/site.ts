@@ -53,34 +53,71 @@ export async function buildSite(siteDir: string, options: BuildOptions = {}): Pr
   // Without a trained network in the cache, the notebooks that show one keep the outputs they were
   // committed with (a trained network's) rather than showing the untrained fallback on the site.
   const asIs = trainedNetworkCached() ? [] : names.flatMap((name, i) => (TRAINED_NETWORK_NOTEBOOKS.includes(name.slice(0, 2)) ? [i] : []));
-  const outcomes = await executeNotebooks(names.map((name) => join(NOTEBOOKS_DIR, name)), siteDir, { cellTimeout: CELL_TIMEOUT, html: true, workDir: siteDir, concurrency, startOrder: longestFirst(names, lastSeconds), publishAsIs: asIs }, (index, outcome) => {
-    const name = names[index];
-    if ('error' in outcome) return options.log?.(`[${++finished}/${names.length}] ${name}: FAILED`);
-    const { errors, seconds, path } = outcome.executed;
-    if (asIs.includes(index)) return options.log?.(`[${++finished}/${names.length}] ${name}: published with its committed outputs (no trained network in camlab's cache to run it with)`);
-    options.log?.(`[${++finished}/${names.length}] ${name}: ${errors.length ? `FAILED (${errors.join('; ')})` : 'ok'} in ${formatSeconds(seconds)}`);
-    if (options.copyBack && !errors.length) copies.push(copyFile(path, join(NOTEBOOKS_DIR, name)));
-  });
+  const outcomes = await executeNotebooks(
+    names.map((name) => join(NOTEBOOKS_DIR, name)),
+    siteDir,
+    {
+      cellTimeout: CELL_TIMEOUT,
+      html: true,
+      workDir: siteDir,
+      concurrency,
+      startOrder: longestFirst(names, lastSeconds),
+      publishAsIs: asIs,
+    },
+    (index, outcome) => {
+      const name = names[index];
+      if ('error' in outcome) return options.log?.(`[${++finished}/${names.length}] ${name}: FAILED`);
+      const { errors, seconds, path } = outcome.executed;
+      if (asIs.includes(index))
+        return options.log?.(
+          `[${++finished}/${names.length}] ${name}: published with its committed outputs (no trained network in camlab's cache to run it with)`,
+        );
+      options.log?.(
+        `[${++finished}/${names.length}] ${name}: ${errors.length ? `FAILED (${errors.join('; ')})` : 'ok'} in ${formatSeconds(seconds)}`,
+      );
+      if (options.copyBack && !errors.length) copies.push(copyFile(path, join(NOTEBOOKS_DIR, name)));
+    },
+  );
   await Promise.all(copies);
   const published: PublishedNotebook[] = outcomes.map((outcome, i) => {
     if ('error' in outcome) throw outcome.error; // a notebook that could not run at all: the first in file order
     const { notebook, errors, seconds } = outcome.executed;
     // A notebook published as it is ran no code here: its time is the last run's, when there was one.
     const time = asIs.includes(i) ? (lastSeconds[names[i]] ?? seconds) : seconds;
-    return { name: names[i], title: notebookTitle(notebook, names[i]), seconds: time, notebook, errors: errors.map((e) => `${names[i]}, ${e}`) };
+    return {
+      name: names[i],
+      title: notebookTitle(notebook, names[i]),
+      seconds: time,
+      notebook,
+      errors: errors.map((e) => `${names[i]}, ${e}`),
+    };
   });
   await writeLastSeconds({ ...lastSeconds, ...Object.fromEntries(published.map((p) => [p.name, p.seconds])) });
-  const entries = await Promise.all(published.map(async (p) => {
-    const png = firstFigurePng(p.notebook);
-    const thumbnail = `thumbnails/${p.name.replace(/\.ipynb$/, png ? '.png' : '.svg')}`;
-    await writeFile(join(siteDir, thumbnail), png ?? placeholderThumbnail(Number(p.name.slice(0, 2))));
-    return { name: p.name, title: p.title, summary: notebookSummary(p.notebook), thumbnail, seconds: p.seconds, live: hasDrawingFigure(p.notebook) };
-  }));
+  const entries = await Promise.all(
+    published.map(async (p) => {
+      const png = firstFigurePng(p.notebook);
+      const thumbnail = `thumbnails/${p.name.replace(/\.ipynb$/, png ? '.png' : '.svg')}`;
+      await writeFile(join(siteDir, thumbnail), png ?? placeholderThumbnail(Number(p.name.slice(0, 2))));
+      return {
+        name: p.name,
+        title: p.title,
+        summary: notebookSummary(p.notebook),
+        thumbnail,
+        seconds: p.seconds,
+        live: hasDrawingFigure(p.notebook),
+      };
+    }),
+  );
   await writeFile(join(siteDir, 'index.html'), indexPage(entries));
   // One copy of plotly.js and of the page's style sheets for the whole site, instead of one per page.
-  const shared = await shareFiles(siteDir, published.map((p) => p.name.replace(/\.ipynb$/, '.html')));
+  const shared = await shareFiles(
+    siteDir,
+    published.map((p) => p.name.replace(/\.ipynb$/, '.html')),
+  );
   const kb = (bytes: number) => `${Math.round(bytes / 1000)} KB`;
-  options.log?.(`Shared by every page: ${shared.files.map((f) => `${f.path} (${kb(f.bytes)})`).join(', ')}; pages ${shared.pages.map((p) => kb(p.after)).join(', ')}.`);
+  options.log?.(
+    `Shared by every page: ${shared.files.map((f) => `${f.path} (${kb(f.bytes)})`).join(', ')}; pages ${shared.pages.map((p) => kb(p.after)).join(', ')}.`,
+  );
   return published;
 }
 

@@ -21,7 +21,15 @@ function toTensors(canvases: CanvasPixels[]): { xs: tf.Tensor4D; ys: tf.Tensor2D
   canvases.forEach((c, i) => pixels.set(c.pixels, i * CANVAS_SIZE * CANVAS_SIZE));
   return tf.tidy(() => ({
     xs: tf.tensor4d(pixels, [canvases.length, CANVAS_SIZE, CANVAS_SIZE, 1]),
-    ys: tf.oneHot(tf.tensor1d(canvases.map((c) => c.label), 'int32'), 10).toFloat() as tf.Tensor2D,
+    ys: tf
+      .oneHot(
+        tf.tensor1d(
+          canvases.map((c) => c.label),
+          'int32',
+        ),
+        10,
+      )
+      .toFloat() as tf.Tensor2D,
   }));
 }
 
@@ -36,7 +44,8 @@ async function main(): Promise<void> {
   const backend = await ready();
   const model = digitsGapCnn({ seed: SEED, size: CANVAS_SIZE });
   const validation = toTensors(renderCanvases({ split: 'validation', count: VALIDATION_COUNT, seed: 1 }));
-  const history: { epoch: number; loss: number; accuracy: number; validationAccuracy: number; seconds: number; learningRate: number }[] = [];
+  const history: { epoch: number; loss: number; accuracy: number; validationAccuracy: number; seconds: number; learningRate: number }[] =
+    [];
   const started = Date.now();
   let rate = NaN;
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
@@ -76,7 +85,9 @@ async function main(): Promise<void> {
     });
     const seconds = (Date.now() - epochStart) / 1000;
     history.push({ epoch: epoch + 1, loss: lossSum / seen, accuracy: accSum / seen, validationAccuracy, seconds, learningRate: rate });
-    console.error(`epoch ${epoch + 1}: loss ${(lossSum / seen).toFixed(4)}, train acc ${(accSum / seen).toFixed(4)}, validation acc ${validationAccuracy.toFixed(4)}, ${formatSeconds(seconds)}`);
+    console.error(
+      `epoch ${epoch + 1}: loss ${(lossSum / seen).toFixed(4)}, train acc ${(accSum / seen).toFixed(4)}, validation acc ${validationAccuracy.toFixed(4)}, ${formatSeconds(seconds)}`,
+    );
   }
   const totalSeconds = (Date.now() - started) / 1000;
   await saveModel(model, OUT);

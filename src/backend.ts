@@ -39,10 +39,12 @@ export function ready(backend?: BackendName): Promise<BackendName> {
     return Promise.reject(error);
   }
   if (chosen && forced && chosenName && forced !== chosenName) {
-    return Promise.reject(new CamlabError(
-      `The '${chosenName}' backend is already in use; a process can use only one. ` +
-        `Set CAMLAB_BACKEND=${forced} before the first camlab call instead.`,
-    ));
+    return Promise.reject(
+      new CamlabError(
+        `The '${chosenName}' backend is already in use; a process can use only one. ` +
+          `Set CAMLAB_BACKEND=${forced} before the first camlab call instead.`,
+      ),
+    );
   }
   chosen ??= choose(forced).then((name) => (chosenName = name));
   // A failed choice (e.g. a forced backend that is missing) may be retried with another.
@@ -142,6 +144,11 @@ async function initialise(name: BackendName): Promise<string | undefined> {
 
 function announce(name: BackendName, why: string): void {
   if (process.env.CAMLAB_QUIET) return;
-  const threads = name !== 'wasm' ? '' : threadsProblem ? `, 1 thread (the threaded build: ${threadsProblem})` : `, ${chosenThreads} thread${chosenThreads === 1 ? '' : 's'}`;
+  const threads =
+    name !== 'wasm'
+      ? ''
+      : threadsProblem
+        ? `, 1 thread (the threaded build: ${threadsProblem})`
+        : `, ${chosenThreads} thread${chosenThreads === 1 ? '' : 's'}`;
   console.error(`camlab: TensorFlow.js backend '${name}' (${why})${threads}`);
 }

@@ -2,7 +2,18 @@
 // options against these before it loads the library, and the library's own checks use the same lists.
 
 /** The methods, CAM first (each method file's `name` is one of these; explain.ts lists them in this order). */
-export const METHOD_NAMES = ['cam', 'gradcam', 'gradcam++', 'scorecam', 'layercam', 'hirescam', 'eigencam', 'xgradcam', 'ablationcam', 'eigengradcam'] as const;
+export const METHOD_NAMES = [
+  'cam',
+  'gradcam',
+  'gradcam++',
+  'scorecam',
+  'layercam',
+  'hirescam',
+  'eigencam',
+  'xgradcam',
+  'ablationcam',
+  'eigengradcam',
+] as const;
 export type MethodName = (typeof METHOD_NAMES)[number];
 
 /**

@@ -25,7 +25,19 @@ export type { HeadActivation } from './model/head';
 
 export { classActivationMap, type CamOptions } from './cam/class-activation-map';
 export type { CamResult, ClassTargets } from './cam/types';
-export { explain, methods, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, xGradCam, ablationCam, eigenGradCam } from './cam/explain';
+export {
+  explain,
+  methods,
+  gradCam,
+  gradCamPlusPlus,
+  scoreCam,
+  layerCam,
+  hiResCam,
+  eigenCam,
+  xGradCam,
+  ablationCam,
+  eigenGradCam,
+} from './cam/explain';
 export type { MethodOptions } from './cam/options';
 export type { MethodName } from './cam/methods/method';
 
@@ -36,7 +48,13 @@ export type { Split } from './data/digits';
 export { loadSamples, type LoadedSample } from './data/samples';
 export { loadPhoto, photoUrl, PHOTOS, type Photo, type PhotoName } from './data/photo';
 export { evaluateDigits } from './metrics/digits';
-export { evaluateLocalization, bestThreshold, type LocalizationReport, type ThresholdScore, type LabelledImage } from './metrics/localization';
+export {
+  evaluateLocalization,
+  bestThreshold,
+  type LocalizationReport,
+  type ThresholdScore,
+  type LabelledImage,
+} from './metrics/localization';
 export { formatLocalizationReport } from './metrics/report';
 export { faithfulness, averageDropAndIncrease, type Faithfulness } from './metrics/faithfulness';
 export { compareMethods, formatMethodTable, type MethodScore, type CompareOptions } from './metrics/compare';
@@ -44,7 +62,14 @@ export { methodMaker, type MapMaker } from './metrics/map-maker';
 export { randomMapMaker, centreGaussianMaker, sobelEdgeMaker, randomCamMaker } from './metrics/baselines';
 export { road, ROAD_PERCENTILES, type Road, type RoadOptions } from './metrics/road';
 export { noisyLinearImputation, type ImputationOptions } from './metrics/imputation';
-export { sanityCheck, formatSanityReport, SANITY_RANK_CORRELATION, type SanityOptions, type SanityReport, type SanityStep } from './metrics/sanity';
+export {
+  sanityCheck,
+  formatSanityReport,
+  SANITY_RANK_CORRELATION,
+  type SanityOptions,
+  type SanityReport,
+  type SanityStep,
+} from './metrics/sanity';
 export { rankCorrelation, ssim } from './metrics/similarity';
 export { RANDOMISATIONS, type Randomisation } from './choices';
 
@@ -57,8 +82,27 @@ export type { MapSource } from './metrics/localization';
 export type { Figure, Trace, Layout, UpdateMenu, Color, Pixels } from './plot/figure';
 export { explorerFigure, type ExplorerOptions } from './plot/explorer';
 export { drawingFigure, type DrawingOptions } from './plot/drawing';
-export { heatmapFigure, camGridFigure, sanityFigure, featureMapsFigure, probabilitiesFigure, curveFigure, type Series, type HeatmapFigureOptions, type CamGridOptions, type FeatureMapsOptions, type LabelledBox } from './plot/figures';
-export { gapFigure, camSumFigure, camStagesFigure, type GapFigureOptions, type CamSumFigureOptions, type CamStagesFigureOptions } from './plot/diagrams';
+export {
+  heatmapFigure,
+  camGridFigure,
+  sanityFigure,
+  featureMapsFigure,
+  probabilitiesFigure,
+  curveFigure,
+  type Series,
+  type HeatmapFigureOptions,
+  type CamGridOptions,
+  type FeatureMapsOptions,
+  type LabelledBox,
+} from './plot/figures';
+export {
+  gapFigure,
+  camSumFigure,
+  camStagesFigure,
+  type GapFigureOptions,
+  type CamSumFigureOptions,
+  type CamStagesFigureOptions,
+} from './plot/diagrams';
 export { NEGATIVE_EVIDENCE, type NegativeEvidence } from './plot/scale';
 export { figurePng } from './plot/png';
 export { figureHtml, plotlyFigure, type PlotlyFigure } from './plot/html';

@@ -75,7 +75,11 @@ interface TslabServer {
   connInfo: { key: string };
   iopub: unknown;
   handler: {
-    handleExecute(request: unknown, writeStream: (name: string, text: string) => void, writeDisplayData: (data: unknown, update: boolean) => void): Promise<ExecuteContent>;
+    handleExecute(
+      request: unknown,
+      writeStream: (name: string, text: string) => void,
+      writeDisplayData: (data: unknown, update: boolean) => void,
+    ): Promise<ExecuteContent>;
   };
 }
 type HandleExecute = (this: TslabServer, socket: unknown, message: ZmqMessage) => Promise<void>;
@@ -91,7 +95,9 @@ function runningTslabModule(file: string): unknown {
     return undefined;
   }
   const cache = require.cache;
-  const entry = Object.values(cache).find((m) => m?.exports === publicApi && /[\\/]tslab[\\/]dist[\\/][^\\/]+\.js$/.test(m?.filename ?? ''));
+  const entry = Object.values(cache).find(
+    (m) => m?.exports === publicApi && /[\\/]tslab[\\/]dist[\\/][^\\/]+\.js$/.test(m?.filename ?? ''),
+  );
   if (!entry) return undefined;
   return cache[entry.filename.replace(/[^\\/]+\.js$/, file)]?.exports;
 }
@@ -118,7 +124,8 @@ function extendTslab(): void {
       if (name === 'stderr') stderr = (stderr + text).slice(-64 * 1024);
       publish(this, message, 'stream', { name, text });
     };
-    const writeDisplayData = (data: unknown, update: boolean) => publish(this, message, update ? 'update_display_data' : 'display_data', data as Record<string, unknown>);
+    const writeDisplayData = (data: unknown, update: boolean) =>
+      publish(this, message, update ? 'update_display_data' : 'display_data', data as Record<string, unknown>);
     running = { server: this, message };
     for (const reason of waiting.splice(0)) publish(this, message, 'error', { ...errorContent(reason) });
     try {

@@ -69,7 +69,7 @@ export function displayInKernel(bundle: MimeBundle): Promise<void> {
 
 function tslabDisplay(): TslabDisplay {
   const scope = tslabScope();
-  if (!scope) throw notInNotebook('this process is neither a tslab kernel nor Deno\'s');
+  if (!scope) throw notInNotebook("this process is neither a tslab kernel nor Deno's");
   let tslab: { display?: TslabDisplay };
   try {
     tslab = scope.require('tslab') as { display?: TslabDisplay };

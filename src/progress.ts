@@ -3,7 +3,10 @@ export class ProgressBar {
   private readonly start = Date.now();
   private last = 0;
 
-  constructor(private readonly total: number, private readonly label = '') {}
+  constructor(
+    private readonly total: number,
+    private readonly label = '',
+  ) {}
 
   update(done: number, detail = ''): void {
     const now = Date.now();

@@ -43,7 +43,7 @@ export class Random {
   fillTruncatedNormal(values: Float32Array, stddev: number, limit: number): Float32Array {
     // Below a tenth of σ almost every draw is redrawn: a mistake, not a distribution to wait for.
     if (!(limit >= 0.1)) throw new RangeError(`fillTruncatedNormal needs a limit of at least 0.1 σ, got ${limit}.`);
-    for (let i = 0; i < values.length; ) {
+    for (let i = 0; i < values.length;) {
       const z = this.zigguratNormal();
       if (z >= -limit && z <= limit) values[i++] = z * stddev;
     }

@@ -155,5 +155,7 @@ export interface WasmBackend {
 export function wasmBackendProblem(): string | undefined {
   const backend = tf.backend() as unknown as Partial<Record<keyof WasmBackend, unknown>>;
   const missing = (['readSync', 'disposeData', 'makeOutput'] as const).filter((name) => typeof backend[name] !== 'function');
-  return missing.length ? `its backend object lacks ${missing.join(', ')} (camlab supports @tensorflow/tfjs-backend-wasm ${SUPPORTED_TFJS.join(', ')})` : undefined;
+  return missing.length
+    ? `its backend object lacks ${missing.join(', ')} (camlab supports @tensorflow/tfjs-backend-wasm ${SUPPORTED_TFJS.join(', ')})`
+    : undefined;
 }

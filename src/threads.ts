@@ -19,7 +19,9 @@ export const MAX_WASM_THREADS = 8;
 export function requestedThreads(text = process.env.CAMLAB_THREADS): number | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1) {
-    throw new CamlabError(`CAMLAB_THREADS='${text}' is not a whole number ≥ 1; use 1 for one thread, or unset it to use every core (${availableParallelism()} here).`);
+    throw new CamlabError(
+      `CAMLAB_THREADS='${text}' is not a whole number ≥ 1; use 1 for one thread, or unset it to use every core (${availableParallelism()} here).`,
+    );
   }
   return Number(text);
 }

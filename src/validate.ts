@@ -64,11 +64,18 @@ function checkType(name: string, value: unknown, type: 'string' | 'boolean'): vo
 /** A method's name, as explain, the explorer and a pool of explainers take it. */
 function checkMethodName(name: string, value: unknown): void {
   checkType(name, value, 'string');
-  if (!(METHOD_NAMES as readonly unknown[]).includes(value)) throw new CamlabError(`Unknown method '${value}'; use one of: ${METHOD_NAMES.join(', ')}.`);
+  if (!(METHOD_NAMES as readonly unknown[]).includes(value))
+    throw new CamlabError(`Unknown method '${value}'; use one of: ${METHOD_NAMES.join(', ')}.`);
 }
 
 /** A list of distinct values, each checked by `check`; `what` names one value in the messages ('a layer'). */
-function checkDistinctList(name: string, value: unknown, what: string, check: (name: string, value: unknown) => unknown, show = (v: unknown[]) => v.join(', ')): void {
+function checkDistinctList(
+  name: string,
+  value: unknown,
+  what: string,
+  check: (name: string, value: unknown) => unknown,
+  show = (v: unknown[]) => v.join(', '),
+): void {
   if (!Array.isArray(value)) throw new CamlabError(`${name} must be a list, got ${describeValue(value)}.`);
   if (value.length === 0) throw new CamlabError(`${name} is empty: name at least one ${what.replace(/^an? /, '')}.`);
   value.forEach((v, i) => check(`${name}[${i}]`, v));
@@ -117,7 +124,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++)
+      row.push(Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
     previous = row;
   }
   return previous[b.length];
@@ -218,7 +226,14 @@ export function checkExplorerOptions(options: unknown): void {
   const given = checkOptionsObject(entry, options);
   const checks: Record<string, (name: string, value: unknown) => unknown> = {
     ...MODEL_INPUT_CHECKS,
-    classes: (n, v) => checkDistinctList(n, v, 'a class', (name, c) => checkInteger(name, c, { min: 0 }), (list) => `[${list.join(', ')}]`),
+    classes: (n, v) =>
+      checkDistinctList(
+        n,
+        v,
+        'a class',
+        (name, c) => checkInteger(name, c, { min: 0 }),
+        (list) => `[${list.join(', ')}]`,
+      ),
     layers: (n, v) => checkDistinctList(n, v, 'a layer', (name, l) => checkType(name, l, 'string')),
     methods: (n, v) => checkDistinctList(n, v, 'a method', checkMethodName),
     threshold: (n, v) => checkNumber(n, v, FRACTION),
@@ -249,7 +264,8 @@ export function checkOverlayOptions(options: unknown, entry = 'overlayPng', wide
 const DIAGRAM_CHECKS = {
   title: (n: string, v: unknown) => checkType(n, v, 'string'),
   channels: (n: string, v: unknown) => {
-    if (!Array.isArray(v) || v.length === 0) throw new CamlabError(`${n} must be a non-empty list of channel numbers, got ${describeValue(v)}.`);
+    if (!Array.isArray(v) || v.length === 0)
+      throw new CamlabError(`${n} must be a non-empty list of channel numbers, got ${describeValue(v)}.`);
     v.forEach((k, i) => checkInteger(`${n}[${i}]`, k, { min: 0 }));
   },
   count: positiveInteger,
@@ -276,14 +292,17 @@ export function checkDrawingOptions(options: unknown): void {
   checkOverlayOptions({ colormap: given.colormap, alpha: given.alpha }, 'drawingFigure', true);
   each(given, {
     starts: (n, v) => {
-      if (!Array.isArray(v)) throw new CamlabError(`${n} must be a list of { image, label? } (loadSamples() gives them), got ${describeValue(v)}.`);
+      if (!Array.isArray(v))
+        throw new CamlabError(`${n} must be a list of { image, label? } (loadSamples() gives them), got ${describeValue(v)}.`);
       v.forEach((s, i) => {
-        if (typeof s !== 'object' || s === null || !('image' in s)) throw new CamlabError(`${n}[${i}] must be { image, label? }, got ${describeValue(s)}.`);
+        if (typeof s !== 'object' || s === null || !('image' in s))
+          throw new CamlabError(`${n}[${i}] must be { image, label? }, got ${describeValue(s)}.`);
         if ((s as { label?: unknown }).label !== undefined) checkInteger(`${n}[${i}].label`, (s as { label?: unknown }).label, { min: 0 });
       });
     },
     labels: (n, v) => {
-      if (!Array.isArray(v) || v.some((l) => typeof l !== 'string')) throw new CamlabError(`${n} must be a list of strings, one per class, got ${describeValue(v)}.`);
+      if (!Array.isArray(v) || v.some((l) => typeof l !== 'string'))
+        throw new CamlabError(`${n} must be a list of strings, one per class, got ${describeValue(v)}.`);
     },
     threshold: (n, v) => checkNumber(n, v, { min: 0, max: 1 }),
     size: (n, v) => checkInteger(n, v, { min: 120 }),
@@ -308,9 +327,11 @@ export function checkFaithfulnessOptions(options: unknown, classIndex: unknown):
 
 /** percentiles: a non-empty list of shares of pixels to remove, in % (above 0, below 100). */
 function checkPercentiles(name: string, value: unknown): void {
-  if (!Array.isArray(value) || value.length === 0) throw new CamlabError(`${name} must be a non-empty list of percentages, got ${describeValue(value)}.`);
+  if (!Array.isArray(value) || value.length === 0)
+    throw new CamlabError(`${name} must be a non-empty list of percentages, got ${describeValue(value)}.`);
   value.forEach((v, i) => {
-    if (typeof v !== 'number' || !(v > 0 && v < 100)) throw new CamlabError(`${name}[${i}] must be a percentage above 0 and below 100, got ${describeValue(v)}.`);
+    if (typeof v !== 'number' || !(v > 0 && v < 100))
+      throw new CamlabError(`${name}[${i}] must be a percentage above 0 and below 100, got ${describeValue(v)}.`);
   });
 }
 
@@ -342,7 +363,8 @@ export function checkSanityOptions(options: unknown): void {
     classIndex: (n, v) => checkInteger(n, v, { min: 0 }),
     mode: (n, v) => checkOneOf(n, v, RANDOMISATIONS),
     layers: (n, v) => {
-      if (!Array.isArray(v) || v.length === 0) throw new CamlabError(`${n} must be a non-empty list of layer names, got ${describeValue(v)}.`);
+      if (!Array.isArray(v) || v.length === 0)
+        throw new CamlabError(`${n} must be a non-empty list of layer names, got ${describeValue(v)}.`);
       v.forEach((name, i) => checkType(`${n}[${i}]`, name, 'string'));
     },
     seed: (n, v) => checkInteger(n, v),
@@ -350,7 +372,8 @@ export function checkSanityOptions(options: unknown): void {
 }
 
 /** What to do with a graph model, which camlab cannot explain (it has no layers, only ops). */
-export const LAYERS_MODEL_ADVICE = 'Convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model and load it with loadModel().';
+export const LAYERS_MODEL_ADVICE =
+  'Convert the Keras model with tensorflowjs_converter --output_format tfjs_layers_model and load it with loadModel().';
 
 /**
  * Refuses anything but a Layers model, before any of it is read: `undefined` or a GraphModel used to end
@@ -358,8 +381,16 @@ export const LAYERS_MODEL_ADVICE = 'Convert the Keras model with tensorflowjs_co
  * another copy of TensorFlow.js in the user's project still counts.
  */
 export function assertLayersModel(model: unknown): asserts model is tf.LayersModel {
-  const candidate = model as Partial<Record<'layers' | 'inputs' | 'outputs' | 'predict' | 'execute' | 'inputNodes', unknown>> | null | undefined;
-  if (candidate && Array.isArray(candidate.layers) && Array.isArray(candidate.inputs) && Array.isArray(candidate.outputs) && typeof candidate.predict === 'function') return;
+  const candidate = model as
+    Partial<Record<'layers' | 'inputs' | 'outputs' | 'predict' | 'execute' | 'inputNodes', unknown>> | null | undefined;
+  if (
+    candidate &&
+    Array.isArray(candidate.layers) &&
+    Array.isArray(candidate.inputs) &&
+    Array.isArray(candidate.outputs) &&
+    typeof candidate.predict === 'function'
+  )
+    return;
   if (candidate && typeof candidate.execute === 'function' && Array.isArray(candidate.inputNodes)) {
     throw new CamlabError(
       `This is a tf.GraphModel (loadGraphModel, a converted SavedModel or a TF Hub model): it has no layers to explain. ${LAYERS_MODEL_ADVICE}`,

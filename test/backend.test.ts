@@ -15,7 +15,10 @@ const SCRIPT = `require('./dist').ready().then((b) => { console.log('chose', b);
  */
 async function readyWith(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['-e', SCRIPT], { cwd: ROOT, env: { ...process.env, CAMLAB_QUIET: '', ...env } });
+    const { stdout, stderr } = await run(process.execPath, ['-e', SCRIPT], {
+      cwd: ROOT,
+      env: { ...process.env, CAMLAB_QUIET: '', ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -54,7 +57,10 @@ test('a forced backend that is not installed, or a misspelt one, is a clear erro
   if (!tfjsNodeInstalled()) {
     const missing = await readyWith({ CAMLAB_BACKEND: 'tensorflow' });
     assert.equal(missing.code, 3);
-    assert.match(missing.stdout, /'tensorflow' backend was asked for but cannot be used: @tensorflow\/tfjs-node is not installed.*npm install @tensorflow\/tfjs-node/);
+    assert.match(
+      missing.stdout,
+      /'tensorflow' backend was asked for but cannot be used: @tensorflow\/tfjs-node is not installed.*npm install @tensorflow\/tfjs-node/,
+    );
   }
   const wrong = await readyWith({ CAMLAB_BACKEND: 'gpu' });
   assert.equal(wrong.code, 3);
@@ -70,15 +76,26 @@ require('./dist').loadDefaultModel().then((model) => {
   Promise.reject(new Error('a rejection nobody handles'));
 });`;
 
-for (const [backend, threads] of [['wasm', '1'], ['wasm', '2'], ['cpu', '']]) {
-  test(`on the ${backend} backend${threads ? ` with ${threads} thread(s)` : ''}, camlab leaves the process's error handlers as they were`, { timeout: 120_000 }, async () => {
-    const outcome = await run(process.execPath, ['-e', REJECTION_SCRIPT], { cwd: ROOT, env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_BACKEND: backend, CAMLAB_THREADS: threads } }).then(
-      () => ({ code: 0, stdout: '', stderr: '' }),
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
-    assert.match(outcome.stdout, /listeners 0\/0 -> 0\/0 layers \d+/);
-    // Node's own answer to an unhandled rejection (exit code 1), not a rethrowing handler's crash (exit code 7).
-    assert.equal(outcome.code, 1, outcome.stderr);
-    assert.match(outcome.stderr, /a rejection nobody handles/);
-  });
+for (const [backend, threads] of [
+  ['wasm', '1'],
+  ['wasm', '2'],
+  ['cpu', ''],
+]) {
+  test(
+    `on the ${backend} backend${threads ? ` with ${threads} thread(s)` : ''}, camlab leaves the process's error handlers as they were`,
+    { timeout: 120_000 },
+    async () => {
+      const outcome = await run(process.execPath, ['-e', REJECTION_SCRIPT], {
+        cwd: ROOT,
+        env: { ...process.env, CAMLAB_QUIET: '1', CAMLAB_BACKEND: backend, CAMLAB_THREADS: threads },
+      }).then(
+        () => ({ code: 0, stdout: '', stderr: '' }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+      assert.match(outcome.stdout, /listeners 0\/0 -> 0\/0 layers \d+/);
+      // Node's own answer to an unhandled rejection (exit code 1), not a rethrowing handler's crash (exit code 7).
+      assert.equal(outcome.code, 1, outcome.stderr);
+      assert.match(outcome.stderr, /a rejection nobody handles/);
+    },
+  );
 }

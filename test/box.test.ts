@@ -51,7 +51,10 @@ test('iou: a gap between boxes, touching edges and corners give 0; overlaps are 
   assert.equal(iou(a, { x: 4, y: 0, width: 4, height: 4 }), 0, 'touching edges share no pixel');
   assert.equal(iou(a, { x: 4, y: 4, width: 2, height: 2 }), 0, 'touching corners');
   // 4×6 and 4×6 offset by (2, 3): 2×3 = 6 shared, 24 + 24 − 6 = 42 in the union.
-  const [p, q] = [{ x: 0, y: 0, width: 4, height: 6 }, { x: 2, y: 3, width: 4, height: 6 }];
+  const [p, q] = [
+    { x: 0, y: 0, width: 4, height: 6 },
+    { x: 2, y: 3, width: 4, height: 6 },
+  ];
   assert.equal(iou(p, q), 6 / 42);
   assert.equal(iou(q, p), 6 / 42, 'symmetric');
   // Containment: a 4×5 box inside a 10×10 one.
@@ -72,7 +75,10 @@ test('boundingBox: a pixel exactly at threshold × max is kept', () => {
 });
 
 test('boundingBox at threshold 1 keeps only the maximum, at threshold 0 the whole map', () => {
-  const heat = map(9, 4, [{ x: 1, y: 1, w: 3, h: 2, v: 0.7 }, { x: 6, y: 2, w: 1, h: 1, v: 0.9 }]);
+  const heat = map(9, 4, [
+    { x: 1, y: 1, w: 3, h: 2, v: 0.7 },
+    { x: 6, y: 2, w: 1, h: 1, v: 0.9 },
+  ]);
   assert.deepEqual(boundingBox(heat, { threshold: 1 }), { x: 6, y: 2, width: 1, height: 1 });
   assert.deepEqual(boundingBox(heat, { threshold: 0 }), { x: 0, y: 0, width: 9, height: 4 }, 'every pixel ≥ 0');
   assert.deepEqual(boundingBox(heat, { threshold: 0.8 }), { x: 6, y: 2, width: 1, height: 1 }, '0.7 < 0.8 × 0.9');
@@ -81,7 +87,10 @@ test('boundingBox at threshold 1 keeps only the maximum, at threshold 0 the whol
 
 test('boundingBox: of two equal regions the first in reading order wins, whatever the scan meets later', () => {
   // Two 2×2 regions of the same size and value; the top-right one starts on an earlier row.
-  const heat = map(10, 6, [{ x: 0, y: 3, w: 2, h: 2, v: 1 }, { x: 7, y: 1, w: 2, h: 2, v: 1 }]);
+  const heat = map(10, 6, [
+    { x: 0, y: 3, w: 2, h: 2, v: 1 },
+    { x: 7, y: 1, w: 2, h: 2, v: 1 },
+  ]);
   assert.deepEqual(boundingBox(heat, { threshold: 0.5 }), { x: 7, y: 1, width: 2, height: 2 });
 });
 
@@ -102,7 +111,12 @@ function referenceBox(heat: Heatmap, threshold: number): { x: number; y: number;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (!on(x, y)) continue;
-      for (const [dx, dy] of [[-1, -1], [0, -1], [1, -1], [-1, 0]]) {
+      for (const [dx, dy] of [
+        [-1, -1],
+        [0, -1],
+        [1, -1],
+        [-1, 0],
+      ]) {
         if (on(x + dx, y + dy)) parent[root(y * width + x)] = root((y + dy) * width + x + dx);
       }
     }
@@ -115,12 +129,17 @@ function referenceBox(heat: Heatmap, threshold: number): { x: number; y: number;
   if (!best.length) return { x: 0, y: 0, width, height };
   const xs = best.map((i) => i % width);
   const ys = best.map((i) => Math.floor(i / width));
-  return { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs) + 1, height: Math.max(...ys) - Math.min(...ys) + 1 };
+  return {
+    x: Math.min(...xs),
+    y: Math.min(...ys),
+    width: Math.max(...xs) - Math.min(...xs) + 1,
+    height: Math.max(...ys) - Math.min(...ys) + 1,
+  };
 }
 
 test('boundingBox agrees with a union-find reference on 200 random speckled maps at every threshold', () => {
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let n = 0; n < 200; n++) {
     const [width, height] = [1 + Math.floor(random() * 17), 1 + Math.floor(random() * 13)];
     // Few distinct levels, so that regions touch, tie in size and sit exactly on the cut.
@@ -139,14 +158,20 @@ test("the default threshold: the model's validated one, else the paper's 20 %, w
   const plain = sequentialGapCnn();
   try {
     const threshold = modelMetadata(validated).boxThreshold;
-    assert.ok(threshold !== undefined && threshold !== PAPER_THRESHOLD, `the embedded model carries a validated threshold, got ${threshold}`);
+    assert.ok(
+      threshold !== undefined && threshold !== PAPER_THRESHOLD,
+      `the embedded model carries a validated threshold, got ${threshold}`,
+    );
     assert.equal(defaultBoxThreshold(validated), threshold);
     assert.equal(defaultBoxThreshold(plain), PAPER_THRESHOLD);
   } finally {
     validated.dispose();
     plain.dispose();
   }
-  const heat = map(20, 10, [{ x: 1, y: 1, w: 3, h: 3, v: 1 }, { x: 8, y: 2, w: 6, h: 5, v: 0.3 }]);
+  const heat = map(20, 10, [
+    { x: 1, y: 1, w: 3, h: 3, v: 1 },
+    { x: 8, y: 2, w: 6, h: 5, v: 0.3 },
+  ]);
   assert.deepEqual(boundingBox(heat), boundingBox(heat, { threshold: PAPER_THRESHOLD }));
   assert.notDeepEqual(boundingBox(heat), boundingBox(heat, { threshold: 0.6 }));
 });

@@ -16,26 +16,34 @@ let executed: ExecutedNotebook;
 let htmlUrl: string;
 const contexts: BrowserContext[] = [];
 
-before(async () => {
-  // A hot spot at (44, 16) of a 64×64 canvas, so the test knows where to hover.
-  ({ executed, htmlUrl } = await exportedNotebook(DIR, 'figures', [
-    code(`import { tf, loadImage, heatmapFigure, probabilitiesFigure, show } from 'camlab';\nconst image = await loadImage('${join(__dirname, '..', 'data', 'samples', 'digit-0.png')}');`),
-    code(
-      `const data = new Float32Array(64 * 64).map((_, i) => Math.exp(-(((i % 64) - 44) ** 2 + (Math.floor(i / 64) - 16) ** 2) / 60));\n` +
-        `await show(heatmapFigure(image, { width: 64, height: 64, data }, { title: 'Hot spot for ${XSS}', boxes: [{ box: { x: 34, y: 6, width: 21, height: 21 }, label: 'box ${XSS}' }] }));`,
-    ),
-    code(`await show(probabilitiesFigure([0.1, 0.7, 0.2], ['a', '${XSS}', 'c']));`),
-  ]));
-}, { timeout: 600000 });
+before(
+  async () => {
+    // A hot spot at (44, 16) of a 64×64 canvas, so the test knows where to hover.
+    ({ executed, htmlUrl } = await exportedNotebook(DIR, 'figures', [
+      code(
+        `import { tf, loadImage, heatmapFigure, probabilitiesFigure, show } from 'camlab';\nconst image = await loadImage('${join(__dirname, '..', 'data', 'samples', 'digit-0.png')}');`,
+      ),
+      code(
+        `const data = new Float32Array(64 * 64).map((_, i) => Math.exp(-(((i % 64) - 44) ** 2 + (Math.floor(i / 64) - 16) ** 2) / 60));\n` +
+          `await show(heatmapFigure(image, { width: 64, height: 64, data }, { title: 'Hot spot for ${XSS}', boxes: [{ box: { x: 34, y: 6, width: 21, height: 21 }, label: 'box ${XSS}' }] }));`,
+      ),
+      code(`await show(probabilitiesFigure([0.1, 0.7, 0.2], ['a', '${XSS}', 'c']));`),
+    ]));
+  },
+  { timeout: 600000 },
+);
 
-after(async () => {
-  for (const context of contexts) await context.close();
-}, { timeout: 60000 });
+after(
+  async () => {
+    for (const context of contexts) await context.close();
+  },
+  { timeout: 60000 },
+);
 
 function htmlOutput(cell: number): string {
   const output = executed.notebook.cells[cell].outputs?.find((o) => o.data?.['text/html']);
   const html = output?.data?.['text/html'];
-  return Array.isArray(html) ? html.join('') : html ?? '';
+  return Array.isArray(html) ? html.join('') : (html ?? '');
 }
 
 test('show() leaves one HTML output per figure; plotly.js travels with the first only', () => {
@@ -95,7 +103,10 @@ test('on a page without require.js (a plain HTML file) the figure is interactive
   const figure = heatmapFigure(image, { width: 2, height: 2, data: new Float32Array([0, 0.3, 0.6, 1]) }, { title: 'plain page' });
   image.dispose();
   const page = join(DIR, 'plain.html');
-  await writeFile(page, `<!doctype html><meta charset="utf-8"><title>plain</title><body>${figureHtml(figure, await figurePng(figure), { includePlotly: true })}</body>`);
+  await writeFile(
+    page,
+    `<!doctype html><meta charset="utf-8"><title>plain</title><body>${figureHtml(figure, await figurePng(figure), { includePlotly: true })}</body>`,
+  );
   const context = await launchChromium();
   contexts.push(context);
   const tab = await context.newPage();

@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { tf, ready, classActivationMap, inspectModel, formatLayerTable, CamlabError } from '../src';
 import { flattenCnn, functionalNestedGapCnn, randomImages, sequentialGapCnn } from './helpers/models';
 
-before(async () => {
-  await ready();
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+  },
+  { timeout: 60000 },
+);
 
 const mean = (a: Float32Array) => a.reduce((s, v) => s + v, 0) / a.length;
 
@@ -18,7 +21,10 @@ test('inspectModel finds features → GAP → classifier in a Sequential model',
   assert.equal(anatomy.classifierLayer?.path, 'predictions');
   assert.equal(anatomy.activation, 'softmax');
   assert.equal(anatomy.numClasses, 5);
-  assert.equal(anatomy.layers.reduce((s, l) => s + l.params, 0), model.countParams());
+  assert.equal(
+    anatomy.layers.reduce((s, l) => s + l.params, 0),
+    model.countParams(),
+  );
   const table = formatLayerTable(anatomy);
   assert.match(table, /features\s+Conv2D\s+\[n, 16, 16, 16\]\s+1,168\s+← CAM features/);
   assert.match(table, new RegExp(`total parameters: ${model.countParams().toLocaleString('en-US')}`));
@@ -41,7 +47,10 @@ test('inspectModel of a model without GAP reports why CAM is impossible and list
   const anatomy = inspectModel(model);
   assert.equal(anatomy.featureLayer, undefined);
   assert.match(anatomy.problem ?? '', /GlobalAveragePooling2D.*Grad-CAM/s);
-  assert.deepEqual(anatomy.layers.map((l) => l.name), ['conv', 'flatten', 'fc']);
+  assert.deepEqual(
+    anatomy.layers.map((l) => l.name),
+    ['conv', 'flatten', 'fc'],
+  );
   model.dispose();
 });
 
@@ -61,11 +70,19 @@ for (const [name, build, size] of [
     // Where the Dense layer is linear (an Activation layer follows), its output is the logit itself.
     const logitsLayer = model.layers.find((l) => l.name === 'logits');
     const preSoftmax = logitsLayer
-      ? tf.tidy(() => (tf.model({ inputs: model.inputs, outputs: logitsLayer.output as tf.SymbolicTensor }).predict(images) as tf.Tensor).arraySync() as number[][])
+      ? tf.tidy(
+          () =>
+            (
+              tf.model({ inputs: model.inputs, outputs: logitsLayer.output as tf.SymbolicTensor }).predict(images) as tf.Tensor
+            ).arraySync() as number[][],
+        )
       : undefined;
     assert.equal(preSoftmax !== undefined, name !== 'Sequential');
     for (const r of results) {
-      assert.ok(Math.abs(mean(r.raw.data) + bias[r.classIndex] - r.logit) < 1e-4, `identity for image ${r.imageIndex}, class ${r.classIndex}`);
+      assert.ok(
+        Math.abs(mean(r.raw.data) + bias[r.classIndex] - r.logit) < 1e-4,
+        `identity for image ${r.imageIndex}, class ${r.classIndex}`,
+      );
       assert.ok(Math.abs(r.score - predicted[r.imageIndex][r.classIndex]) < 1e-5, 'score is the model’s probability');
       if (preSoftmax) assert.ok(Math.abs(r.logit - preSoftmax[r.imageIndex][r.classIndex]) < 1e-4, 'logit is the Dense layer’s output');
     }
@@ -105,12 +122,18 @@ test('default class is the top-1; topK returns the k most probable classes in or
   const images = randomImages(2, 32, 31);
   const predicted = tf.tidy(() => (model.predict(images) as tf.Tensor).arraySync() as number[][]);
   const top1 = await classActivationMap(model, images);
-  assert.deepEqual(top1.map((r) => r.classIndex), predicted.map((p) => p.indexOf(Math.max(...p))));
+  assert.deepEqual(
+    top1.map((r) => r.classIndex),
+    predicted.map((p) => p.indexOf(Math.max(...p))),
+  );
   const top3 = await classActivationMap(model, images, { topK: 3 });
   assert.equal(top3.length, 6);
   for (const i of [0, 1]) {
     const order = [...predicted[i].keys()].sort((a, b) => predicted[i][b] - predicted[i][a]).slice(0, 3);
-    assert.deepEqual(top3.filter((r) => r.imageIndex === i).map((r) => r.classIndex), order);
+    assert.deepEqual(
+      top3.filter((r) => r.imageIndex === i).map((r) => r.classIndex),
+      order,
+    );
   }
   tf.dispose(images);
   model.dispose();
@@ -156,7 +179,10 @@ test('bad requests get specific errors and leave no tensors behind', async () =>
   const rejects = (options: object, pattern: RegExp) =>
     assert.rejects(classActivationMap(model, image, options), (e: Error) => e instanceof CamlabError && pattern.test(e.message));
   await rejects({ layer: 'nope' }, /no layer named 'nope'.*conv1, pool1, features, gap, predictions/);
-  await rejects({ layer: 'gap' }, /'gap' outputs \[n, 16\], not feature maps \[n, h, w, channels\]\. Layers with feature maps: conv1, pool1, features\./);
+  await rejects(
+    { layer: 'gap' },
+    /'gap' outputs \[n, 16\], not feature maps \[n, h, w, channels\]\. Layers with feature maps: conv1, pool1, features\./,
+  );
   await rejects({ layer: 'conv1' }, /CAM is defined only at 'features'.*Grad-CAM/);
   await rejects({ classIndex: 5 }, /classIndex 5 is not a class.*0 to 4/);
   await rejects({ classIndex: 1.5 }, /classIndex must be an integer, got 1.5/);
@@ -183,21 +209,29 @@ test('with a centre crop the map covers the cropped region of the image, and not
   assert.deepEqual([r.heatmap.width, r.heatmap.height], [48, 32]);
   const column = (x: number) => Array.from({ length: 32 }, (_, y) => r.heatmap.data[y * 48 + x]);
   assert.ok(column(0).every((v) => v === 0) && column(47).every((v) => v === 0), 'outside the crop (8 px each side)');
-  assert.ok([...Array(32).keys()].some((x) => column(8 + x).some((v) => v > 0)), 'inside the crop');
+  assert.ok(
+    [...Array(32).keys()].some((x) => column(8 + x).some((v) => v > 0)),
+    'inside the crop',
+  );
   assert.equal(Math.max(...r.heatmap.data), 1);
   wide.dispose();
   model.dispose();
 });
 
 test('an image the model cannot take (channels it does not accept) is a clear error', async () => {
-  const model = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [8, 8, 4], filters: 2, kernelSize: 3, name: 'features' }),
-    tf.layers.globalAveragePooling2d({}),
-    tf.layers.dense({ units: 2, activation: 'softmax' }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [8, 8, 4], filters: 2, kernelSize: 3, name: 'features' }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 2, activation: 'softmax' }),
+    ],
+  });
   const rgb = tf.zeros([8, 8, 3]) as tf.Tensor3D;
   const before = tf.memory().numTensors;
-  await assert.rejects(classActivationMap(model, rgb), /The model takes 4 channels and the image has 3; camlab converts only between grey and RGB/);
+  await assert.rejects(
+    classActivationMap(model, rgb),
+    /The model takes 4 channels and the image has 3; camlab converts only between grey and RGB/,
+  );
   assert.equal(tf.memory().numTensors, before);
   rgb.dispose();
   model.dispose();

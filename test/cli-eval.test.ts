@@ -10,9 +10,12 @@ const run = promisify(execFile);
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
 const camlab = (...args: string[]) => run(process.execPath, [CLI, ...args], { env: { ...process.env, CAMLAB_QUIET: '1' } });
 
-before(async () => {
-  await ready();
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+  },
+  { timeout: 60000 },
+);
 
 test('camlab eval prints the report of evaluateDigits on the same canvases (the embedded model by default)', async () => {
   const { stdout } = await camlab('eval', '--count', '20', '--seed', '5');
@@ -25,7 +28,12 @@ test('camlab eval prints the report of evaluateDigits on the same canvases (the 
   const rows = stdout.split('\n').filter((l) => /^\s+0\.\d\d\s/.test(l));
   assert.equal(rows.length, 19, 'one row per threshold 0.05 … 0.95');
   const at = report.byThreshold.find((t) => Math.abs(t.threshold - 0.3) < 1e-9)!;
-  assert.match(stdout, new RegExp(`validated threshold 0\\.3: top-1 localization ${(100 * at.top1Localization).toFixed(1)}%, GT-known localization ${(100 * at.gtKnownLocalization).toFixed(1)}%`));
+  assert.match(
+    stdout,
+    new RegExp(
+      `validated threshold 0\\.3: top-1 localization ${(100 * at.top1Localization).toFixed(1)}%, GT-known localization ${(100 * at.gtKnownLocalization).toFixed(1)}%`,
+    ),
+  );
 });
 
 test('camlab eval --method all prints one row per method and the four baselines, with ROAD and the random-model column', async () => {
@@ -33,12 +41,34 @@ test('camlab eval --method all prints one row per method and the four baselines,
   assert.match(stdout, /^2 held-out canvases \(seed 5\).*box threshold 0\.3$/m);
   const rows = stdout.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| map') && !l.startsWith('| ---'));
   const names = rows.map((l) => l.split('|')[1].trim());
-  assert.deepEqual(names.map((n) => n.replace(/ ⚑$/, '')), ['cam', 'gradcam', 'gradcam++', 'scorecam', 'layercam', 'hirescam', 'eigencam', 'xgradcam', 'ablationcam', 'eigengradcam', 'random map', 'centre Gaussian', 'random CAM', 'Sobel edges']);
+  assert.deepEqual(
+    names.map((n) => n.replace(/ ⚑$/, '')),
+    [
+      'cam',
+      'gradcam',
+      'gradcam++',
+      'scorecam',
+      'layercam',
+      'hirescam',
+      'eigencam',
+      'xgradcam',
+      'ablationcam',
+      'eigengradcam',
+      'random map',
+      'centre Gaussian',
+      'random CAM',
+      'Sobel edges',
+    ],
+  );
   // ⚑: the map stays alike on the randomised model. The input-only baselines always are; CAM never is.
-  for (const flagged of ['random map ⚑', 'centre Gaussian ⚑', 'Sobel edges ⚑', 'cam']) assert.ok(names.includes(flagged), `${flagged} in ${names}`);
+  for (const flagged of ['random map ⚑', 'centre Gaussian ⚑', 'Sobel edges ⚑', 'cam'])
+    assert.ok(names.includes(flagged), `${flagged} in ${names}`);
   assert.match(stdout, /\| ROAD MoRF ↓ \| ROAD LeRF ↑ \| ROAD combined ↑ \| rank corr\. with random model ↓ \|/);
   for (const line of rows) {
-    const cells = line.split('|').slice(2, -1).map((c) => parseFloat(c));
+    const cells = line
+      .split('|')
+      .slice(2, -1)
+      .map((c) => parseFloat(c));
     assert.ok(cells.every(Number.isFinite), `numbers in ${line}`);
   }
   await assert.rejects(camlab('eval', '--method', 'nope', '--count', '1'), /--method 'nope' is not one of: all, cam, gradcam/);

@@ -13,21 +13,25 @@ const run = promisify(execFile);
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
 let dir: string;
 
-before(async () => {
-  await ready();
-  dir = await mkdtemp(join(tmpdir(), 'camlab-cli-'));
-  const model = sequentialGapCnn();
-  await saveModel(model, join(dir, 'model'));
-  model.dispose();
-  const data = Buffer.alloc(40 * 30 * 4, 255);
-  for (let i = 0; i < 40 * 30; i++) data[i * 4] = (i * 7) % 256;
-  await writeFile(join(dir, 'picture.png'), await Jimp.fromBitmap({ width: 40, height: 30, data }).getBuffer('image/png'));
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+    dir = await mkdtemp(join(tmpdir(), 'camlab-cli-'));
+    const model = sequentialGapCnn();
+    await saveModel(model, join(dir, 'model'));
+    model.dispose();
+    const data = Buffer.alloc(40 * 30 * 4, 255);
+    for (let i = 0; i < 40 * 30; i++) data[i * 4] = (i * 7) % 256;
+    await writeFile(join(dir, 'picture.png'), await Jimp.fromBitmap({ width: 40, height: 30, data }).getBuffer('image/png'));
+  },
+  { timeout: 60000 },
+);
 
 after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 const camlab = (...args: string[]) => run(process.execPath, [CLI, ...args], { env: { ...process.env, CAMLAB_QUIET: '1' } });
-const camlabIn = (cwd: string, ...args: string[]) => run(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CAMLAB_QUIET: '1' } });
+const camlabIn = (cwd: string, ...args: string[]) =>
+  run(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, CAMLAB_QUIET: '1' } });
 type Failure = Error & { stdout: string; stderr: string; code: number };
 
 async function picture(width: number, height: number, seed: number, mime: 'image/png' | 'image/jpeg' = 'image/png'): Promise<Buffer> {
@@ -38,7 +42,10 @@ async function picture(width: number, height: number, seed: number, mime: 'image
 
 /** Every file under a folder, as paths relative to it. */
 async function tree(folder: string): Promise<string[]> {
-  return (await readdir(folder, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(folder.length + 1)).sort();
+  return (await readdir(folder, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(folder.length + 1))
+    .sort();
 }
 
 test('camlab layers prints the layer table with the CAM head marked', async () => {
@@ -50,7 +57,10 @@ test('camlab layers prints the layer table with the CAM head marked', async () =
 test('camlab cam --json writes overlay PNGs at the image size and prints one line per image × class', async () => {
   const out = join(dir, 'out');
   const { stdout } = await camlab('cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--top', '2', '--out', out, '--json');
-  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { class: number; score: number; box: { width: number }; output: string });
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { class: number; score: number; box: { width: number }; output: string });
   assert.equal(lines.length, 2);
   assert.notEqual(lines[0].class, lines[1].class);
   assert.ok(lines[0].score >= lines[1].score);
@@ -62,11 +72,14 @@ test('camlab cam --json writes overlay PNGs at the image size and prints one lin
 });
 
 test('camlab reports bad input as one clear line and a non-zero exit', async () => {
-  await assert.rejects(camlab('cam', join(dir, 'nope.png'), '--model', join(dir, 'model')), (e: Error & { stderr: string; code: number }) => {
-    assert.equal(e.code, 1);
-    assert.match(e.stderr, /^camlab: Image file not found: '.*nope\.png'/);
-    return true;
-  });
+  await assert.rejects(
+    camlab('cam', join(dir, 'nope.png'), '--model', join(dir, 'model')),
+    (e: Error & { stderr: string; code: number }) => {
+      assert.equal(e.code, 1);
+      assert.match(e.stderr, /^camlab: Image file not found: '.*nope\.png'/);
+      return true;
+    },
+  );
   await assert.rejects(camlab('cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--class', '9'), (e: Failure) => {
     assert.equal(e.code, 1);
     assert.match(e.stderr, /classIndex 9 is not a class/);
@@ -79,7 +92,27 @@ const decode = async (path: string) => (await Jimp.read(path)).bitmap;
 
 test('camlab cam --method --layer --colormap gray --alpha 1 --threshold: the PNG is the method’s heat map at that layer, the box uses that threshold', async () => {
   const out = join(dir, 'gray');
-  const { stdout } = await camlab('cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--method', 'layercam', '--layer', 'conv1', '--colormap', 'gray', '--alpha', '1', '--threshold', '0.6', '--class', '2', '--out', out, '--json');
+  const { stdout } = await camlab(
+    'cam',
+    join(dir, 'picture.png'),
+    '--model',
+    join(dir, 'model'),
+    '--method',
+    'layercam',
+    '--layer',
+    'conv1',
+    '--colormap',
+    'gray',
+    '--alpha',
+    '1',
+    '--threshold',
+    '0.6',
+    '--class',
+    '2',
+    '--out',
+    out,
+    '--json',
+  );
   const line = JSON.parse(stdout) as { class: number; method: string; layer: string; threshold: number; box: object; output: string };
   assert.deepEqual([line.class, line.method, line.layer, line.threshold], [2, 'layercam', 'conv1', 0.6]);
   // The same map from the API: grey at full opacity writes round(255 × heat) in every channel.
@@ -101,7 +134,11 @@ test('camlab cam --method --layer --colormap gray --alpha 1 --threshold: the PNG
 test('camlab cam without --out or --json writes into ./camlab-out and prints a plain line; --colormap viridis colours it', async () => {
   const cwd = await mkdtemp(join(tmpdir(), 'camlab-cli-cwd-'));
   try {
-    const { stdout } = await run(process.execPath, [CLI, 'cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--colormap', 'viridis', '--alpha', '1'], { cwd, env: { ...process.env, CAMLAB_QUIET: '1' } });
+    const { stdout } = await run(
+      process.execPath,
+      [CLI, 'cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--colormap', 'viridis', '--alpha', '1'],
+      { cwd, env: { ...process.env, CAMLAB_QUIET: '1' } },
+    );
     const match = /^(.+picture\.png): class (\d) \(p=([\d.]+), cam\), box (\d+),(\d+) (\d+)×(\d+) → (.+)\n$/.exec(stdout);
     assert.ok(match, `plain line: ${stdout}`);
     const output = match[8];
@@ -127,17 +164,50 @@ test('camlab cam on a folder: duplicate names, a .jpg/.png pair, an empty file a
   await writeFile(join(input, 'text.png'), 'this is not a picture');
   await writeFile(join(input, 'readme.txt'), 'not an image extension: not read');
   const out = join(dir, 'mixed-out');
-  const failure = await camlab('cam', input, '--model', join(dir, 'model'), '--top', '2', '--method', 'gradcam', '--out', out, '--json', '--workers', '2').then(
+  const failure = await camlab(
+    'cam',
+    input,
+    '--model',
+    join(dir, 'model'),
+    '--top',
+    '2',
+    '--method',
+    'gradcam',
+    '--out',
+    out,
+    '--json',
+    '--workers',
+    '2',
+  ).then(
     () => assert.fail('a run with skipped files must exit non-zero'),
     (e: Failure) => e,
   );
   assert.equal(failure.code, 2);
-  const lines = failure.stdout.trim().split('\n').map((l) => JSON.parse(l) as { image: string; class?: number; method?: string; layer?: string; output?: string; skipped?: string; threshold?: number; score?: number; box?: object });
+  const lines = failure.stdout
+    .trim()
+    .split('\n')
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          image: string;
+          class?: number;
+          method?: string;
+          layer?: string;
+          output?: string;
+          skipped?: string;
+          threshold?: number;
+          score?: number;
+          box?: object;
+        },
+    );
   // Input order: each folder's entries sorted by name, folders walked where they sort.
   const order = [...new Set(lines.map((l) => l.image.slice(input.length + 1)))];
   assert.deepEqual(order, [join('a', 'x.png'), join('b', 'x.png'), 'empty.png', 'text.png', 'y.jpg', 'y.png']);
   const skipped = lines.filter((l) => l.skipped);
-  assert.deepEqual(skipped.map((l) => l.image.slice(input.length + 1)), ['empty.png', 'text.png']);
+  assert.deepEqual(
+    skipped.map((l) => l.image.slice(input.length + 1)),
+    ['empty.png', 'text.png'],
+  );
   assert.match(skipped[0].skipped!, /is empty \(0 bytes\)/);
   assert.match(skipped[1].skipped!, /could not be decoded: it is none of the formats camlab reads/);
   const maps = lines.filter((l) => !l.skipped);
@@ -157,14 +227,20 @@ test('camlab cam on a folder: duplicate names, a .jpg/.png pair, an empty file a
   assert.ok(written.some((f) => f.startsWith('y.jpg-')) && written.some((f) => f.startsWith('y.png-')));
   // stderr: a line per file (not a terminal here), then the summary with each skipped file's reason.
   assert.match(failure.stderr, /\[1\/6\] .*x\.png: 2 maps/);
-  assert.match(failure.stderr, /explained 4 of 6 images \(8 maps\) in [\d.]+ s, [\d.]+ images\/s on 2 workers; skipped 2:\n {2}.*empty\.png: .*empty \(0 bytes\).*\n {2}.*text\.png: .*could not be decoded/);
+  assert.match(
+    failure.stderr,
+    /explained 4 of 6 images \(8 maps\) in [\d.]+ s, [\d.]+ images\/s on 2 workers; skipped 2:\n {2}.*empty\.png: .*empty \(0 bytes\).*\n {2}.*text\.png: .*could not be decoded/,
+  );
 });
 
 test('camlab cam --json without --out writes JSON Lines and no PNG', async () => {
   const cwd = await mkdtemp(join(tmpdir(), 'camlab-cwd-'));
   try {
     const { stdout } = await camlabIn(cwd, 'cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--json');
-    const [line] = stdout.trim().split('\n').map((l) => JSON.parse(l) as { output: string | null; class: number });
+    const [line] = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { output: string | null; class: number });
     assert.equal(line.output, null);
     assert.deepEqual(await readdir(cwd), []);
   } finally {
@@ -173,7 +249,16 @@ test('camlab cam --json without --out writes JSON Lines and no PNG', async () =>
 });
 
 test('camlab cam --layer without --method says which method it uses', async () => {
-  const { stderr, stdout } = await camlab('cam', join(dir, 'picture.png'), '--model', join(dir, 'model'), '--layer', 'conv1', '--out', join(dir, 'layer-out'));
+  const { stderr, stdout } = await camlab(
+    'cam',
+    join(dir, 'picture.png'),
+    '--model',
+    join(dir, 'model'),
+    '--layer',
+    'conv1',
+    '--out',
+    join(dir, 'layer-out'),
+  );
   assert.match(stderr, /--layer without --method: using gradcam at 'conv1'/);
   assert.match(stdout, /gradcam\), box .* → .*picture\.png-class\d-gradcam\.png/);
 });
@@ -197,14 +282,20 @@ test('conflicting and invalid options are refused with a sentence before any mod
     [['--clas', '2'], /Unknown option '--clas'; did you mean '--class'\?/],
   ];
   for (const [args, expected] of cases) {
-    await assert.rejects(camlab('cam', join(dir, 'picture.png'), '--model', missing, '--out', join(dir, 'refused'), ...args), (e: Failure) => {
-      assert.equal(e.code, 1, args.join(' '));
-      assert.match(e.stderr, expected);
-      assert.doesNotMatch(e.stderr, /no-such-model/);
-      return true;
-    });
+    await assert.rejects(
+      camlab('cam', join(dir, 'picture.png'), '--model', missing, '--out', join(dir, 'refused'), ...args),
+      (e: Failure) => {
+        assert.equal(e.code, 1, args.join(' '));
+        assert.match(e.stderr, expected);
+        assert.doesNotMatch(e.stderr, /no-such-model/);
+        return true;
+      },
+    );
   }
-  await assert.rejects(camlab('cam', join(dir, 'picture.png'), '--model', missing, '--json', '--colormap', 'gray'), /--colormap changes the overlay PNGs, and --json without --out writes none; add --out DIR or drop it\./);
+  await assert.rejects(
+    camlab('cam', join(dir, 'picture.png'), '--model', missing, '--json', '--colormap', 'gray'),
+    /--colormap changes the overlay PNGs, and --json without --out writes none; add --out DIR or drop it\./,
+  );
   await assert.rejects(camlab('cam', join(dir, 'nowhere'), '--model', missing), /Image file not found: '.*nowhere'/);
   await assert.rejects(camlab('eval', '--model', missing, '--count', '1.5'), /--count takes a whole number ≥ 1, got '1.5'/);
   await assert.rejects(stat(join(dir, 'refused')), /ENOENT/);

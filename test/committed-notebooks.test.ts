@@ -10,7 +10,8 @@ import { NOTEBOOKS_DIR } from '../scripts/site';
 import { loadImage } from '../src';
 
 const read = async (name: string) => JSON.parse(await readFile(join(NOTEBOOKS_DIR, name), 'utf8')) as Notebook;
-const html = (cell: NotebookCell) => (cell.outputs ?? []).map((o) => [o.data?.['text/html'] ?? ''].flat().join('')).filter((h) => h.includes('camlab-figure'));
+const html = (cell: NotebookCell) =>
+  (cell.outputs ?? []).map((o) => [o.data?.['text/html'] ?? ''].flat().join('')).filter((h) => h.includes('camlab-figure'));
 const source = (cell: NotebookCell) => [cell.source].flat().join('');
 
 /** Each figure's title and its static PNG, decoded. */
@@ -32,10 +33,17 @@ test('the committed notebook 03 shows a trained network: top-5 of a photograph, 
   assert.ok(sanity > 0);
   const main = notebook.cells.slice(0, sanity).map(cellText).join('\n');
   assert.match(main, /^(ResNet-50|MobileNet v1 0\.25): \w+ \[null,7,7,\d+\] → \w+ → \w+ \(1000 classes, softmax\)$/m);
-  assert.match(main, /^Photographs: a cup of coffee \(Rachel Michetti[^)]*\), CC0\), Chelsea the cat \(Stefan van der Walt, CC0\)\.$/m, 'the photographs are credited');
+  assert.match(
+    main,
+    /^Photographs: a cup of coffee \(Rachel Michetti[^)]*\), CC0\), Chelsea the cat \(Stefan van der Walt, CC0\)\.$/m,
+    'the photographs are credited',
+  );
   const top5 = /^((?: {0,2}\d+\.\d% {2}\S.*\n?){5})/m.exec(main)?.[1].trim().split('\n') ?? [];
   assert.equal(top5.length, 5, 'five classes with their probabilities');
-  assert.ok(top5.some((line) => /espresso|cup|coffee/.test(line)), `a photograph of coffee, read as: ${top5.join('; ')}`);
+  assert.ok(
+    top5.some((line) => /espresso|cup|coffee/.test(line)),
+    `a photograph of coffee, read as: ${top5.join('; ')}`,
+  );
   assert.doesNotMatch(main, /untrained|random weights|npm start|cachePath/i);
   const shown = await figures(notebook);
   assert.equal(shown.length, 4, shown.map((f) => f.title).join(' | '));
@@ -52,5 +60,8 @@ test('the committed notebook 07 explains a model that learned: MobileNet feature
   assert.match(text, /^method: gradcam at feature_extractor\/conv_pw_13_relu$/m);
   assert.doesNotMatch(text, /untrained|random weights/i);
   const shown = await figures(notebook);
-  assert.deepEqual(shown.map((f) => f.title), ['Your model&#39;s maps: cat and coffee']);
+  assert.deepEqual(
+    shown.map((f) => f.title),
+    ['Your model&#39;s maps: cat and coffee'],
+  );
 });

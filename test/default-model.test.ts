@@ -3,7 +3,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tf, ready, loadDefaultModel, modelMetadata, modelLabels, inspectModel, evaluateDigits, DEFAULT_MODEL_PATH, type LocalizationReport } from '../src';
+import {
+  tf,
+  ready,
+  loadDefaultModel,
+  modelMetadata,
+  modelLabels,
+  inspectModel,
+  evaluateDigits,
+  DEFAULT_MODEL_PATH,
+  type LocalizationReport,
+} from '../src';
 
 let model: tf.LayersModel;
 let report: LocalizationReport;
@@ -42,14 +52,17 @@ async function readCard(boxThreshold: number): Promise<typeof card> {
   };
 }
 
-before(async () => {
-  await ready();
-  model = await loadDefaultModel();
-  threshold = modelMetadata(model).boxThreshold!;
-  card = await readCard(threshold);
-  // Held-out canvases (test digits, a seed other than the card's), as `npx camlab eval` draws them.
-  report = await evaluateDigits(model, { split: 'test', count: COUNT, seed: 11 });
-}, { timeout: 600000 });
+before(
+  async () => {
+    await ready();
+    model = await loadDefaultModel();
+    threshold = modelMetadata(model).boxThreshold!;
+    card = await readCard(threshold);
+    // Held-out canvases (test digits, a seed other than the card's), as `npx camlab eval` draws them.
+    report = await evaluateDigits(model, { split: 'test', count: COUNT, seed: 11 });
+  },
+  { timeout: 600000 },
+);
 
 after(() => model.dispose(), { timeout: 60000 });
 
@@ -80,17 +93,28 @@ test('the CAM peak falls inside the true box (pointing game) within the binomial
 
 test('top-1 and GT-known localization at the validated threshold are within the binomial margin of the card, far above the centre baseline', () => {
   const atThreshold = report.byThreshold.find((t) => Math.abs(t.threshold - threshold) < 1e-9)!;
-  for (const [name, measured, promised] of [['GT-known', atThreshold.gtKnownLocalization, card.gtKnown], ['top-1', atThreshold.top1Localization, card.top1]] as const) {
+  for (const [name, measured, promised] of [
+    ['GT-known', atThreshold.gtKnownLocalization, card.gtKnown],
+    ['top-1', atThreshold.top1Localization, card.top1],
+  ] as const) {
     const bar = floor(promised, COUNT);
     assert.ok(measured >= bar, `${name} localization ${pct(measured)} at ${threshold}, card ${pct(promised)}, bar ${pct(bar)}`);
   }
-  assert.ok(atThreshold.gtKnownLocalization >= 3 * report.centreBaseline.localization, `baseline ${pct(report.centreBaseline.localization)}`);
+  assert.ok(
+    atThreshold.gtKnownLocalization >= 3 * report.centreBaseline.localization,
+    `baseline ${pct(report.centreBaseline.localization)}`,
+  );
 });
 
 test('on the trained model every method beats a random map, and CAM beats the centre prior, at pointing or localization, deletion and insertion', async () => {
   const { digitsCanvas, compareMethods, methodMaker, randomMapMaker, centreGaussianMaker } = await import('../src');
   const samples = digitsCanvas({ split: 'test', count: 40, seed: 12 });
-  const rows = await compareMethods(model, samples, [methodMaker('cam'), methodMaker('gradcam'), methodMaker('layercam'), randomMapMaker, centreGaussianMaker], { threshold, steps: 8 });
+  const rows = await compareMethods(
+    model,
+    samples,
+    [methodMaker('cam'), methodMaker('gradcam'), methodMaker('layercam'), randomMapMaker, centreGaussianMaker],
+    { threshold, steps: 8 },
+  );
   tf.dispose(samples.map((s) => s.image));
   const row = (name: string) => rows.find((r) => r.name === name)!;
   for (const name of ['cam', 'gradcam', 'layercam']) {
@@ -99,6 +123,12 @@ test('on the trained model every method beats a random map, and CAM beats the ce
     assert.ok(row(name).insertion > row('random map').insertion, `${name}: inserting them first helps more`);
   }
   assert.ok(row('cam').gtKnownLocalization > row('centre Gaussian').gtKnownLocalization + 0.3, 'CAM vs centre prior: localization');
-  assert.ok(row('cam').deletion < row('centre Gaussian').deletion, `CAM vs centre prior: deletion ${row('cam').deletion.toFixed(3)} vs ${row('centre Gaussian').deletion.toFixed(3)}`);
-  assert.ok(row('cam').insertion > row('centre Gaussian').insertion, `CAM vs centre prior: insertion ${row('cam').insertion.toFixed(3)} vs ${row('centre Gaussian').insertion.toFixed(3)}`);
+  assert.ok(
+    row('cam').deletion < row('centre Gaussian').deletion,
+    `CAM vs centre prior: deletion ${row('cam').deletion.toFixed(3)} vs ${row('centre Gaussian').deletion.toFixed(3)}`,
+  );
+  assert.ok(
+    row('cam').insertion > row('centre Gaussian').insertion,
+    `CAM vs centre prior: insertion ${row('cam').insertion.toFixed(3)} vs ${row('centre Gaussian').insertion.toFixed(3)}`,
+  );
 });

@@ -9,9 +9,19 @@ import { sourceDigits, SPLITS } from '../src/data/digits';
 test('the split is fixed and disjoint, with every class in every split', () => {
   const key = (d: { label: number; index: number }) => `${d.label}:${d.index}`;
   const sets = SPLITS.map((s) => new Set(sourceDigits(s).map(key)));
-  assert.equal(sets.reduce((n, s) => n + s.size, 0), 10000, 'all 10,000 digits of the package are used once');
-  for (let i = 0; i < 3; i++) for (let j = i + 1; j < 3; j++) assert.ok([...sets[i]].every((k) => !sets[j].has(k)), `${SPLITS[i]} and ${SPLITS[j]} overlap`);
-  for (const split of SPLITS) assert.deepEqual([...new Set(sourceDigits(split).map((d) => d.label))].sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(
+    sets.reduce((n, s) => n + s.size, 0),
+    10000,
+    'all 10,000 digits of the package are used once',
+  );
+  for (let i = 0; i < 3; i++)
+    for (let j = i + 1; j < 3; j++)
+      assert.ok(
+        [...sets[i]].every((k) => !sets[j].has(k)),
+        `${SPLITS[i]} and ${SPLITS[j]} overlap`,
+      );
+  for (const split of SPLITS)
+    assert.deepEqual([...new Set(sourceDigits(split).map((d) => d.label))].sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   // 80 / 10 / 10 per class, rounded class by class.
   [8000, 1000, 1000].forEach((expected, i) => assert.ok(Math.abs(sets[i].size - expected) <= 5, `${SPLITS[i]}: ${sets[i].size}`));
 });
@@ -21,10 +31,16 @@ test('test canvases draw only test digits, and the generator is deterministic fo
   const canvases = renderCanvases({ split: 'test', count: 200, seed: 9 });
   assert.ok(canvases.every((c) => testDigits.has(`${c.source.label}:${c.source.index}`)));
   const again = renderCanvases({ split: 'test', count: 200, seed: 9 });
-  assert.deepEqual(again.map((c) => c.box), canvases.map((c) => c.box));
+  assert.deepEqual(
+    again.map((c) => c.box),
+    canvases.map((c) => c.box),
+  );
   assert.ok(again.every((c, i) => c.pixels.every((v, p) => v === canvases[i].pixels[p])));
   const other = renderCanvases({ split: 'test', count: 200, seed: 10 });
-  assert.notDeepEqual(other.map((c) => c.box), canvases.map((c) => c.box));
+  assert.notDeepEqual(
+    other.map((c) => c.box),
+    canvases.map((c) => c.box),
+  );
 });
 
 test('each box is the tight box of the digit’s ink: no ink outside, ink on all four sides', () => {
@@ -39,7 +55,10 @@ test('each box is the tight box of the digit’s ink: no ink outside, ink on all
     }
     const rowHasInk = (py: number) => Array.from({ length: width }, (_, i) => inked(x + i, py)).some(Boolean);
     const columnHasInk = (px: number) => Array.from({ length: height }, (_, i) => inked(px, y + i)).some(Boolean);
-    assert.ok(rowHasInk(y) && rowHasInk(y + height - 1) && columnHasInk(x) && columnHasInk(x + width - 1), 'the box is tight on every side');
+    assert.ok(
+      rowHasInk(y) && rowHasInk(y + height - 1) && columnHasInk(x) && columnHasInk(x + width - 1),
+      'the box is tight on every side',
+    );
     assert.ok(Math.max(width, height) <= DIGIT_SCALE.max);
   }
 });
@@ -53,7 +72,12 @@ test('digitsCanvas gives RGB tensors of the canvases, and the shipped samples de
   assert.equal(sample.image.dataSync()[3 * 100 + 1], canvas.pixels[100]);
   sample.image.dispose();
 
-  const index = JSON.parse(await readFile(join(__dirname, '..', 'data', 'samples', 'samples.json'), 'utf8')) as { split: 'test'; count: number; seed: number; samples: { file: string; label: number; box: object }[] };
+  const index = JSON.parse(await readFile(join(__dirname, '..', 'data', 'samples', 'samples.json'), 'utf8')) as {
+    split: 'test';
+    count: number;
+    seed: number;
+    samples: { file: string; label: number; box: object }[];
+  };
   const canvases = renderCanvases({ split: index.split, count: index.count, seed: index.seed });
   assert.ok(index.samples.length >= 5);
   for (const [i, entry] of index.samples.entries()) {

@@ -48,12 +48,18 @@ test('a download from a server that accepts and sends nothing fails within the s
       const started = performance.now();
       await assert.rejects(loadModel(`${server.url}/model.json`), (error: Error) => {
         assert.ok(error instanceof CamlabError);
-        assert.match(error.message, /^Downloading http:\/\/127\.0\.0\.1:\d+\/model\.json stalled: no byte arrived for 0\.5 s\. Nothing was cached/);
+        assert.match(
+          error.message,
+          /^Downloading http:\/\/127\.0\.0\.1:\d+\/model\.json stalled: no byte arrived for 0\.5 s\. Nothing was cached/,
+        );
         return true;
       });
       const seconds = (performance.now() - started) / 1000;
       assert.ok(seconds >= 0.45 && seconds < 5, `gave up after ${seconds.toFixed(2)} s`);
-      assert.deepEqual((await readdir(cache, { recursive: true })).filter((f) => /partial|model\.json$/.test(f)), []);
+      assert.deepEqual(
+        (await readdir(cache, { recursive: true })).filter((f) => /partial|model\.json$/.test(f)),
+        [],
+      );
     });
   } finally {
     if (saved === undefined) delete process.env.CAMLAB_DOWNLOAD_STALL;
@@ -67,9 +73,15 @@ test('a download that stops sending half-way fails within the bound and leaves n
   try {
     await withCache(async (cache) => {
       const started = performance.now();
-      await assert.rejects(cachedDownload(`${server.url}/weights.bin`, { stallSeconds: 0.3 }), /weights\.bin stalled: no byte arrived for 0\.3 s/);
+      await assert.rejects(
+        cachedDownload(`${server.url}/weights.bin`, { stallSeconds: 0.3 }),
+        /weights\.bin stalled: no byte arrived for 0\.3 s/,
+      );
       assert.ok((performance.now() - started) / 1000 < 5);
-      assert.deepEqual((await readdir(cache, { recursive: true })).filter((f) => f.includes('weights.bin')), []);
+      assert.deepEqual(
+        (await readdir(cache, { recursive: true })).filter((f) => f.includes('weights.bin')),
+        [],
+      );
     });
   } finally {
     await server.stop();
@@ -77,5 +89,8 @@ test('a download that stops sending half-way fails within the bound and leaves n
 });
 
 test('the stall bound refuses values that are not a positive number of seconds', async () => {
-  await assert.rejects(cachedDownload('http://127.0.0.1:9/x.bin', { stallSeconds: 0 }), /The download stall bound must be a number of seconds > 0, got 0\./);
+  await assert.rejects(
+    cachedDownload('http://127.0.0.1:9/x.bin', { stallSeconds: 0 }),
+    /The download stall bound must be a number of seconds > 0, got 0\./,
+  );
 });

@@ -23,33 +23,44 @@ let notebookUrl: string;
 const contexts: BrowserContext[] = [];
 const PROSE = 'The reader scrolls past this paragraph with a finger. '.repeat(12);
 
-before(async () => {
-  await ready();
-  model = await loadDefaultModel();
-  await mkdir(DIR, { recursive: true });
-  const samples = await loadSamples();
-  const figure = await drawingFigure(model, { starts: samples.slice(0, 3) });
-  for (const s of samples) s.image.dispose();
-  const path = join(DIR, 'plain.html');
-  await writeFile(path, `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>plain</title><body><p class="prose">${PROSE}</p>${figureHtml(figure, await figurePng(figure), { includePlotly: false })}<p class="prose">${PROSE}</p><p class="prose">${PROSE}</p></body>`);
-  plainUrl = pathToFileURL(path).href;
-  // The same page in a published site: TensorFlow.js and the weights in assets/, loaded by reference.
-  const site = join(DIR, 'site');
-  await mkdir(site, { recursive: true });
-  await writeFile(join(site, 'plain.html'), await readFile(path));
-  await shareFiles(site, ['plain.html']);
-  sharedUrl = pathToFileURL(join(site, 'plain.html')).href;
-  ({ executed, htmlUrl: notebookUrl } = await exportedNotebook(DIR, 'drawing', [
-    markdown(PROSE),
-    code(`import { loadDefaultModel, loadSamples, drawingFigure, show } from 'camlab';\nconst model = await loadDefaultModel();\nconst samples = await loadSamples();\nawait show(await drawingFigure(model, { starts: samples.slice(0, 4) }));`),
-    markdown(`${PROSE}\n\n${PROSE}`),
-  ]));
-}, { timeout: 600_000 });
+before(
+  async () => {
+    await ready();
+    model = await loadDefaultModel();
+    await mkdir(DIR, { recursive: true });
+    const samples = await loadSamples();
+    const figure = await drawingFigure(model, { starts: samples.slice(0, 3) });
+    for (const s of samples) s.image.dispose();
+    const path = join(DIR, 'plain.html');
+    await writeFile(
+      path,
+      `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>plain</title><body><p class="prose">${PROSE}</p>${figureHtml(figure, await figurePng(figure), { includePlotly: false })}<p class="prose">${PROSE}</p><p class="prose">${PROSE}</p></body>`,
+    );
+    plainUrl = pathToFileURL(path).href;
+    // The same page in a published site: TensorFlow.js and the weights in assets/, loaded by reference.
+    const site = join(DIR, 'site');
+    await mkdir(site, { recursive: true });
+    await writeFile(join(site, 'plain.html'), await readFile(path));
+    await shareFiles(site, ['plain.html']);
+    sharedUrl = pathToFileURL(join(site, 'plain.html')).href;
+    ({ executed, htmlUrl: notebookUrl } = await exportedNotebook(DIR, 'drawing', [
+      markdown(PROSE),
+      code(
+        `import { loadDefaultModel, loadSamples, drawingFigure, show } from 'camlab';\nconst model = await loadDefaultModel();\nconst samples = await loadSamples();\nawait show(await drawingFigure(model, { starts: samples.slice(0, 4) }));`,
+      ),
+      markdown(`${PROSE}\n\n${PROSE}`),
+    ]));
+  },
+  { timeout: 600_000 },
+);
 
-after(async () => {
-  for (const context of contexts) await context.close();
-  model?.dispose();
-}, { timeout: 600_000 });
+after(
+  async () => {
+    for (const context of contexts) await context.close();
+    model?.dispose();
+  },
+  { timeout: 600_000 },
+);
 
 interface Shown {
   strokes: number;
@@ -66,12 +77,25 @@ interface Shown {
 }
 
 async function waitReady(page: Page): Promise<void> {
-  await page.waitForFunction(() => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing?: { ready: boolean } })?.camlabDrawing?.ready, undefined, { timeout: 60000 });
+  await page.waitForFunction(
+    () => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing?: { ready: boolean } })?.camlabDrawing?.ready,
+    undefined,
+    { timeout: 60000 },
+  );
 }
 
 async function shown(page: Page): Promise<Shown> {
   return page.evaluate(() => {
-    const root = document.querySelector('.camlab-drawing-figure') as unknown as HTMLElement & { camlabDrawing: { strokes: number; last: { probabilities: number[]; top: number; maps: { classIndex: number; heat: Float32Array; logit: number; box: Shown['maps'][0]['box'] }[] } } };
+    const root = document.querySelector('.camlab-drawing-figure') as unknown as HTMLElement & {
+      camlabDrawing: {
+        strokes: number;
+        last: {
+          probabilities: number[];
+          top: number;
+          maps: { classIndex: number; heat: Float32Array; logit: number; box: Shown['maps'][0]['box'] }[];
+        };
+      };
+    };
     const canvas = root.querySelector('canvas.cd-draw') as HTMLCanvasElement;
     const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
     const rgb: number[] = [];
@@ -114,7 +138,9 @@ async function checkAgainstNode(page: Page, where: string): Promise<number> {
   const results = await classActivationMap(model, image, { classIndex: [...Array(10).keys()] });
   image.dispose();
   const probabilities = results.map((r) => r.score);
-  probabilities.forEach((p, c) => assert.ok(Math.abs(p - s.probabilities[c]) < 1e-3, `${where}: class ${c}, p ${s.probabilities[c]} in the page, ${p} in Node`));
+  probabilities.forEach((p, c) =>
+    assert.ok(Math.abs(p - s.probabilities[c]) < 1e-3, `${where}: class ${c}, p ${s.probabilities[c]} in the page, ${p} in Node`),
+  );
   const top = probabilities.indexOf(Math.max(...probabilities));
   assert.equal(s.top, top, `${where}: the top class`);
   assert.equal(s.topRow.label, String(top), `${where}: the highlighted row is the top class`);
@@ -125,7 +151,10 @@ async function checkAgainstNode(page: Page, where: string): Promise<number> {
     const r = correlation(map.heat, node.heatmap.data);
     assert.ok(r >= 0.99, `${where}: the map of class ${map.classIndex} correlates ${r.toFixed(4)} with Node's`);
     // mean(M_c) + b_c in the page is the logit Node reads from the model.
-    assert.ok(Math.abs(map.logit - node.logit!) < 1e-3, `${where}: class ${map.classIndex}: mean(M_c) + b_c = ${map.logit} in the page, logit ${node.logit} in Node`);
+    assert.ok(
+      Math.abs(map.logit - node.logit!) < 1e-3,
+      `${where}: class ${map.classIndex}: mean(M_c) + b_c = ${map.logit} in the page, logit ${node.logit} in Node`,
+    );
   }
   return peakX(s.maps[0].heat, s.width);
 }
@@ -156,9 +185,17 @@ async function drawBar(page: Page, stroke: Stroke, x: number): Promise<void> {
   await canvas.scrollIntoViewIfNeeded();
   const box = (await canvas.boundingBox())!;
   const before = (await shown(page)).strokes;
-  const points = Array.from({ length: 12 }, (_, i): [number, number] => [box.x + box.width * x, box.y + box.height * (0.22 + (0.56 * i) / 11)]);
+  const points = Array.from({ length: 12 }, (_, i): [number, number] => [
+    box.x + box.width * x,
+    box.y + box.height * (0.22 + (0.56 * i) / 11),
+  ]);
   await stroke(page, points);
-  await page.waitForFunction((n) => (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { strokes: number } }).camlabDrawing.strokes > n, before, { timeout: 10000 });
+  await page.waitForFunction(
+    (n) =>
+      (document.querySelector('.camlab-drawing-figure') as unknown as { camlabDrawing: { strokes: number } }).camlabDrawing.strokes > n,
+    before,
+    { timeout: 10000 },
+  );
 }
 
 async function leftThenRight(page: Page, stroke: Stroke, where: string): Promise<void> {
@@ -171,10 +208,17 @@ async function leftThenRight(page: Page, stroke: Stroke, where: string): Promise
   const right = await checkAgainstNode(page, `${where}, bar on the right`);
   await page.screenshot({ path: join(DIR, `${where.replace(/\W+/g, '-')}-right.png`), fullPage: true });
   const { width } = await shown(page);
-  assert.ok(left < width / 2 && right > width / 2, `${where}: the map's peak follows the stroke (column ${left}, then ${right}, of ${width})`);
+  assert.ok(
+    left < width / 2 && right > width / 2,
+    `${where}: the map's peak follows the stroke (column ${left}, then ${right}, of ${width})`,
+  );
 }
 
-const PAGES = [['plain page', () => plainUrl, true], ['site page with shared assets', () => sharedUrl, false], ['exported notebook', () => notebookUrl, true]] as const;
+const PAGES = [
+  ['plain page', () => plainUrl, true],
+  ['site page with shared assets', () => sharedUrl, false],
+  ['exported notebook', () => notebookUrl, true],
+] as const;
 
 for (const [name, url, touch] of PAGES) {
   test(`${name}: a bar drawn with the mouse on the left, then on the right; the page's answer is camlab's`, async () => {
@@ -184,7 +228,11 @@ for (const [name, url, touch] of PAGES) {
     await page.goto(url());
     await waitReady(page);
     assert.equal(await page.locator('.camlab-drawing-figure .camlab-static').isVisible(), false, 'the live figure replaced the PNG');
-    assert.equal(await page.evaluate(() => document.querySelectorAll('script[data-camlab-asset]').length), name.startsWith('site') ? 2 : 0, 'shared assets where the site shares them');
+    assert.equal(
+      await page.evaluate(() => document.querySelectorAll('script[data-camlab-asset]').length),
+      name.startsWith('site') ? 2 : 0,
+      'shared assets where the site shares them',
+    );
     await leftThenRight(page, mouseStroke, `${name} mouse`);
     // The reader picks a class: the second map follows.
     await page.locator('.cd-prob[data-class="7"]').click();
@@ -194,32 +242,36 @@ for (const [name, url, touch] of PAGES) {
     assert.deepEqual(offMachine, []);
   });
 
-  if (touch) test(`${name} on a 390-px phone: a finger draws without scrolling the page, a swipe outside the canvas scrolls it`, async () => {
-    const context = await launchChromium({ phone: true });
-    contexts.push(context);
-    const { page, problems, offMachine } = await watchedPage(context, { warnings: true });
-    await page.goto(url());
-    await waitReady(page);
-    const canvas = page.locator('canvas.cd-draw');
-    const box = (await canvas.boundingBox())!;
-    assert.ok(box.x >= 0 && box.x + box.width <= 390, `the canvas fits the screen (${box.x}..${box.x + box.width})`);
-    assert.ok(Math.abs(box.width - box.height) < 1, `square on screen (${box.width}×${box.height})`);
-    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'the page does not scroll sideways');
+  if (touch)
+    test(`${name} on a 390-px phone: a finger draws without scrolling the page, a swipe outside the canvas scrolls it`, async () => {
+      const context = await launchChromium({ phone: true });
+      contexts.push(context);
+      const { page, problems, offMachine } = await watchedPage(context, { warnings: true });
+      await page.goto(url());
+      await waitReady(page);
+      const canvas = page.locator('canvas.cd-draw');
+      const box = (await canvas.boundingBox())!;
+      assert.ok(box.x >= 0 && box.x + box.width <= 390, `the canvas fits the screen (${box.x}..${box.x + box.width})`);
+      assert.ok(Math.abs(box.width - box.height) < 1, `square on screen (${box.width}×${box.height})`);
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'the page does not scroll sideways');
 
-    const scrollBefore = await page.evaluate(() => window.scrollY);
-    await leftThenRight(page, touchStroke, `${name} touch 390`);
-    assert.equal(await page.evaluate(() => window.scrollY), scrollBefore, 'drawing with a finger did not scroll the page');
+      const scrollBefore = await page.evaluate(() => window.scrollY);
+      await leftThenRight(page, touchStroke, `${name} touch 390`);
+      assert.equal(await page.evaluate(() => window.scrollY), scrollBefore, 'drawing with a finger did not scroll the page');
 
-    // A swipe up over the prose (outside the canvas) scrolls the page.
-    await page.evaluate(() => window.scrollTo(0, 0));
-    const prose = (await page.locator('p, .jp-MarkdownOutput').first().boundingBox())!;
-    const bottom = Math.min(prose.y + prose.height, 844) - 10;
-    await touchStroke(page, Array.from({ length: 10 }, (_, i): [number, number] => [prose.x + 40, bottom - (i * (bottom - 20)) / 9]));
-    await page.waitForTimeout(300);
-    assert.ok((await page.evaluate(() => window.scrollY)) > 100, 'a swipe outside the canvas scrolls the page');
-    assert.deepEqual(problems, []);
-    assert.deepEqual(offMachine, []);
-  });
+      // A swipe up over the prose (outside the canvas) scrolls the page.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const prose = (await page.locator('p, .jp-MarkdownOutput').first().boundingBox())!;
+      const bottom = Math.min(prose.y + prose.height, 844) - 10;
+      await touchStroke(
+        page,
+        Array.from({ length: 10 }, (_, i): [number, number] => [prose.x + 40, bottom - (i * (bottom - 20)) / 9]),
+      );
+      await page.waitForTimeout(300);
+      assert.ok((await page.evaluate(() => window.scrollY)) > 100, 'a swipe outside the canvas scrolls the page');
+      assert.deepEqual(problems, []);
+      assert.deepEqual(offMachine, []);
+    });
 }
 
 test('the notebook executes; its output holds the PNG of a starting digit with its map, and one copy of TensorFlow.js', () => {

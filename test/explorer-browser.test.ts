@@ -17,17 +17,25 @@ let executed: ExecutedNotebook;
 let htmlUrl: string;
 const contexts: BrowserContext[] = [];
 
-before(async () => {
-  // The most probable class is named like an attack: the title and the alt text must show it as text.
-  ({ executed, htmlUrl } = await exportedNotebook(DIR, 'explorer', [
-    code(`import { loadDefaultModel, loadSamples, modelLabels, classActivationMap, explorerFigure, show } from 'camlab';\nconst model = await loadDefaultModel();\nconst [sample] = await loadSamples();\nconst [top] = await classActivationMap(model, sample.image);\nconst labels = modelLabels(model)!.map((l, i) => (i === top.classIndex ? '${XSS}' : l));\n` +
-      `await show(await explorerFigure(model, sample.image, { labels, layers: ${JSON.stringify(LAYERS)}, methods: ['cam', 'gradcam', 'layercam'] }));`),
-  ]));
-}, { timeout: 600_000 });
+before(
+  async () => {
+    // The most probable class is named like an attack: the title and the alt text must show it as text.
+    ({ executed, htmlUrl } = await exportedNotebook(DIR, 'explorer', [
+      code(
+        `import { loadDefaultModel, loadSamples, modelLabels, classActivationMap, explorerFigure, show } from 'camlab';\nconst model = await loadDefaultModel();\nconst [sample] = await loadSamples();\nconst [top] = await classActivationMap(model, sample.image);\nconst labels = modelLabels(model)!.map((l, i) => (i === top.classIndex ? '${XSS}' : l));\n` +
+          `await show(await explorerFigure(model, sample.image, { labels, layers: ${JSON.stringify(LAYERS)}, methods: ['cam', 'gradcam', 'layercam'] }));`,
+      ),
+    ]));
+  },
+  { timeout: 600_000 },
+);
 
-after(async () => {
-  for (const context of contexts) await context.close();
-}, { timeout: 600_000 });
+after(
+  async () => {
+    for (const context of contexts) await context.close();
+  },
+  { timeout: 600_000 },
+);
 
 interface LiveState {
   title: string;
@@ -42,19 +50,32 @@ interface LiveState {
 /** What the live plot shows now, and what layout.meta holds for the choice [class, layer, method]. */
 async function state(page: Page, choice: [number, number, number]): Promise<LiveState> {
   return page.evaluate(([c, l, m]) => {
-    const live = document.querySelector('.camlab-live') as unknown as { data: { z: number[][]; opacity: number }[]; layout: { shapes?: unknown[]; annotations?: { text: string }[]; meta: { camlabExplorer: { counts: number[]; maps: (string | null)[]; grids: { width: number; height: number }[] } } } };
+    const live = document.querySelector('.camlab-live') as unknown as {
+      data: { z: number[][]; opacity: number }[];
+      layout: {
+        shapes?: unknown[];
+        annotations?: { text: string }[];
+        meta: { camlabExplorer: { counts: number[]; maps: (string | null)[]; grids: { width: number; height: number }[] } };
+      };
+    };
     const spec = live.layout.meta.camlabExplorer;
     const map = spec.maps[(c * spec.counts[1] + l) * spec.counts[2] + m];
     const { width, height } = spec.grids[l];
     const bytes = map === null ? null : atob(map);
     return {
       // A wrapped title is one tspan per line.
-      title: ((t) => (t && t.querySelectorAll('tspan.line').length ? Array.from(t.querySelectorAll('tspan.line'), (l) => (l as Element).textContent).join(' ') : t?.textContent ?? ''))(document.querySelector('.camlab-live .gtitle')),
+      title: ((t) =>
+        t && t.querySelectorAll('tspan.line').length
+          ? Array.from(t.querySelectorAll('tspan.line'), (l) => (l as Element).textContent).join(' ')
+          : (t?.textContent ?? ''))(document.querySelector('.camlab-live .gtitle')),
       z: live.data[1].z,
       opacity: live.data[1].opacity,
       shapes: live.layout.shapes?.length ?? 0,
       notes: (live.layout.annotations ?? []).map((a) => a.text),
-      expected: bytes === null ? null : Array.from({ length: height }, (_, r) => Array.from({ length: width }, (_, x) => bytes.charCodeAt(r * width + x))),
+      expected:
+        bytes === null
+          ? null
+          : Array.from({ length: height }, (_, r) => Array.from({ length: width }, (_, x) => bytes.charCodeAt(r * width + x))),
     };
   }, choice);
 }
@@ -70,7 +91,10 @@ async function pick(page: Page, menu: number, entry: number, how: 'click' | 'tap
 test('the notebook executes and its output holds the PNG, the figure and its script, with labels escaped', () => {
   assert.deepEqual(executed.errors, []);
   const html = [executed.notebook.cells[0].outputs?.find((o) => o.data?.['text/html'])?.data?.['text/html'] ?? ''].flat().join('');
-  assert.match(html, /<img class="camlab-static" alt="&quot;&lt;img src=x onerror=alert\(1\)&gt;&quot; \(p = 0\.\d{3}\): CAM at features" width="\d+" height="\d+" src="data:image\/png;base64,/);
+  assert.match(
+    html,
+    /<img class="camlab-static" alt="&quot;&lt;img src=x onerror=alert\(1\)&gt;&quot; \(p = 0\.\d{3}\): CAM at features" width="\d+" height="\d+" src="data:image\/png;base64,/,
+  );
   assert.ok(html.includes("bar.className = 'camlab-menus'"), 'the explorer script travels with the figure');
   assert.ok(!html.includes(XSS), 'the label never reaches the HTML unescaped');
 });
@@ -81,8 +105,21 @@ test('in chromium, choosing another class, layer and method changes the heat map
   const { page, problems, offMachine } = await watchedPage(context, { warnings: true });
   await page.goto(htmlUrl);
   await page.waitForSelector('.camlab-live.js-plotly-plot .heatmaplayer', { timeout: 30000 });
-  await page.waitForFunction(() => /One scale for all classes/.test(document.querySelector('.camlab-live .annotation')?.textContent ?? ''), undefined, { timeout: 5000 });
-  assert.deepEqual(await page.locator('.camlab-menus [role=group]').evaluateAll((groups) => groups.map((g) => [g.getAttribute('aria-label'), g.querySelectorAll('button').length])), [['class', 10], ['layer', 4], ['method', 3]]);
+  await page.waitForFunction(
+    () => /One scale for all classes/.test(document.querySelector('.camlab-live .annotation')?.textContent ?? ''),
+    undefined,
+    { timeout: 5000 },
+  );
+  assert.deepEqual(
+    await page
+      .locator('.camlab-menus [role=group]')
+      .evaluateAll((groups) => groups.map((g) => [g.getAttribute('aria-label'), g.querySelectorAll('button').length])),
+    [
+      ['class', 10],
+      ['layer', 4],
+      ['method', 3],
+    ],
+  );
   assert.equal(await page.locator('g.updatemenu-header-group').count(), 0, 'no Plotly dropdown');
 
   const first = await state(page, [0, 0, 0]);
@@ -120,7 +157,10 @@ test('in chromium, choosing another class, layer and method changes the heat map
   assert.equal(undefinedCam.expected, null);
   assert.equal(undefinedCam.opacity, 0, 'no map drawn');
   assert.equal(undefinedCam.shapes, 0, 'no box');
-  assert.match(undefinedCam.notes.join(' ').replace(/<br>/g, ' '), /CAM is defined only at features, the layer that feeds global average pooling.*At block2_conv2, pick Grad-CAM or Layer-CAM\./);
+  assert.match(
+    undefinedCam.notes.join(' ').replace(/<br>/g, ' '),
+    /CAM is defined only at features, the layer that feeds global average pooling.*At block2_conv2, pick Grad-CAM or Layer-CAM\./,
+  );
   await page.screenshot({ path: join(DIR, '4-undefined.png') });
 
   await pick(page, 1, 0); // back to features: CAM is defined there
@@ -144,7 +184,10 @@ test('on a phone (390 px, touch) a tap picks another class: the map changes and 
   const tapped = await state(page, [9, 0, 0]);
   assert.notDeepEqual(tapped.z, first.z);
   assert.deepEqual(tapped.z, tapped.expected);
-  assert.ok(Math.max(...tapped.z.flat().map(Number)) < Math.max(...first.z.flat().map(Number)), 'the least probable class is fainter on the shared scale');
+  assert.ok(
+    Math.max(...tapped.z.flat().map(Number)) < Math.max(...first.z.flat().map(Number)),
+    'the least probable class is fainter on the shared scale',
+  );
   await pick(page, 1, 3, 'tap'); // block1_conv1: CAM is not defined there, the longest title
   await pick(page, 2, 1, 'tap');
   const inside = await page.evaluate(() => {
@@ -168,7 +211,10 @@ test('without JavaScript the page shows the PNG of the first choice, its title a
   const [complete, width] = await image.evaluate((img: HTMLImageElement) => [img.complete, img.naturalWidth] as const);
   assert.equal(complete, true);
   assert.ok(width > 400);
-  assert.match((await image.getAttribute('alt')) ?? '', new RegExp(`^"${XSS.replace(/[()]/g, '\\$&')}" \\(p = 0\\.\\d{3}\\): CAM at features$`));
+  assert.match(
+    (await image.getAttribute('alt')) ?? '',
+    new RegExp(`^"${XSS.replace(/[()]/g, '\\$&')}" \\(p = 0\\.\\d{3}\\): CAM at features$`),
+  );
   await page.screenshot({ path: join(DIR, 'static.png'), fullPage: true });
 });
 
@@ -177,11 +223,18 @@ test('on a plain page (no notebook, no require.js) the menus work too', async ()
   await ready();
   const model = await loadDefaultModel();
   const samples = await loadSamples();
-  const figure = await explorerFigure(model, samples[0].image, { classes: [3, 5], layers: ['features', 'block2_conv2'], methods: ['gradcam'] });
+  const figure = await explorerFigure(model, samples[0].image, {
+    classes: [3, 5],
+    layers: ['features', 'block2_conv2'],
+    methods: ['gradcam'],
+  });
   model.dispose();
   for (const s of samples) s.image.dispose();
   const path = join(DIR, 'plain.html');
-  await writeFile(path, `<!doctype html><meta charset="utf-8"><title>plain</title><body>${figureHtml(figure, await figurePng(figure), { includePlotly: true })}</body>`);
+  await writeFile(
+    path,
+    `<!doctype html><meta charset="utf-8"><title>plain</title><body>${figureHtml(figure, await figurePng(figure), { includePlotly: true })}</body>`,
+  );
   const context = await launchChromium();
   contexts.push(context);
   const page = await context.newPage();

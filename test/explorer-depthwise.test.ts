@@ -7,9 +7,12 @@ import { METHOD_NAMES } from '../src/choices';
 import type { ExplorerData } from '../src/plot/explorer';
 import { mobilenetV1Architecture } from '../src/model/architectures/mobilenet';
 
-before(async () => {
-  await ready();
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+  },
+  { timeout: 60000 },
+);
 
 test('MobileNet v1 with all methods at an early, a middle and the last layer: every combination but CAM away from GAP is drawn', async () => {
   const model = mobilenetV1Architecture({ alpha: 0.25, size: 64, seed: 7 });
@@ -58,7 +61,10 @@ test('a combination that cannot run on this backend is marked with the error, an
   const figure = await explorerFigure(model, image, { layers: ['c1', 'pw'], methods: ['gradcam', 'scorecam', 'cam'] });
   assert.equal(tf.memory().numTensors, before, 'a failed combination leaks nothing');
   const spec = figure.layout.meta!.camlabExplorer as ExplorerData;
-  assert.match(spec.reasons[0]!.replace(/\n/g, ' '), /^Grad-CAM could not run at c1: The gradient of the class score with respect to 'c1' could not be computed on the 'wasm' backend .*UnsortedSegmentSum.* Use a method without gradients \(Score-CAM, Eigen-CAM\), or the CPU backend/);
+  assert.match(
+    spec.reasons[0]!.replace(/\n/g, ' '),
+    /^Grad-CAM could not run at c1: The gradient of the class score with respect to 'c1' could not be computed on the 'wasm' backend .*UnsortedSegmentSum.* Use a method without gradients \(Score-CAM, Eigen-CAM\), or the CPU backend/,
+  );
   assert.equal(spec.reasons[1], null, 'Score-CAM runs at c1');
   assert.match(spec.reasons[2]!, /^CAM is defined only at pw/);
   assert.deepEqual(spec.reasons.slice(3), [null, null, null], 'every method runs at pw');

@@ -5,20 +5,30 @@ import { tf, ready, heatmapFigure, featureMapsFigure, camGridFigure, probabiliti
 import { fitLayout } from '../src/plot/fit';
 import type { Layout } from '../src/plot/figure';
 
-const axes = (layout: Layout, kind: 'x' | 'y') => Object.keys(layout).filter((k) => new RegExp(`^${kind}axis\\d*$`).test(k)).map((k) => layout[k as `xaxis${string}`]!);
+const axes = (layout: Layout, kind: 'x' | 'y') =>
+  Object.keys(layout)
+    .filter((k) => new RegExp(`^${kind}axis\\d*$`).test(k))
+    .map((k) => layout[k as `xaxis${string}`]!);
 
 async function figures(): Promise<{ heat: Figure; short: Figure; maps: Figure; grid: Figure }> {
   await ready();
   const image = tf.randomUniform([64, 64, 3], 0, 255, 'float32', 1) as tf.Tensor3D;
   const activations = tf.randomUniform([16, 16, 32], 0, 1, 'float32', 2) as tf.Tensor3D;
   const heatmap = { width: 64, height: 64, data: new Float32Array(64 * 64).map((_, i) => (i % 64) / 64) };
-  const results = [0, 1, 2, 3].map((c) => ({ classIndex: c, score: 0.25, imageIndex: 0, heatmap, raw: heatmap })) as unknown as Parameters<typeof camGridFigure>[1];
+  const results = [0, 1, 2, 3].map((c) => ({ classIndex: c, score: 0.25, imageIndex: 0, heatmap, raw: heatmap })) as unknown as Parameters<
+    typeof camGridFigure
+  >[1];
   try {
     return {
-      heat: heatmapFigure(image, heatmap, { title: 'Class activation map of the digit seven, threshold 0.2', boxes: [{ box: { x: 4, y: 4, width: 20, height: 20 }, label: 'CAM box' }] }),
+      heat: heatmapFigure(image, heatmap, {
+        title: 'Class activation map of the digit seven, threshold 0.2',
+        boxes: [{ box: { x: 4, y: 4, width: 20, height: 20 }, label: 'CAM box' }],
+      }),
       short: heatmapFigure(image, heatmap, { title: 'CAM', boxes: [{ box: { x: 4, y: 4, width: 20, height: 20 }, label: 'CAM box' }] }),
       maps: featureMapsFigure(activations, { channels: [...Array(16).keys()] }),
-      grid: camGridFigure(image, results, { panelTitles: ['conv2_block3_out', 'conv3_block4_out', 'conv4_block6_out', 'conv5_block3_out'] }),
+      grid: camGridFigure(image, results, {
+        panelTitles: ['conv2_block3_out', 'conv3_block4_out', 'conv4_block6_out', 'conv5_block3_out'],
+      }),
     };
   } finally {
     tf.dispose([image, activations]);
@@ -88,4 +98,3 @@ test('long panel titles get wide enough panels; an image keeps its aspect; a lon
   const bars = probabilitiesFigure([0.1, 0.9], ['a', 'b']);
   assert.equal(fitLayout(bars.layout, 300).height, bars.layout.height, 'a bar chart keeps its height');
 });
-

@@ -4,7 +4,18 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Jimp } from 'jimp';
-import { tf, ready, explain, gradCam, loadModel, loadImage, saveModel, findImageFiles, openExplainPool, type FileExplanation } from '../src';
+import {
+  tf,
+  ready,
+  explain,
+  gradCam,
+  loadModel,
+  loadImage,
+  saveModel,
+  findImageFiles,
+  openExplainPool,
+  type FileExplanation,
+} from '../src';
 import { foldBatchNorms } from '../src/model/fold';
 
 const init = (seed: number) => tf.initializers.glorotNormal({ seed });
@@ -16,8 +27,19 @@ const init = (seed: number) => tf.initializers.glorotNormal({ seed });
 function normalisedCnn(): tf.LayersModel {
   const input = tf.input({ shape: [20, 24, 3] });
   const conv = (x: tf.SymbolicTensor, name: string, seed: number, extra: { useBias?: boolean; activation?: 'relu' } = {}) =>
-    tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', kernelInitializer: init(seed), biasInitializer: tf.initializers.randomNormal({ seed: seed + 50 }), name, ...extra }).apply(x) as tf.SymbolicTensor;
-  const norm = (x: tf.SymbolicTensor, name: string) => tf.layers.batchNormalization({ axis: 3, epsilon: 1e-3, name }).apply(x) as tf.SymbolicTensor;
+    tf.layers
+      .conv2d({
+        filters: 6,
+        kernelSize: 3,
+        padding: 'same',
+        kernelInitializer: init(seed),
+        biasInitializer: tf.initializers.randomNormal({ seed: seed + 50 }),
+        name,
+        ...extra,
+      })
+      .apply(x) as tf.SymbolicTensor;
+  const norm = (x: tf.SymbolicTensor, name: string) =>
+    tf.layers.batchNormalization({ axis: 3, epsilon: 1e-3, name }).apply(x) as tf.SymbolicTensor;
   const relu = (x: tf.SymbolicTensor, name: string) => tf.layers.activation({ activation: 'relu', name }).apply(x) as tf.SymbolicTensor;
   let x = relu(norm(conv(input, 'conv_a', 1), 'bn_a'), 'relu_a');
   x = relu(norm(conv(x, 'conv_b', 2), 'bn_b'), 'relu_b');
@@ -26,12 +48,16 @@ function normalisedCnn(): tf.LayersModel {
   const e = conv(x, 'conv_e', 5);
   x = relu(tf.layers.add({ name: 'shortcut' }).apply([norm(e, 'bn_e'), e]) as tf.SymbolicTensor, 'features');
   const pooled = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
-  const output = tf.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: init(9), name: 'predictions' }).apply(pooled) as tf.SymbolicTensor;
+  const output = tf.layers
+    .dense({ units: 4, activation: 'softmax', kernelInitializer: init(9), name: 'predictions' })
+    .apply(pooled) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: output });
   // Statistics far from the initial γ = 1, β = 0, μ = 0, σ² = 1, so that a wrong fold shows.
   let seed = 20;
   for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
-    layer.setWeights(layer.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.3 : -1.5, i === 3 ? 3 : 1.5, 'float32', seed++)));
+    layer.setWeights(
+      layer.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 3 ? 0.3 : -1.5, i === 3 ? 3 : 1.5, 'float32', seed++)),
+    );
   }
   return model;
 }
@@ -45,10 +71,13 @@ function copyOf(model: tf.LayersModel): tf.LayersModel {
 const maxDifference = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
 let dir: string;
-before(async () => {
-  await ready();
-  dir = await mkdtemp(join(tmpdir(), 'camlab-fold-'));
-}, { timeout: 60_000 });
+before(
+  async () => {
+    await ready();
+    dir = await mkdtemp(join(tmpdir(), 'camlab-fold-'));
+  },
+  { timeout: 60_000 },
+);
 after(() => rm(dir, { recursive: true, force: true }), { timeout: 60_000 });
 
 test('BatchNormalization folds into the convolution before it only where that is exact, and the outputs stay the same', async () => {
@@ -56,10 +85,22 @@ test('BatchNormalization folds into the convolution before it only where that is
   const folded = copyOf(original);
   const images = tf.randomUniform([3, 20, 24, 3], 0, 255, 'float32', 3) as tf.Tensor4D;
   const before = tf.memory().numTensors;
-  assert.equal(foldBatchNorms(folded, folded.getLayer('conv_b')), 1, 'only bn_a: conv_b is kept, c has no bias, d its own ReLU, e a second consumer');
+  assert.equal(
+    foldBatchNorms(folded, folded.getLayer('conv_b')),
+    1,
+    'only bn_a: conv_b is kept, c has no bias, d its own ReLU, e a second consumer',
+  );
   assert.equal(tf.memory().numTensors, before, 'folding leaves no tensor behind');
-  assert.notEqual(maxDifference(folded.getLayer('conv_a').getWeights()[0], original.getLayer('conv_a').getWeights()[0]), 0, 'conv_a now carries bn_a');
-  assert.equal(maxDifference(folded.getLayer('conv_b').getWeights()[0], original.getLayer('conv_b').getWeights()[0]), 0, 'conv_b is untouched');
+  assert.notEqual(
+    maxDifference(folded.getLayer('conv_a').getWeights()[0], original.getLayer('conv_a').getWeights()[0]),
+    0,
+    'conv_a now carries bn_a',
+  );
+  assert.equal(
+    maxDifference(folded.getLayer('conv_b').getWeights()[0], original.getLayer('conv_b').getWeights()[0]),
+    0,
+    'conv_b is untouched',
+  );
   const [p, q] = [original.predict(images) as tf.Tensor, folded.predict(images) as tf.Tensor];
   assert.ok(maxDifference(p, q) < 1e-5, `predictions moved by ${maxDifference(p, q)}`);
   // Grad-CAM at the kept convolution, and at the folded pair's normalisation, read the same maps.
@@ -100,7 +141,9 @@ test('a pool explains with its folded copy: the same maps as explain() on the mo
     assert.equal(pooled.classIndex, direct.classIndex);
     assert.ok(Math.abs(pooled.logit - direct.logit) < 1e-4);
     const scale = Math.max(...direct.raw.data.map(Math.abs));
-    direct.raw.data.forEach((v, i) => assert.ok(Math.abs(v - pooled.raw.data[i]) <= 1e-4 * scale, `at ${i}: ${v} vs ${pooled.raw.data[i]}`));
+    direct.raw.data.forEach((v, i) =>
+      assert.ok(Math.abs(v - pooled.raw.data[i]) <= 1e-4 * scale, `at ${i}: ${v} vs ${pooled.raw.data[i]}`),
+    );
   } finally {
     image.dispose();
     saved.dispose();

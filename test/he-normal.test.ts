@@ -19,13 +19,21 @@ function stats(kernel: tf.Tensor): { mean: number; std: number; max: number; wit
     max = Math.max(max, Math.abs(v));
   }
   const mean = sum / values.length;
-  return { mean, std: Math.sqrt(squares / values.length - mean * mean), max, withinOne: (sigma) => values.filter((v) => Math.abs(v) < sigma).length / values.length };
+  return {
+    mean,
+    std: Math.sqrt(squares / values.length - mean * mean),
+    max,
+    withinOne: (sigma) => values.filter((v) => Math.abs(v) < sigma).length / values.length,
+  };
 }
 
 test("heNormal draws tfjs's He-normal: a normal of σ = √(2 / fan-in) cut at ±2σ, repeatable by seed", () => {
   const before = tf.memory().numTensors;
   // A 3×3 convolution from 64 to 128 channels (fan-in 576) and a dense kernel from 512 to 10 (fan-in 512).
-  for (const [shape, fanIn] of [[[3, 3, 64, 128], 576], [[512, 200], 512]] as const) {
+  for (const [shape, fanIn] of [
+    [[3, 3, 64, 128], 576],
+    [[512, 200], 512],
+  ] as const) {
     const sigma = Math.sqrt(2 / fanIn);
     const kernel = heNormal(9).apply([...shape]);
     const { mean, std, max, withinOne } = stats(kernel);
@@ -47,7 +55,10 @@ test("heNormal draws tfjs's He-normal: a normal of σ = √(2 / fan-in) cut at �
 test("resnet50Architecture's convolutions use it, and a saved config still names tfjs's He-normal", () => {
   const net = resnet50Architecture({ inputShape: [64, 64, 3], classes: 5 });
   try {
-    const { className, config } = net.getLayer('conv3_block2_2_conv').getConfig().kernelInitializer as { className: string; config: Record<string, unknown> };
+    const { className, config } = net.getLayer('conv3_block2_2_conv').getConfig().kernelInitializer as {
+      className: string;
+      config: Record<string, unknown>;
+    };
     assert.equal(className, 'VarianceScaling');
     assert.deepEqual([config.scale, config.mode, config.distribution], [2, 'fanIn', 'normal']);
     const [kernel] = net.getLayer('conv3_block2_2_conv').getWeights();
@@ -81,7 +92,8 @@ test("Random's normals follow the normal CDF in the middle and in the tails the 
     return lo / n;
   };
   // ±0.002 is about four standard errors of a share near 0.5 at a million draws.
-  for (let z = -3; z <= 3; z += 0.25) assert.ok(Math.abs(below(z) - normalCdf(z)) < 0.002, `P(Z < ${z}) = ${below(z)}, expected ${normalCdf(z)}`);
+  for (let z = -3; z <= 3; z += 0.25)
+    assert.ok(Math.abs(below(z) - normalCdf(z)) < 0.002, `P(Z < ${z}) = ${below(z)}, expected ${normalCdf(z)}`);
   // Beyond the base layer's edge r = 3.4426 both tails together hold 5.76e-4 of the mass (≈ 576 ± 24 draws).
   const tails = values.filter((v) => Math.abs(v) > 3.442619855899).length;
   assert.ok(Math.abs(tails / (2 * n * (1 - normalCdf(3.442619855899))) - 1) < 0.15, `${tails} draws beyond r`);

@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { tf, ready, classActivationMap, gradCam, explain } from '../src';
 import { sigmoidGapCnn } from './helpers/models';
 
-before(async () => {
-  await ready();
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+  },
+  { timeout: 60000 },
+);
 
 test('a single sigmoid unit is two classes: class 1 uses w, class 0 uses −w, probabilities follow the sigmoid', async () => {
   const model = sigmoidGapCnn();
@@ -21,9 +24,15 @@ test('a single sigmoid unit is two classes: class 1 uses w, class 0 uses −w, p
     assert.ok(Math.abs(mean + (r.classIndex === 1 ? bias : -bias) - r.logit) < 1e-4, 'identity');
   }
   const [zero, one] = results.filter((r) => r.imageIndex === 0);
-  assert.ok(zero.raw.data.every((v, i) => Math.abs(v + one.raw.data[i]) < 1e-5), 'class 0 map is the negated class 1 map');
+  assert.ok(
+    zero.raw.data.every((v, i) => Math.abs(v + one.raw.data[i]) < 1e-5),
+    'class 0 map is the negated class 1 map',
+  );
   const top = await classActivationMap(model, images, { topK: 2 });
-  assert.deepEqual(top.filter((r) => r.imageIndex === 0).map((r) => r.classIndex), p[0] >= 0.5 ? [1, 0] : [0, 1]);
+  assert.deepEqual(
+    top.filter((r) => r.imageIndex === 0).map((r) => r.classIndex),
+    p[0] >= 0.5 ? [1, 0] : [0, 1],
+  );
   await assert.rejects(classActivationMap(model, images, { classIndex: 2 }), /0 to 1/);
   const grads = await gradCam(model, images, { classIndex: 0 });
   assert.ok(Math.abs(grads[0].score - (1 - p[0])) < 1e-5);
@@ -42,7 +51,10 @@ test('a non-linear head after GAP: CAM refuses, naming the head, and explain() u
   const { nonLinearHeadCnn } = await import('./helpers/models');
   const model = nonLinearHeadCnn();
   const image = tf.randomUniform([20, 20, 3], 0, 255, 'float32', 31) as tf.Tensor3D;
-  await assert.rejects(classActivationMap(model, image), /head is not linear: head\/hidden \(Dense, relu\) → head\/classes \(Dense, softmax\)\. Use Grad-CAM at 'base\/base_features'/);
+  await assert.rejects(
+    classActivationMap(model, image),
+    /head is not linear: head\/hidden \(Dense, relu\) → head\/classes \(Dense, softmax\)\. Use Grad-CAM at 'base\/base_features'/,
+  );
   const [r] = await explain(model, image);
   assert.equal(r.method, 'gradcam');
   assert.equal(r.layer, 'base/base_features');
@@ -57,12 +69,15 @@ test('MobileNet’s head (GAP → Reshape → 1×1 conv → softmax → Reshape)
   const { inspectModel } = await import('../src');
   const model = mobilenetHeadCnn();
   const anatomy = inspectModel(model);
-  assert.deepEqual([anatomy.featureLayer?.name, anatomy.poolingLayer?.name, anatomy.classifierLayer?.name, anatomy.activation], ['conv_pw_13_relu', 'global_average_pooling2d_1', 'conv_preds', 'softmax']);
+  assert.deepEqual(
+    [anatomy.featureLayer?.name, anatomy.poolingLayer?.name, anatomy.classifierLayer?.name, anatomy.activation],
+    ['conv_pw_13_relu', 'global_average_pooling2d_1', 'conv_preds', 'softmax'],
+  );
   const images = tf.randomUniform([2, 16, 16, 3], 0, 255, 'float32', 41) as tf.Tensor4D;
   const results = await classActivationMap(model, images, { classIndex: [0, 1, 2, 3, 4] });
   const logits = tf.tidy(() => {
     const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv_preds').output as tf.SymbolicTensor });
-    return (tf.reshape(sub.predict(images) as tf.Tensor, [2, 5]).arraySync() as number[][]);
+    return tf.reshape(sub.predict(images) as tf.Tensor, [2, 5]).arraySync() as number[][];
   });
   const bias = model.getLayer('conv_preds').getWeights()[1].dataSync();
   const p = (model.predict(images) as tf.Tensor).arraySync() as number[][];

@@ -17,10 +17,13 @@ const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 let dir: string;
 
-before(async () => {
-  await ready();
-  dir = await mkdtemp(join(tmpdir(), 'camlab-header-'));
-}, { timeout: 60_000 });
+before(
+  async () => {
+    await ready();
+    dir = await mkdtemp(join(tmpdir(), 'camlab-header-'));
+  },
+  { timeout: 60_000 },
+);
 after(() => rm(dir, { recursive: true, force: true }), { timeout: 60_000 });
 
 const FORMATS = ['png', 'jpeg', 'bmp', 'gif', 'tiff'] as const;
@@ -84,7 +87,12 @@ function blackPng(width: number, height: number): Buffer {
   header.writeUInt32BE(height, 4);
   header.set([1, 0, 0, 0, 0], 8); // 1-bit grey: each row is a filter byte and width / 8 zero bytes
   const rows = deflateSync(Buffer.alloc((1 + Math.ceil(width / 8)) * height), { level: 9 });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', rows),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const camlabError = (pattern: RegExp) => (e: Error) => e instanceof CamlabError && pattern.test(e.message);
@@ -107,7 +115,9 @@ test('a small file whose header claims 30000×20000 is refused by the limit, in 
     const file = claiming(format, await encoded(format), 30000, 20000);
     await assert.rejects(
       loadImage(file),
-      camlabError(/^The image bytes given \(\d+ bytes\) is 30000×20000 \(600\.0 megapixels\), over the limit of 40; resize it first or pass \{ maxMegapixels: 600 \}\.$/),
+      camlabError(
+        /^The image bytes given \(\d+ bytes\) is 30000×20000 \(600\.0 megapixels\), over the limit of 40; resize it first or pass \{ maxMegapixels: 600 \}\.$/,
+      ),
       format,
     );
   }
@@ -124,8 +134,14 @@ test('malformed headers are errors that say so, not allocations', async () => {
   brokenTiff.writeUInt32BE(0x7ffffff0, 4); // the first image directory "lies" far past the end
   const noFrame = Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xda, 0x00, 0x02])]);
   const cases: [Uint8Array, RegExp][] = [
-    [png.subarray(0, 18), /could not be read: The PNG header is cut short or points outside the file \(18 bytes\): the file is truncated or damaged/],
-    [Buffer.concat([png.subarray(0, 12), Buffer.from('IDAT'), png.subarray(16)]), /The PNG header is malformed \(the first chunk is not a 13-byte IHDR\)/],
+    [
+      png.subarray(0, 18),
+      /could not be read: The PNG header is cut short or points outside the file \(18 bytes\): the file is truncated or damaged/,
+    ],
+    [
+      Buffer.concat([png.subarray(0, 12), Buffer.from('IDAT'), png.subarray(16)]),
+      /The PNG header is malformed \(the first chunk is not a 13-byte IHDR\)/,
+    ],
     [claiming('png', png, 0, 5), /The PNG header declares a 0×5 image: there are no pixels to decode/],
     [noFrame, /The JPEG header is malformed \(no frame header before the image data\)/],
     [jpeg.subarray(0, 30), /The JPEG header is cut short/],
@@ -146,13 +162,25 @@ test('a truncated PNG says so in camlab words and keeps the decoder error as cau
     (e: Error) => e,
   );
   assert.ok(error instanceof CamlabError);
-  assert.match(error.message, /^The image bytes given \(\d+ bytes\) is a PNG of 7×5 by its header, but its image data could not be decoded: the file is truncated or damaged\.$/);
+  assert.match(
+    error.message,
+    /^The image bytes given \(\d+ bytes\) is a PNG of 7×5 by its header, but its image data could not be decoded: the file is truncated or damaged\.$/,
+  );
   assert.ok(error.cause instanceof Error, 'the decoder error is kept as cause');
   assert.doesNotMatch(error.message, /stream|waitng/);
-  await assert.rejects(loadImage(new Uint8Array()), camlabError(/^The image bytes given are empty \(0 bytes\): there is no image to decode\.$/));
-  await assert.rejects(loadImage(null as never), camlabError(/loadImage takes a file path or the file's bytes \(a Uint8Array or Buffer\), got null/));
+  await assert.rejects(
+    loadImage(new Uint8Array()),
+    camlabError(/^The image bytes given are empty \(0 bytes\): there is no image to decode\.$/),
+  );
+  await assert.rejects(
+    loadImage(null as never),
+    camlabError(/loadImage takes a file path or the file's bytes \(a Uint8Array or Buffer\), got null/),
+  );
   await assert.rejects(loadImage(png, { maxMegapixels: NaN }), camlabError(/^maxMegapixels must be a number above 0, got NaN\.$/));
-  await assert.rejects(loadImage(png, { maxMegapixels: '80' as never }), camlabError(/^maxMegapixels must be a number above 0, got the string '80'\.$/));
+  await assert.rejects(
+    loadImage(png, { maxMegapixels: '80' as never }),
+    camlabError(/^maxMegapixels must be a number above 0, got the string '80'\.$/),
+  );
   await assert.rejects(loadImage(png, { maxMegapixels: 0 }), camlabError(/maxMegapixels must be a number above 0, got 0/));
   assert.equal(tf.memory().numTensors, before);
 });
@@ -166,9 +194,16 @@ test('a 20000×20000 PNG (small file) is refused with the limit message while th
   const script = `require('./src').loadImage(${JSON.stringify(file)}).then(
     () => { console.log(JSON.stringify({ decoded: true })); },
     (e) => { console.log(JSON.stringify({ message: e.message, maxRssKb: process.resourceUsage().maxRSS })); })`;
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, env: { ...process.env, CAMLAB_QUIET: '1' }, timeout: 60_000 });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: ROOT,
+    env: { ...process.env, CAMLAB_QUIET: '1' },
+    timeout: 60_000,
+  });
   const result = JSON.parse(stdout.trim().split('\n').pop()!) as { message: string; maxRssKb: number };
-  assert.match(result.message, /huge\.png' is 20000×20000 \(400\.0 megapixels\), over the limit of 40; resize it first or pass \{ maxMegapixels: 400 \}/);
+  assert.match(
+    result.message,
+    /huge\.png' is 20000×20000 \(400\.0 megapixels\), over the limit of 40; resize it first or pass \{ maxMegapixels: 400 \}/,
+  );
   assert.ok(result.maxRssKb < 500 * 1024, `peak resident memory ${Math.round(result.maxRssKb / 1024)} MB`);
   console.log(`# 20000×20000 PNG of ${png.length} bytes refused; child peak RSS ${Math.round(result.maxRssKb / 1024)} MB`);
 });
@@ -185,9 +220,21 @@ test('the CLI refuses a large image with its own flag as advice, and --max-megap
     );
   const out = join(dir, 'out');
   // Too large is a reason to skip the file (exit code 2), with the CLI's flag as advice.
-  assert.match(await camlab('cam', huge, '--out', out), /huge-cli\.png: Image file '.*huge-cli\.png' is 20000×20000 \(400\.0 megapixels\), over the limit of 40; resize it first or run with --max-megapixels 400\./);
-  assert.match(await camlab('cam', small, '--out', out, '--max-megapixels', '0.00001'), /over the limit of 0\.00001; resize it first or run with --max-megapixels 1\./);
-  assert.match(await camlab('cam', small, '--out', out, '--max-megapixels', 'lots'), /camlab: --max-megapixels takes a number, got 'lots'\./);
-  assert.match(await camlab('cam', small, '--out', out, '--max-megapixels', '0'), /camlab: --max-megapixels takes a number above 0, got '0'\./);
+  assert.match(
+    await camlab('cam', huge, '--out', out),
+    /huge-cli\.png: Image file '.*huge-cli\.png' is 20000×20000 \(400\.0 megapixels\), over the limit of 40; resize it first or run with --max-megapixels 400\./,
+  );
+  assert.match(
+    await camlab('cam', small, '--out', out, '--max-megapixels', '0.00001'),
+    /over the limit of 0\.00001; resize it first or run with --max-megapixels 1\./,
+  );
+  assert.match(
+    await camlab('cam', small, '--out', out, '--max-megapixels', 'lots'),
+    /camlab: --max-megapixels takes a number, got 'lots'\./,
+  );
+  assert.match(
+    await camlab('cam', small, '--out', out, '--max-megapixels', '0'),
+    /camlab: --max-megapixels takes a number above 0, got '0'\./,
+  );
   assert.equal(await camlab('cam', small, '--out', out, '--max-megapixels', '1'), '');
 });

@@ -7,10 +7,13 @@ import { Jimp } from 'jimp';
 import { tf, ready, loadImage, overlayPng, toModelInput, colorAt, CamlabError, type Heatmap } from '../src';
 
 let dir: string;
-before(async () => {
-  await ready();
-  dir = await mkdtemp(join(tmpdir(), 'camlab-image-'));
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+    dir = await mkdtemp(join(tmpdir(), 'camlab-image-'));
+  },
+  { timeout: 60000 },
+);
 after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 /** A 6×4 RGBA picture with distinct, known pixels; the last one half transparent. */
@@ -44,7 +47,12 @@ test('loadImage reads JPEG, BMP, GIF and TIFF files from paths', async () => {
   const opaque = Buffer.alloc(picture.data.length);
   picture.data.copy(opaque);
   opaque[opaque.length - 1] = 255;
-  for (const [mime, ext] of [['image/jpeg', 'jpg'], ['image/bmp', 'bmp'], ['image/gif', 'gif'], ['image/tiff', 'tiff']] as const) {
+  for (const [mime, ext] of [
+    ['image/jpeg', 'jpg'],
+    ['image/bmp', 'bmp'],
+    ['image/gif', 'gif'],
+    ['image/tiff', 'tiff'],
+  ] as const) {
     const path = join(dir, `pattern.${ext}`);
     await writeFile(path, await Jimp.fromBitmap({ ...picture, data: opaque }).getBuffer(mime));
     const image = await loadImage(path);
@@ -119,11 +127,24 @@ test('toModelInput stretches or centre-crops to the model size and converts RGB 
 test('preprocessings match keras.applications and Teachable Machine', async () => {
   const { preprocess } = await import('../src');
   const pixel = tf.tensor4d([10, 20, 30], [1, 1, 1, 3]);
-  const values = (mode: Parameters<typeof preprocess>[1]) => Array.from(preprocess(pixel, mode).dataSync()).map((v) => Math.round(v * 1e4) / 1e4);
-  assert.deepEqual(values('caffe'), [30 - 103.939, 20 - 116.779, 10 - 123.68].map((v) => Math.round(v * 1e4) / 1e4));
-  assert.deepEqual(values('tf'), [10, 20, 30].map((v) => Math.round((v / 127.5 - 1) * 1e4) / 1e4));
-  assert.deepEqual(values('torch'), [0, 1, 2].map((c) => Math.round((([10, 20, 30][c] / 255 - [0.485, 0.456, 0.406][c]) / [0.229, 0.224, 0.225][c]) * 1e4) / 1e4));
-  assert.deepEqual(values('teachable-machine'), [10, 20, 30].map((v) => Math.round((v / 127 - 1) * 1e4) / 1e4));
+  const values = (mode: Parameters<typeof preprocess>[1]) =>
+    Array.from(preprocess(pixel, mode).dataSync()).map((v) => Math.round(v * 1e4) / 1e4);
+  assert.deepEqual(
+    values('caffe'),
+    [30 - 103.939, 20 - 116.779, 10 - 123.68].map((v) => Math.round(v * 1e4) / 1e4),
+  );
+  assert.deepEqual(
+    values('tf'),
+    [10, 20, 30].map((v) => Math.round((v / 127.5 - 1) * 1e4) / 1e4),
+  );
+  assert.deepEqual(
+    values('torch'),
+    [0, 1, 2].map((c) => Math.round((([10, 20, 30][c] / 255 - [0.485, 0.456, 0.406][c]) / [0.229, 0.224, 0.225][c]) * 1e4) / 1e4),
+  );
+  assert.deepEqual(
+    values('teachable-machine'),
+    [10, 20, 30].map((v) => Math.round((v / 127 - 1) * 1e4) / 1e4),
+  );
   assert.throws(() => preprocess(pixel, 'imagenet' as never), /Unknown preprocessing 'imagenet'/);
   pixel.dispose();
 });
@@ -131,10 +152,22 @@ test('preprocessings match keras.applications and Teachable Machine', async () =
 test('the four other colormaps end at their published colours, and the perceptual ones brighten steadily', async () => {
   // Ends of matplotlib's viridis (#440154 → #fde725), inferno (#000004 → #fcffa4) and Google's turbo (#30123b → #7a0403).
   const ends: Record<string, [number[], number[]]> = {
-    viridis: [[68, 1, 84], [253, 231, 37]],
-    inferno: [[0, 0, 4], [252, 255, 164]],
-    turbo: [[48, 18, 59], [122, 4, 3]],
-    gray: [[0, 0, 0], [255, 255, 255]],
+    viridis: [
+      [68, 1, 84],
+      [253, 231, 37],
+    ],
+    inferno: [
+      [0, 0, 4],
+      [252, 255, 164],
+    ],
+    turbo: [
+      [48, 18, 59],
+      [122, 4, 3],
+    ],
+    gray: [
+      [0, 0, 0],
+      [255, 255, 255],
+    ],
   };
   const luma = ([r, g, b]: number[]) => 0.299 * r + 0.587 * g + 0.114 * b;
   for (const [name, [cold, hot]] of Object.entries(ends)) {
@@ -145,14 +178,19 @@ test('the four other colormaps end at their published colours, and the perceptua
     assert.deepEqual(colorAt(map, 7), hot, `${name} clamps above`);
     if (name !== 'turbo') {
       const lightness = Array.from({ length: 21 }, (_, i) => luma(colorAt(map, i / 20)));
-      assert.ok(lightness.every((l, i) => i === 0 || l > lightness[i - 1]), `${name} brightens from 0 to 1`);
+      assert.ok(
+        lightness.every((l, i) => i === 0 || l > lightness[i - 1]),
+        `${name} brightens from 0 to 1`,
+      );
     }
   }
   assert.deepEqual(colorAt('gray', 0.5), [128, 128, 128]);
   // An overlay at full opacity in each map shows the map's colours where the heat map is 0 and 1.
   const image = tf.fill([1, 2, 3], 90) as tf.Tensor3D;
   for (const [name, [cold, hot]] of Object.entries(ends)) {
-    const png = await Jimp.read(Buffer.from(await overlayPng(image, { width: 2, height: 1, data: new Float32Array([0, 1]) }, { colormap: name as 'gray', alpha: 1 })));
+    const png = await Jimp.read(
+      Buffer.from(await overlayPng(image, { width: 2, height: 1, data: new Float32Array([0, 1]) }, { colormap: name as 'gray', alpha: 1 })),
+    );
     assert.deepEqual(Array.from(png.bitmap.data.subarray(0, 3)), cold, `${name} overlay, cold pixel`);
     assert.deepEqual(Array.from(png.bitmap.data.subarray(4, 7)), hot, `${name} overlay, hot pixel`);
   }

@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { closedPort } from './helpers/net';
 import { ready, resnet50, inspectModel, decodePredictions, imagenetClasses } from '../src';
 
-before(async () => {
-  await ready();
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+  },
+  { timeout: 60000 },
+);
 
 test('ResNet-50 has Keras’s layer names, shapes and parameter count, and its CAM head is found', async () => {
   const net = await resnet50();
@@ -23,9 +26,11 @@ test('ResNet-50 has Keras’s layer names, shapes and parameter count, and its C
   assert.deepEqual(shapes.predictions, [null, 1000]);
   assert.equal(net.layers.length, 177);
   const anatomy = inspectModel(net);
-  assert.deepEqual([anatomy.featureLayer?.name, anatomy.poolingLayer?.name, anatomy.classifierLayer?.name], ['conv5_block3_out', 'avg_pool', 'predictions']);
+  assert.deepEqual(
+    [anatomy.featureLayer?.name, anatomy.poolingLayer?.name, anatomy.classifierLayer?.name],
+    ['conv5_block3_out', 'avg_pool', 'predictions'],
+  );
   net.dispose();
-
 });
 
 test('decodePredictions names the top ImageNet classes from the packaged table', () => {
@@ -55,7 +60,10 @@ test('resnet50({ weights }) loads a Keras weights file, and ImageNet weights com
     const port = await closedPort();
     process.env.CAMLAB_RESNET50_WEIGHTS_URL = `http://127.0.0.1:${port}/resnet50_weights_tf_dim_ordering_tf_kernels.h5`;
     const started = Date.now();
-    await assert.rejects(resnet50({ weights: 'imagenet' }), /Could not download .*resnet50_weights_tf_dim_ordering_tf_kernels\.h5 \(ECONNREFUSED\)\. Without network access, download it elsewhere and put it at '.*resnet50_weights_tf_dim_ordering_tf_kernels\.h5'/);
+    await assert.rejects(
+      resnet50({ weights: 'imagenet' }),
+      /Could not download .*resnet50_weights_tf_dim_ordering_tf_kernels\.h5 \(ECONNREFUSED\)\. Without network access, download it elsewhere and put it at '.*resnet50_weights_tf_dim_ordering_tf_kernels\.h5'/,
+    );
     assert.ok(Date.now() - started < 10000, 'fails fast');
     // The file put by hand where the message says: used without any network.
     const trained = await resnet50({ seed: 7 });
@@ -64,9 +72,15 @@ test('resnet50({ weights }) loads a Keras weights file, and ImageNet weights com
     await saveKerasWeights(trained, cached);
     const loaded = await resnet50({ weights: 'imagenet' });
     const [a, b] = [trained.getLayer('conv5_block3_3_conv').getWeights()[0], loaded.getLayer('conv5_block3_3_conv').getWeights()[0]];
-    assert.equal(tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]), 0);
+    assert.equal(
+      tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]),
+      0,
+    );
     const fromPath = await resnet50({ weights: cached });
-    assert.equal(tf.tidy(() => tf.max(tf.abs(tf.sub(a, fromPath.getLayer('conv5_block3_3_conv').getWeights()[0]))).dataSync()[0]), 0);
+    assert.equal(
+      tf.tidy(() => tf.max(tf.abs(tf.sub(a, fromPath.getLayer('conv5_block3_3_conv').getWeights()[0]))).dataSync()[0]),
+      0,
+    );
     [trained, loaded, fromPath].forEach((m) => m.dispose());
   } finally {
     process.env.CAMLAB_CACHE = previousCache;

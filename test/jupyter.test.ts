@@ -3,35 +3,46 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkJupyter, registerKernel, executeNotebook, executeNotebooks, cellText, kernelSpecs, privateJupyterEnv, type NotebookOutcome } from '../scripts/jupyter';
+import {
+  checkJupyter,
+  registerKernel,
+  executeNotebook,
+  executeNotebooks,
+  cellText,
+  kernelSpecs,
+  privateJupyterEnv,
+  type NotebookOutcome,
+} from '../scripts/jupyter';
 import { code, tslabNotebook } from './helpers/notebooks';
 import { longestFirst } from '../scripts/site';
 
 const DIR = join(__dirname, '..', 'test-artifacts', 'notebook-import');
 
-test('a tslab notebook imports camlab by name and computes a CAM with the shared tf, in a private kernel that leaves the machine\'s kernels as they were', async () => {
+test("a tslab notebook imports camlab by name and computes a CAM with the shared tf, in a private kernel that leaves the machine's kernels as they were", async () => {
   await checkJupyter();
   const machineBefore = await kernelSpecs();
   const kernel = await registerKernel();
   assert.equal(kernel, 'camlab-tslab');
-  assert.equal(machineBefore[kernel], undefined, 'the private kernel is not one of the machine\'s');
+  assert.equal(machineBefore[kernel], undefined, "the private kernel is not one of the machine's");
   assert.ok((await kernelSpecs(privateJupyterEnv()))[kernel], 'Jupyter finds it through the private JUPYTER_PATH');
   await mkdir(DIR, { recursive: true });
   const notebook = tslabNotebook([
-      code(`import { tf, ready, loadModel, inspectModel, classActivationMap, loadImage, overlayPng, boundingBox, iou } from 'camlab';\nconst backend = await ready();\nconsole.log('backend', backend);`),
-      code(
-        `const model = tf.sequential({ layers: [\n` +
-          `  tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), name: 'features' }),\n` +
-          `  tf.layers.globalAveragePooling2d({ name: 'gap' }),\n` +
-          `  tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }), name: 'predictions' })] });\n` +
-          `const image = tf.randomUniform([16, 16, 3], 0, 255, 'float32', 3) as tf.Tensor3D;\n` +
-          `const [result] = await classActivationMap(model, image);\n` +
-          `const png = await overlayPng(image, result.heatmap);\n` +
-          `const box = boundingBox(result.heatmap);\n` +
-          `console.log('feature layer', inspectModel(model).featureLayer?.name);\n` +
-          `console.log('heatmap', result.heatmap.width, result.heatmap.height, 'png bytes', png.length > 100);\n` +
-          `console.log('box', JSON.stringify(box), 'iou with the whole image', iou(box, { x: 0, y: 0, width: 16, height: 16 }));`,
-      ),
+    code(
+      `import { tf, ready, loadModel, inspectModel, classActivationMap, loadImage, overlayPng, boundingBox, iou } from 'camlab';\nconst backend = await ready();\nconsole.log('backend', backend);`,
+    ),
+    code(
+      `const model = tf.sequential({ layers: [\n` +
+        `  tf.layers.conv2d({ inputShape: [16, 16, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), name: 'features' }),\n` +
+        `  tf.layers.globalAveragePooling2d({ name: 'gap' }),\n` +
+        `  tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }), name: 'predictions' })] });\n` +
+        `const image = tf.randomUniform([16, 16, 3], 0, 255, 'float32', 3) as tf.Tensor3D;\n` +
+        `const [result] = await classActivationMap(model, image);\n` +
+        `const png = await overlayPng(image, result.heatmap);\n` +
+        `const box = boundingBox(result.heatmap);\n` +
+        `console.log('feature layer', inspectModel(model).featureLayer?.name);\n` +
+        `console.log('heatmap', result.heatmap.width, result.heatmap.height, 'png bytes', png.length > 100);\n` +
+        `console.log('box', JSON.stringify(box), 'iou with the whole image', iou(box, { x: 0, y: 0, width: 16, height: 16 }));`,
+    ),
   ]);
   const path = join(DIR, 'import.ipynb');
   await writeFile(path, JSON.stringify(notebook));
@@ -51,9 +62,16 @@ test('a tslab notebook imports camlab by name and computes a CAM with the shared
 test('an error in a notebook cell is reported with its cell number', async () => {
   await mkdir(DIR, { recursive: true });
   const path = join(DIR, 'broken.ipynb');
-  await writeFile(path, JSON.stringify(tslabNotebook([code(`console.log('fine');`), code(`import { inspectModel } from 'camlab';\ninspectModel(undefined as never);`)])));
+  await writeFile(
+    path,
+    JSON.stringify(
+      tslabNotebook([code(`console.log('fine');`), code(`import { inspectModel } from 'camlab';\ninspectModel(undefined as never);`)]),
+    ),
+  );
   const { errors } = await executeNotebook(path, DIR);
-  assert.deepEqual(errors, [`cell 2: CamlabError: The model must be a tf.LayersModel (loadModel() or loadDefaultModel() gives one), got undefined.`]);
+  assert.deepEqual(errors, [
+    `cell 2: CamlabError: The model must be a tf.LayersModel (loadModel() or loadDefaultModel() gives one), got undefined.`,
+  ]);
 });
 
 test('notebooks run side by side in one client: each reported as it finishes, results in input order, one unreadable file fails alone', async () => {
@@ -73,14 +91,20 @@ test('notebooks run side by side in one client: each reported as it finishes, re
   assert.deepEqual(first.errors, []);
   assert.match(await readFile(join(dir, 'out', 'first.html'), 'utf8'), /<title>first<\/title>[\s\S]*one 2/);
   assert.match(unreadable.message, /^executing unreadable\.ipynb failed: NotJSONError: Notebook does not appear to be JSON/);
-  assert.deepEqual(failing.errors.map((e) => e.replace(/:.*/, '')), ['cell 1']);
+  assert.deepEqual(
+    failing.errors.map((e) => e.replace(/:.*/, '')),
+    ['cell 1'],
+  );
   assert.match(failing.errors[0], /on purpose/);
 
   // One at a time, started in the order asked for; a start order that is not a permutation is refused.
   const started: number[] = [];
   await executeNotebooks([paths[0], paths[2]], join(dir, 'out'), { concurrency: 1, startOrder: [1, 0] }, (index) => started.push(index));
   assert.deepEqual(started, [1, 0]);
-  await assert.rejects(executeNotebooks([paths[0], paths[2]], join(dir, 'out'), { startOrder: [1, 1] }), /startOrder must list each of the 2 notebooks' indices once, got \[1, 1\]/);
+  await assert.rejects(
+    executeNotebooks([paths[0], paths[2]], join(dir, 'out'), { startOrder: [1, 1] }),
+    /startOrder must list each of the 2 notebooks' indices once, got \[1, 1\]/,
+  );
 });
 
 test('npm start starts the notebooks that took longest last time first, unknown ones before them all', () => {

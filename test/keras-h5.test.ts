@@ -7,10 +7,13 @@ import { tf, ready, loadModel, loadKerasWeights, saveKerasWeights, CamlabError }
 import { functionalNestedGapCnn, randomImages, sequentialGapCnn } from './helpers/models';
 
 let dir: string;
-before(async () => {
-  await ready();
-  dir = await mkdtemp(join(tmpdir(), 'camlab-h5-'));
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+    dir = await mkdtemp(join(tmpdir(), 'camlab-h5-'));
+  },
+  { timeout: 60000 },
+);
 after(() => rm(dir, { recursive: true, force: true }), { timeout: 60000 });
 
 const predict = (model: tf.LayersModel, images: tf.Tensor) => tf.tidy(() => Array.from((model.predict(images) as tf.Tensor).dataSync()));
@@ -23,7 +26,10 @@ function reinitialised(build: () => tf.LayersModel): tf.LayersModel {
   return model;
 }
 
-for (const [name, build, size] of [['Sequential', sequentialGapCnn, 32], ['nested functional', functionalNestedGapCnn, 24]] as const) {
+for (const [name, build, size] of [
+  ['Sequential', sequentialGapCnn, 32],
+  ['nested functional', functionalNestedGapCnn, 24],
+] as const) {
   test(`Keras-layout weights load into a ${name} model by layer name`, async () => {
     const source = build();
     const path = join(dir, `${name}.h5`);
@@ -46,7 +52,12 @@ test('a wrong shape and a missing layer are named, and the model is left as it w
   await saveKerasWeights(source, wrong);
   const target = sequentialGapCnn();
   const before = weightsOf(target);
-  await assert.rejects(loadKerasWeights(target, wrong), (e: Error) => e instanceof CamlabError && /Layer 'predictions', weight 'predictions\/kernel:0': the file has shape \[16, 6\] but the model expects \[16, 5\]/.test(e.message));
+  await assert.rejects(
+    loadKerasWeights(target, wrong),
+    (e: Error) =>
+      e instanceof CamlabError &&
+      /Layer 'predictions', weight 'predictions\/kernel:0': the file has shape \[16, 6\] but the model expects \[16, 5\]/.test(e.message),
+  );
   assert.deepEqual(weightsOf(target), before, 'nothing changed');
   const partial = tf.sequential({ layers: [source.layers[0]] });
   const missing = join(dir, 'missing.h5');
@@ -64,7 +75,9 @@ test('a whole Keras .h5 model (model_config + model_weights) loads with loadMode
   const source = functionalNestedGapCnn();
   const path = join(dir, 'whole.h5');
   // Keras ≥ 2.4 names functional models 'Functional'.
-  await saveKerasWeights(source, path, { modelConfig: JSON.stringify({ ...(source.toJSON(null, false) as object), class_name: 'Functional' }) });
+  await saveKerasWeights(source, path, {
+    modelConfig: JSON.stringify({ ...(source.toJSON(null, false) as object), class_name: 'Functional' }),
+  });
   const loaded = await loadModel(path);
   const images = randomImages(2, 24, 9);
   const [a, b] = [predict(loaded, images), predict(source, images)];
@@ -79,7 +92,9 @@ test('a weights file written by h5py the way Keras writes it (byte-string names)
   const { execFileSync } = await import('node:child_process');
   const path = join(dir, 'from-h5py.h5');
   // Independent of camlab's writer: Keras 2 stores names as fixed-length byte strings.
-  execFileSync('/usr/bin/python3', ['-c', `
+  execFileSync('/usr/bin/python3', [
+    '-c',
+    `
 import h5py, numpy as np
 shapes = {'conv1': [(3, 3, 3, 8), (8,)], 'features': [(3, 3, 8, 16), (16,)], 'predictions': [(16, 5), (5,)]}
 with h5py.File(${JSON.stringify(path)}, 'w') as f:
@@ -90,7 +105,8 @@ with h5py.File(${JSON.stringify(path)}, 'w') as f:
         g.attrs['weight_names'] = np.array([f'{layer}/kernel:0'.encode(), f'{layer}/bias:0'.encode()], dtype='S')
         g.create_dataset(f'{layer}/kernel:0', data=np.arange(np.prod(kernel), dtype='float32').reshape(kernel) / 1000)
         g.create_dataset(f'{layer}/bias:0', data=np.full(bias, 0.5, dtype='float32'))
-`]);
+`,
+  ]);
   const model = sequentialGapCnn();
   await loadKerasWeights(model, path);
   const kernel = model.getLayer('features').getWeights()[0];

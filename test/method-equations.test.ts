@@ -6,7 +6,23 @@
 // strides [2, 4].)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, xGradCam, ablationCam, eigenGradCam, explain, normalizeHeatmap, type CamResult } from '../src';
+import {
+  tf,
+  ready,
+  classActivationMap,
+  gradCam,
+  gradCamPlusPlus,
+  scoreCam,
+  layerCam,
+  hiResCam,
+  eigenCam,
+  xGradCam,
+  ablationCam,
+  eigenGradCam,
+  explain,
+  normalizeHeatmap,
+  type CamResult,
+} from '../src';
 import { bilinear, minMax } from './helpers/reference';
 
 const [H, W] = [12, 10]; // the model's input: 12 rows × 10 columns
@@ -27,11 +43,43 @@ let bD: number[];
 function buildModel(): tf.LayersModel {
   const seeded = (seed: number) => tf.initializers.glorotNormal({ seed });
   const input = tf.input({ shape: [H, W, 3] });
-  let x = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: seeded(1), biasInitializer: tf.initializers.constant({ value: 0.05 }), name: 'early' }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ filters: K, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: seeded(2), biasInitializer: tf.initializers.constant({ value: 0.05 }), name: 'target' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ filters: M, kernelSize: 1, activation: 'relu', kernelInitializer: seeded(3), biasInitializer: tf.initializers.randomNormal({ seed: 4, stddev: 0.3 }), name: 'mix' }).apply(x) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({
+      filters: 4,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: seeded(1),
+      biasInitializer: tf.initializers.constant({ value: 0.05 }),
+      name: 'early',
+    })
+    .apply(input) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({
+      filters: K,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: seeded(2),
+      biasInitializer: tf.initializers.constant({ value: 0.05 }),
+      name: 'target',
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({
+      filters: M,
+      kernelSize: 1,
+      activation: 'relu',
+      kernelInitializer: seeded(3),
+      biasInitializer: tf.initializers.randomNormal({ seed: 4, stddev: 0.3 }),
+      name: 'mix',
+    })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: C, kernelInitializer: seeded(5), biasInitializer: tf.initializers.randomNormal({ seed: 6 }), name: 'logits' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dense({ units: C, kernelInitializer: seeded(5), biasInitializer: tf.initializers.randomNormal({ seed: 6 }), name: 'logits' })
+    .apply(x) as tf.SymbolicTensor;
   const out = tf.layers.activation({ activation: 'softmax', name: 'probabilities' }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out });
 }
@@ -44,29 +92,43 @@ function targetActivations(batch: tf.Tensor4D): number[] {
   });
 }
 
-before(async () => {
-  await ready();
-  model = buildModel();
-  image = tf.randomUniform([H, W, 3], 0, 4, 'float32', 7) as tf.Tensor3D;
-  A = targetActivations(tf.expandDims(image, 0) as tf.Tensor4D);
-  const weights = (name: string) => model.getLayer(name).getWeights().map((t) => Array.from(t.dataSync()));
-  [V, vBias] = weights('mix');
-  [Wd, bD] = weights('logits');
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+    model = buildModel();
+    image = tf.randomUniform([H, W, 3], 0, 4, 'float32', 7) as tf.Tensor3D;
+    A = targetActivations(tf.expandDims(image, 0) as tf.Tensor4D);
+    const weights = (name: string) =>
+      model
+        .getLayer(name)
+        .getWeights()
+        .map((t) => Array.from(t.dataSync()));
+    [V, vBias] = weights('mix');
+    [Wd, bD] = weights('logits');
+  },
+  { timeout: 60000 },
+);
 
-after(() => {
-  image.dispose();
-  model.dispose();
-}, { timeout: 60000 });
+after(
+  () => {
+    image.dispose();
+    model.dispose();
+  },
+  { timeout: 60000 },
+);
 
 // ---- The model in closed form, from A (plain loops) ----
 
 /** 'mix' before its ReLU at position p, channel m. */
-const mixInput = (acts: number[], p: number, m: number) => vBias[m] + Array.from({ length: K }, (_, k) => acts[p * K + k] * V[k * M + m]).reduce((s, v) => s + v, 0);
+const mixInput = (acts: number[], p: number, m: number) =>
+  vBias[m] + Array.from({ length: K }, (_, k) => acts[p * K + k] * V[k * M + m]).reduce((s, v) => s + v, 0);
 
 /** The logits z_c = Σ_m W[m, c] · mean_p ReLU(mix) + b_c. */
 function logits(acts: number[]): number[] {
-  const pooled = Array.from({ length: M }, (_, m) => Array.from({ length: h * w }, (_, p) => Math.max(0, mixInput(acts, p, m))).reduce((s, v) => s + v, 0) / (h * w));
+  const pooled = Array.from(
+    { length: M },
+    (_, m) => Array.from({ length: h * w }, (_, p) => Math.max(0, mixInput(acts, p, m))).reduce((s, v) => s + v, 0) / (h * w),
+  );
   return Array.from({ length: C }, (_, c) => bD[c] + pooled.reduce((s, v, m) => s + v * Wd[m * C + c], 0));
 }
 
@@ -92,15 +154,22 @@ function softmax(z: number[]): number[] {
 // ---- Maps as the papers define them ----
 
 /** Σ_k weight[k] · A[:, :, k]. */
-const channelWeighted = (weights: number[]) => Array.from({ length: h * w }, (_, p) => weights.reduce((s, wk, k) => s + wk * A[p * K + k], 0));
+const channelWeighted = (weights: number[]) =>
+  Array.from({ length: h * w }, (_, p) => weights.reduce((s, wk, k) => s + wk * A[p * K + k], 0));
 /** Σ_k G[p, k] · A[p, k]. */
-const elementwise = (g: number[]) => Array.from({ length: h * w }, (_, p) => Array.from({ length: K }, (_, k) => g[p * K + k] * A[p * K + k]).reduce((s, v) => s + v, 0));
+const elementwise = (g: number[]) =>
+  Array.from({ length: h * w }, (_, p) => Array.from({ length: K }, (_, k) => g[p * K + k] * A[p * K + k]).reduce((s, v) => s + v, 0));
 const relu = (values: number[]) => values.map((v) => Math.max(0, v));
 
 const maxAbs = (values: ArrayLike<number>) => Array.from(values).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
 /** The raw map equals `expected` (relative to its scale), and the heat map is its upsampled, scaled form. */
-function assertMap(result: CamResult, expectedRaw: number[], options: { relu: boolean; imageW: number; imageH: number }, what: string): void {
+function assertMap(
+  result: CamResult,
+  expectedRaw: number[],
+  options: { relu: boolean; imageW: number; imageH: number },
+  what: string,
+): void {
   assert.deepEqual([result.raw.width, result.raw.height], [w, h], `${what}: raw map is ${w} wide × ${h} high`);
   const scale = maxAbs(expectedRaw);
   assert.ok(scale > 0, `${what}: the expected map is not all zeros`);
@@ -108,7 +177,11 @@ function assertMap(result: CamResult, expectedRaw: number[], options: { relu: bo
   assert.ok(rawError < 1e-4 * scale, `${what}: raw map off by ${rawError} (scale ${scale})`);
   const kept = options.relu ? relu(expectedRaw) : expectedRaw;
   const expectedHeat = minMax(bilinear(kept, w, h, options.imageW, options.imageH));
-  assert.deepEqual([result.heatmap.width, result.heatmap.height], [options.imageW, options.imageH], `${what}: heat map at the image's size`);
+  assert.deepEqual(
+    [result.heatmap.width, result.heatmap.height],
+    [options.imageW, options.imageH],
+    `${what}: heat map at the image's size`,
+  );
   const heatError = maxAbs(Array.from(result.heatmap.data, (v, i) => v - expectedHeat[i]));
   assert.ok(heatError < 1e-4, `${what}: heat map off by ${heatError}`);
 }
@@ -130,7 +203,10 @@ test('the closed-form model is the model: logits match, and the gradient at the 
 
 test('Grad-CAM (Selvaraju et al. eq. 1–2): α_k = mean_ij ∂y^c/∂A_ij^k, map ReLU(Σ_k α_k A^k)', async () => {
   const g = logitGradient(CLASS);
-  const alpha = Array.from({ length: K }, (_, k) => Array.from({ length: h * w }, (_, p) => g[p * K + k]).reduce((s, v) => s + v, 0) / (h * w));
+  const alpha = Array.from(
+    { length: K },
+    (_, k) => Array.from({ length: h * w }, (_, p) => g[p * K + k]).reduce((s, v) => s + v, 0) / (h * w),
+  );
   const [result] = await gradCam(model, image, { layer: 'target', classIndex: CLASS });
   assertMap(result, channelWeighted(alpha), atImage, 'Grad-CAM');
 });
@@ -139,7 +215,10 @@ test('Grad-CAM with score: probability explains p_c, whose gradient is p_c (∂z
   const p = softmax(logits(A));
   const grads = Array.from({ length: C }, (_, c) => logitGradient(c));
   const g = grads[CLASS].map((v, i) => p[CLASS] * (v - grads.reduce((s, gj, j) => s + p[j] * gj[i], 0)));
-  const alpha = Array.from({ length: K }, (_, k) => Array.from({ length: h * w }, (_, q) => g[q * K + k]).reduce((s, v) => s + v, 0) / (h * w));
+  const alpha = Array.from(
+    { length: K },
+    (_, k) => Array.from({ length: h * w }, (_, q) => g[q * K + k]).reduce((s, v) => s + v, 0) / (h * w),
+  );
   const [result] = await gradCam(model, image, { layer: 'target', classIndex: CLASS, score: 'probability' });
   assertMap(result, channelWeighted(alpha), atImage, 'Grad-CAM of the probability');
   assert.ok(Math.abs(result.score - p[CLASS]) < 1e-5, 'score is the probability');
@@ -179,7 +258,15 @@ test('Score-CAM (Wang et al. eq. 3–6): softmax over channels of the class scor
   const masked = pixels.slice(); // reused buffer
   const batch: number[] = [];
   for (let k = 0; k < K; k++) {
-    const mask = minMax(bilinear(Array.from({ length: h * w }, (_, p) => A[p * K + k]), w, h, W, H));
+    const mask = minMax(
+      bilinear(
+        Array.from({ length: h * w }, (_, p) => A[p * K + k]),
+        w,
+        h,
+        W,
+        H,
+      ),
+    );
     for (let i = 0; i < H * W; i++) for (let ch = 0; ch < 3; ch++) masked[i * 3 + ch] = pixels[i * 3 + ch] * mask[i];
     batch.push(...masked);
   }
@@ -191,7 +278,10 @@ test('Score-CAM (Wang et al. eq. 3–6): softmax over channels of the class scor
 
 /** First principal component of the channel-centred activations [positions, channels], by power iteration on XᵀX in double precision, signed to agree with the mean activation. */
 function eigenProjection(acts: number[], positions: number, channels: number): number[] {
-  const means = Array.from({ length: channels }, (_, k) => Array.from({ length: positions }, (_, p) => acts[p * channels + k]).reduce((s, v) => s + v, 0) / positions);
+  const means = Array.from(
+    { length: channels },
+    (_, k) => Array.from({ length: positions }, (_, p) => acts[p * channels + k]).reduce((s, v) => s + v, 0) / positions,
+  );
   const X = Array.from({ length: positions }, (_, p) => Array.from({ length: channels }, (_, k) => acts[p * channels + k] - means[k]));
   let v = new Array<number>(channels).fill(1 / Math.sqrt(channels));
   for (let iteration = 0; iteration < 1000; iteration++) {
@@ -201,7 +291,10 @@ function eigenProjection(acts: number[], positions: number, channels: number): n
     v = next.map((n) => n / norm);
   }
   const projection = X.map((row) => row.reduce((s, r, k) => s + r * v[k], 0));
-  const meanActivation = Array.from({ length: positions }, (_, p) => Array.from({ length: channels }, (_, k) => acts[p * channels + k]).reduce((s, x) => s + x, 0) / channels);
+  const meanActivation = Array.from(
+    { length: positions },
+    (_, p) => Array.from({ length: channels }, (_, k) => acts[p * channels + k]).reduce((s, x) => s + x, 0) / channels,
+  );
   return projection.reduce((s, x, p) => s + x * meanActivation[p], 0) < 0 ? projection.map((x) => -x) : projection;
 }
 
@@ -212,14 +305,34 @@ test('Eigen-CAM (Muhammad & Yeasin): the projection of the channel-centred activ
 
 test('Eigen-CAM where positions are fewer than channels (as at ResNet-50’s 7 × 7 × 2048): the same projection', async () => {
   // 4 × 6 input → a 2 × 3 map of 12 channels: camlab then works on the 6 × 6 matrix XXᵀ instead of XᵀX.
-  const wide = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [4, 6, 3], filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotNormal({ seed: 21 }), biasInitializer: tf.initializers.constant({ value: 0.1 }), name: 'wide' }),
-    tf.layers.globalAveragePooling2d({}),
-    tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 22 }) }),
-  ] });
+  const wide = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [4, 6, 3],
+        filters: 12,
+        kernelSize: 3,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotNormal({ seed: 21 }),
+        biasInitializer: tf.initializers.constant({ value: 0.1 }),
+        name: 'wide',
+      }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 2, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 22 }) }),
+    ],
+  });
   const small = tf.randomUniform([4, 6, 3], 0, 4, 'float32', 23) as tf.Tensor3D;
   try {
-    const acts = tf.tidy(() => Array.from((tf.model({ inputs: wide.inputs, outputs: wide.getLayer('wide').output as tf.SymbolicTensor }).predict(tf.expandDims(small, 0)) as tf.Tensor).dataSync()));
+    const acts = tf.tidy(() =>
+      Array.from(
+        (
+          tf
+            .model({ inputs: wide.inputs, outputs: wide.getLayer('wide').output as tf.SymbolicTensor })
+            .predict(tf.expandDims(small, 0)) as tf.Tensor
+        ).dataSync(),
+      ),
+    );
     const [result] = await eigenCam(wide, small, { layer: 'wide' });
     assert.deepEqual([result.raw.width, result.raw.height], [3, 2]);
     const expected = eigenProjection(acts, 6, 12);
@@ -237,10 +350,15 @@ test('Eigen-CAM where positions are fewer than channels (as at ResNet-50’s 7 �
 
 test('CAM (Zhou et al. eq. 2) at the layer GAP averages: M_c = Σ_m w_m^c f_m, signed, and mean(M_c) + b_c = z_c', async () => {
   const f = Array.from({ length: h * w * M }, (_, i) => Math.max(0, mixInput(A, Math.floor(i / M), i % M)));
-  const expected = Array.from({ length: h * w }, (_, p) => Array.from({ length: M }, (_, m) => Wd[m * C + CLASS] * f[p * M + m]).reduce((s, v) => s + v, 0));
+  const expected = Array.from({ length: h * w }, (_, p) =>
+    Array.from({ length: M }, (_, m) => Wd[m * C + CLASS] * f[p * M + m]).reduce((s, v) => s + v, 0),
+  );
   const [result] = await classActivationMap(model, image, { classIndex: CLASS });
   assertMap(result, expected, { relu: false, imageW: W, imageH: H }, 'CAM');
-  assert.ok(Math.abs(expected.reduce((s, v) => s + v, 0) / (h * w) + bD[CLASS] - logits(A)[CLASS]) < 1e-9, 'the identity holds for the hand-made map');
+  assert.ok(
+    Math.abs(expected.reduce((s, v) => s + v, 0) / (h * w) + bD[CLASS] - logits(A)[CLASS]) < 1e-9,
+    'the identity holds for the hand-made map',
+  );
   const [viaExplain] = await explain(model, image, { classIndex: CLASS });
   assert.equal(viaExplain.method, 'cam');
 });
@@ -277,7 +395,10 @@ test('EigenGrad-CAM: the first principal component of ∂y^c/∂A ⊙ A, signed 
 
 test('eigen smoothing: Grad-CAM’s weighted activations α_k A^k reduced to their first principal component instead of summed', async () => {
   const g = logitGradient(CLASS);
-  const alpha = Array.from({ length: K }, (_, k) => Array.from({ length: h * w }, (_, p) => g[p * K + k]).reduce((s, v) => s + v, 0) / (h * w));
+  const alpha = Array.from(
+    { length: K },
+    (_, k) => Array.from({ length: h * w }, (_, p) => g[p * K + k]).reduce((s, v) => s + v, 0) / (h * w),
+  );
   const terms = A.map((v, i) => alpha[i % K] * v);
   const [result] = await gradCam(model, image, { layer: 'target', classIndex: CLASS, eigenSmooth: true });
   assertMap(result, eigenProjection(terms, h * w, K), atImage, 'Grad-CAM, eigen-smoothed');
@@ -287,7 +408,8 @@ test('eigen smoothing: Grad-CAM’s weighted activations α_k A^k reduced to the
 
 test('augmentation smoothing: the mean over left–right flips × brightness 0.9, 1, 1.1 of each map flipped back, scaled to 0..1', async () => {
   // The model takes the image as it is (no preprocessing, same size), so augmenting its input is augmenting the image.
-  const flipMap = (data: ArrayLike<number>, width: number, height: number) => Array.from({ length: width * height }, (_, i) => data[Math.floor(i / width) * width + (width - 1 - (i % width))]);
+  const flipMap = (data: ArrayLike<number>, width: number, height: number) =>
+    Array.from({ length: width * height }, (_, i) => data[Math.floor(i / width) * width + (width - 1 - (i % width))]);
   const heat = new Array<number>(W * H).fill(0);
   const raw = new Array<number>(w * h).fill(0);
   for (const flip of [false, true]) {
@@ -321,7 +443,9 @@ test('augmentation smoothing: the mean over left–right flips × brightness 0.9
 
 test('a picture of another shape: the map is upsampled with each side scaled by its own factor', async () => {
   // 30 rows × 16 columns, stretched to the model's 12 × 10: the map's 6 rows go to 30 and its 5 columns to 16.
-  const tall = tf.tidy(() => tf.image.resizeBilinear(tf.expandDims(image, 0) as tf.Tensor4D, [30, 16], false, true).squeeze([0]) as tf.Tensor3D);
+  const tall = tf.tidy(
+    () => tf.image.resizeBilinear(tf.expandDims(image, 0) as tf.Tensor4D, [30, 16], false, true).squeeze([0]) as tf.Tensor3D,
+  );
   const [result] = await layerCam(model, tall, { layer: 'target', classIndex: CLASS });
   const acts = targetActivations(tf.tidy(() => tf.image.resizeBilinear(tf.expandDims(tall, 0) as tf.Tensor4D, [H, W], false, true)));
   const saved = A;

@@ -1,13 +1,31 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, explain, methods, layerActivations, CamlabError, type CamResult } from '../src';
+import {
+  tf,
+  ready,
+  classActivationMap,
+  gradCam,
+  gradCamPlusPlus,
+  scoreCam,
+  layerCam,
+  hiResCam,
+  eigenCam,
+  explain,
+  methods,
+  layerActivations,
+  CamlabError,
+  type CamResult,
+} from '../src';
 import { METHOD_NAMES } from '../src/choices';
 import { bilinear, minMax } from './helpers/reference';
 import { flattenCnn, functionalNestedGapCnn, randomImages, sequentialGapCnn } from './helpers/models';
 
-before(async () => {
-  await ready();
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+  },
+  { timeout: 60000 },
+);
 
 const FAMILY = { gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam };
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
@@ -16,14 +34,40 @@ test('on a GAP + linear head: HiResCAM = CAM / (h·w), Grad-CAM · (h·w) = CAM,
   const model = sequentialGapCnn();
   const images = randomImages(2, 32, 101);
   const classes = { classIndex: [0, 3] };
-  const [cams, grads, hires] = [await classActivationMap(model, images, classes), await gradCam(model, images, classes), await hiResCam(model, images, classes)];
+  const [cams, grads, hires] = [
+    await classActivationMap(model, images, classes),
+    await gradCam(model, images, classes),
+    await hiResCam(model, images, classes),
+  ];
   for (const [i, cam] of cams.entries()) {
     const hw = cam.raw.width * cam.raw.height;
     const scale = Math.max(...cam.raw.data.map(Math.abs));
-    assert.ok(maxDiff(hires[i].raw.data, cam.raw.data.map((v) => v / hw)) < 1e-6 * scale, 'HiResCAM');
-    assert.ok(maxDiff(grads[i].raw.data.map((v) => v * hw), cam.raw.data) < 1e-5 * scale, 'Grad-CAM raw');
+    assert.ok(
+      maxDiff(
+        hires[i].raw.data,
+        cam.raw.data.map((v) => v / hw),
+      ) <
+        1e-6 * scale,
+      'HiResCAM',
+    );
+    assert.ok(
+      maxDiff(
+        grads[i].raw.data.map((v) => v * hw),
+        cam.raw.data,
+      ) <
+        1e-5 * scale,
+      'Grad-CAM raw',
+    );
     // Computed here, not with camlab's resize and scaling: ReLU, bilinear to 32 × 32, min–max.
-    const expected = minMax(bilinear(Array.from(cam.raw.data, (v) => Math.max(0, v)), cam.raw.width, cam.raw.height, 32, 32));
+    const expected = minMax(
+      bilinear(
+        Array.from(cam.raw.data, (v) => Math.max(0, v)),
+        cam.raw.width,
+        cam.raw.height,
+        32,
+        32,
+      ),
+    );
     assert.ok(maxDiff(grads[i].heatmap.data, expected) < 1e-4, 'Grad-CAM heat map');
     assert.equal(grads[i].method, 'gradcam');
   }
@@ -36,7 +80,7 @@ test('Grad-CAM at an inner layer equals one computed from the layer’s output b
   const image = tf.tidy(() => tf.squeeze(randomImages(1, 32, 7), [0]) as tf.Tensor3D);
   const [result] = await gradCam(model, image, { layer: 'conv1', classIndex: 1 });
   const reference = tf.tidy(() => {
-    const a = (model.layers[0].apply(tf.expandDims(image, 0)) as tf.Tensor4D);
+    const a = model.layers[0].apply(tf.expandDims(image, 0)) as tf.Tensor4D;
     const rest = model.layers.slice(1, -1);
     const [kernel, bias] = model.layers[model.layers.length - 1].getWeights();
     const logit = (x: tf.Tensor) => {
@@ -105,14 +149,21 @@ test('explain() picks CAM where it is exact and Grad-CAM otherwise, and says whi
   const noGap = flattenCnn();
   const image = tf.randomUniform([32, 32, 3], 0, 255, 'float32', 8) as tf.Tensor3D;
   const small = tf.randomUniform([16, 16, 3], 0, 255, 'float32', 9) as tf.Tensor3D;
-  const pick = async (model: tf.LayersModel, img: tf.Tensor3D, options = {}) => ((await explain(model, img, options))[0] as CamResult).method;
+  const pick = async (model: tf.LayersModel, img: tf.Tensor3D, options = {}) =>
+    ((await explain(model, img, options))[0] as CamResult).method;
   assert.equal(await pick(withGap, image), 'cam');
   assert.equal(await pick(withGap, image, { layer: 'conv1' }), 'gradcam');
   assert.equal(await pick(noGap, small), 'gradcam');
   assert.equal(await pick(withGap, image, { method: 'layercam' }), 'layercam');
-  assert.deepEqual(methods.map((m) => m.name), ['cam', 'gradcam', 'gradcam++', 'scorecam', 'layercam', 'hirescam', 'eigencam', 'xgradcam', 'ablationcam', 'eigengradcam']);
+  assert.deepEqual(
+    methods.map((m) => m.name),
+    ['cam', 'gradcam', 'gradcam++', 'scorecam', 'layercam', 'hirescam', 'eigencam', 'xgradcam', 'ablationcam', 'eigengradcam'],
+  );
   // The CLI checks --method against the light list, before the library loads: the two must agree.
-  assert.deepEqual(methods.map((m) => m.name), [...METHOD_NAMES]);
+  assert.deepEqual(
+    methods.map((m) => m.name),
+    [...METHOD_NAMES],
+  );
   await assert.rejects(explain(withGap, image, { method: 'nope' as never }), /Unknown method 'nope'/);
   tf.dispose([image, small]);
   withGap.dispose();
@@ -122,13 +173,18 @@ test('explain() picks CAM where it is exact and Grad-CAM otherwise, and says whi
 test('a layer without feature maps, and NaN activations, are clear errors', async () => {
   const model = sequentialGapCnn();
   const image = tf.randomUniform([32, 32, 3], 0, 255, 'float32', 10) as tf.Tensor3D;
-  await assert.rejects(gradCam(model, image, { layer: 'gap' }), (e: Error) => e instanceof CamlabError && /'gap' outputs \[n, 16\].*Layers with feature maps: conv1, pool1, features/.test(e.message));
+  await assert.rejects(
+    gradCam(model, image, { layer: 'gap' }),
+    (e: Error) => e instanceof CamlabError && /'gap' outputs \[n, 16\].*Layers with feature maps: conv1, pool1, features/.test(e.message),
+  );
   // NaN input is refused before the model (bad-input.test.ts); NaN weights in a linear conv make NaN activations.
-  const linear = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'linear_features' }),
-    tf.layers.globalAveragePooling2d({}),
-    tf.layers.dense({ units: 2, activation: 'softmax' }),
-  ] });
+  const linear = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3, name: 'linear_features' }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 2, activation: 'softmax' }),
+    ],
+  });
   const conv = linear.getLayer('linear_features');
   const nanWeights = conv.getWeights().map((w) => tf.fill(w.shape, NaN));
   conv.setWeights(nanWeights);

@@ -15,36 +15,42 @@ let server: Server;
 let baseUrl: string;
 const requests: string[] = [];
 
-before(async () => {
-  await ready();
-  dir = await mkdtemp(join(tmpdir(), 'camlab-models-'));
-  process.env.CAMLAB_CACHE = join(dir, 'cache');
-  server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url!, 'http://x').pathname);
-    requests.push(path);
-    try {
-      const body = await readFile(join(dir, path));
-      if (path.startsWith('/broken/') && path.endsWith('.bin')) {
-        // Promise more bytes than are sent, then hang up: a transfer broken half-way.
-        response.writeHead(200, { 'content-length': String(body.length * 2) });
-        response.write(body);
-        response.destroy();
-        return;
+before(
+  async () => {
+    await ready();
+    dir = await mkdtemp(join(tmpdir(), 'camlab-models-'));
+    process.env.CAMLAB_CACHE = join(dir, 'cache');
+    server = createServer(async (request, response) => {
+      const path = decodeURIComponent(new URL(request.url!, 'http://x').pathname);
+      requests.push(path);
+      try {
+        const body = await readFile(join(dir, path));
+        if (path.startsWith('/broken/') && path.endsWith('.bin')) {
+          // Promise more bytes than are sent, then hang up: a transfer broken half-way.
+          response.writeHead(200, { 'content-length': String(body.length * 2) });
+          response.write(body);
+          response.destroy();
+          return;
+        }
+        response.writeHead(200, { 'content-length': String(body.length) }).end(body);
+      } catch {
+        response.writeHead(404).end('not found');
       }
-      response.writeHead(200, { 'content-length': String(body.length) }).end(body);
-    } catch {
-      response.writeHead(404).end('not found');
-    }
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}, { timeout: 60000 });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  },
+  { timeout: 60000 },
+);
 
-after(async () => {
-  server.close();
-  delete process.env.CAMLAB_CACHE;
-  await rm(dir, { recursive: true, force: true });
-}, { timeout: 60000 });
+after(
+  async () => {
+    server.close();
+    delete process.env.CAMLAB_CACHE;
+    await rm(dir, { recursive: true, force: true });
+  },
+  { timeout: 60000 },
+);
 
 async function predictions(model: tf.LayersModel, images: tf.Tensor4D): Promise<number[]> {
   const out = model.predict(images) as tf.Tensor;
@@ -91,13 +97,27 @@ test('a 404 and a broken download are clear errors and leave nothing in the cach
   const model = functionalNestedGapCnn();
   await saveModel(model, join(dir, 'broken'));
   model.dispose();
-  await assert.rejects(loadModel(`${baseUrl}/missing/model.json`), /Downloading http:\/\/127\.0\.0\.1:\d+\/missing\/model\.json failed: HTTP 404/);
+  await assert.rejects(
+    loadModel(`${baseUrl}/missing/model.json`),
+    /Downloading http:\/\/127\.0\.0\.1:\d+\/missing\/model\.json failed: HTTP 404/,
+  );
   await assert.rejects(loadModel(`${baseUrl}/broken/model.json`), /Downloading .*\/broken\/weights\.bin (stopped after|failed)/);
   const cached = await readdir(join(dir, 'cache', 'downloads'), { recursive: true });
-  assert.ok(!cached.some((f) => String(f).includes('.partial') || String(f).endsWith('weights.bin') && String(f).includes(createHash('sha256').update(`${baseUrl}/broken/`).digest('hex').slice(0, 16))), `cache holds ${cached.join(', ')}`);
+  assert.ok(
+    !cached.some(
+      (f) =>
+        String(f).includes('.partial') ||
+        (String(f).endsWith('weights.bin') &&
+          String(f).includes(createHash('sha256').update(`${baseUrl}/broken/`).digest('hex').slice(0, 16))),
+    ),
+    `cache holds ${cached.join(', ')}`,
+  );
   // A port nobody listens on stands for a host that cannot be reached.
   const closed = await closedPort();
-  await assert.rejects(loadModel(`http://127.0.0.1:${closed}/model.json`), /Could not download http:\/\/127\.0\.0\.1:\d+\/model\.json \(ECONNREFUSED\)\. Without network access, download it elsewhere and put it at '.*model\.json'/);
+  await assert.rejects(
+    loadModel(`http://127.0.0.1:${closed}/model.json`),
+    /Could not download http:\/\/127\.0\.0\.1:\d+\/model\.json \(ECONNREFUSED\)\. Without network access, download it elsewhere and put it at '.*model\.json'/,
+  );
 });
 
 test('missing, incomplete and truncated models get specific errors', async () => {
@@ -105,7 +125,8 @@ test('missing, incomplete and truncated models get specific errors', async () =>
   const folder = join(dir, 'broken');
   await saveModel(model, folder);
   model.dispose();
-  const rejects = (src: string, pattern: RegExp) => assert.rejects(loadModel(src), (e: Error) => e instanceof CamlabError && pattern.test(e.message));
+  const rejects = (src: string, pattern: RegExp) =>
+    assert.rejects(loadModel(src), (e: Error) => e instanceof CamlabError && pattern.test(e.message));
   await rejects(join(dir, 'nowhere'), /the path does not exist/);
   await rejects(dir, /has no model\.json/);
   await truncate(join(folder, 'weights.bin'), 100);

@@ -28,50 +28,70 @@ let weights: 'whole' | 'truncated' | 'silent' = 'whole';
 function tinyImagenetNet(name: string, seed = 1): tf.LayersModel {
   const init = (s: number) => tf.initializers.glorotNormal({ seed: seed * 10 + s });
   const input = tf.input({ shape: [32, 32, 3], name: 'input_1' });
-  let x = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6', kernelInitializer: init(1), name: 'conv1' }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6', depthwiseInitializer: init(2), name: 'conv_dw_1' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.conv2d({ filters: 16, kernelSize: 1, activation: 'relu6', kernelInitializer: init(3), name: 'conv_pw_1_relu' }).apply(x) as tf.SymbolicTensor;
+  let x = tf.layers
+    .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6', kernelInitializer: init(1), name: 'conv1' })
+    .apply(input) as tf.SymbolicTensor;
+  x = tf.layers
+    .depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu6', depthwiseInitializer: init(2), name: 'conv_dw_1' })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({ filters: 16, kernelSize: 1, activation: 'relu6', kernelInitializer: init(3), name: 'conv_pw_1_relu' })
+    .apply(x) as tf.SymbolicTensor;
   x = tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d_1' }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: 1000, activation: 'softmax', kernelInitializer: init(4), biasInitializer: tf.initializers.randomNormal({ seed: seed * 10 + 5 }), name: 'predictions' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dense({
+      units: 1000,
+      activation: 'softmax',
+      kernelInitializer: init(4),
+      biasInitializer: tf.initializers.randomNormal({ seed: seed * 10 + 5 }),
+      name: 'predictions',
+    })
+    .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: x, name });
 }
 
-before(async () => {
-  await ready();
-  dir = await mkdtemp(join(tmpdir(), 'camlab-named-'));
-  process.env.CAMLAB_CACHE = join(dir, 'cache');
-  const model = tinyImagenetNet('mobilenet_0.25_224');
-  await saveModel(model, join(dir, 'served', NAME));
-  model.dispose();
-  server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url!, 'http://x').pathname);
-    requests.push(path);
-    try {
-      const body = await readFile(join(dir, 'served', path));
-      if (path.endsWith('.bin') && weights === 'silent') return; // headers never come: the stall bound must end it
-      if (path.endsWith('.bin') && weights === 'truncated') {
-        response.writeHead(200, { 'content-length': String(body.length) });
-        response.write(body.subarray(0, body.length >> 1));
-        response.destroy();
-        return;
+before(
+  async () => {
+    await ready();
+    dir = await mkdtemp(join(tmpdir(), 'camlab-named-'));
+    process.env.CAMLAB_CACHE = join(dir, 'cache');
+    const model = tinyImagenetNet('mobilenet_0.25_224');
+    await saveModel(model, join(dir, 'served', NAME));
+    model.dispose();
+    server = createServer(async (request, response) => {
+      const path = decodeURIComponent(new URL(request.url!, 'http://x').pathname);
+      requests.push(path);
+      try {
+        const body = await readFile(join(dir, 'served', path));
+        if (path.endsWith('.bin') && weights === 'silent') return; // headers never come: the stall bound must end it
+        if (path.endsWith('.bin') && weights === 'truncated') {
+          response.writeHead(200, { 'content-length': String(body.length) });
+          response.write(body.subarray(0, body.length >> 1));
+          response.destroy();
+          return;
+        }
+        response.writeHead(200, { 'content-length': String(body.length) }).end(body);
+      } catch {
+        response.writeHead(404).end('not found');
       }
-      response.writeHead(200, { 'content-length': String(body.length) }).end(body);
-    } catch {
-      response.writeHead(404).end('not found');
-    }
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  process.env.CAMLAB_HOSTED_MODELS_URL = baseUrl;
-}, { timeout: 60000 });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.CAMLAB_HOSTED_MODELS_URL = baseUrl;
+  },
+  { timeout: 60000 },
+);
 
-after(async () => {
-  server.closeAllConnections();
-  server.close();
-  delete process.env.CAMLAB_CACHE;
-  delete process.env.CAMLAB_HOSTED_MODELS_URL;
-  await rm(dir, { recursive: true, force: true });
-}, { timeout: 60000 });
+after(
+  async () => {
+    server.closeAllConnections();
+    server.close();
+    delete process.env.CAMLAB_CACHE;
+    delete process.env.CAMLAB_HOSTED_MODELS_URL;
+    await rm(dir, { recursive: true, force: true });
+  },
+  { timeout: 60000 },
+);
 
 /** Runs `body` with stderr captured (as a terminal when `tty`), returning its result and the text written. */
 async function withStderr<T>(tty: boolean, body: () => Promise<T>): Promise<[T, string]> {
@@ -133,7 +153,10 @@ test('a truncated or stalled weight file is never cached, and the next load fetc
   await clearCache();
   try {
     weights = 'truncated';
-    await assert.rejects(loadModel(NAME), (e: Error) => e instanceof CamlabError && /Downloading .*weights\.bin (stopped after|failed)/.test(e.message));
+    await assert.rejects(
+      loadModel(NAME),
+      (e: Error) => e instanceof CamlabError && /Downloading .*weights\.bin (stopped after|failed)/.test(e.message),
+    );
     assert.deepEqual(await readdir(cacheFolder()), ['model.json']);
     weights = 'silent';
     process.env.CAMLAB_DOWNLOAD_STALL = '0.3';
@@ -152,7 +175,10 @@ test('a truncated or stalled weight file is never cached, and the next load fetc
 });
 
 test('a mistyped hosted name is refused with the list; a path to a folder of a hosted name loads as a path', async () => {
-  await assert.rejects(loadModel('mobilenet_v1_0.3_224'), /^CamlabError: 'mobilenet_v1_0\.3_224' is neither a path nor a hosted model's name; the hosted models are: mobilenet_v1_0\.25_224, mobilenet_v1_0\.50_224, mobilenet_v1_0\.75_224, mobilenet_v1_1\.0_224\.$/);
+  await assert.rejects(
+    loadModel('mobilenet_v1_0.3_224'),
+    /^CamlabError: 'mobilenet_v1_0\.3_224' is neither a path nor a hosted model's name; the hosted models are: mobilenet_v1_0\.25_224, mobilenet_v1_0\.50_224, mobilenet_v1_0\.75_224, mobilenet_v1_1\.0_224\.$/,
+  );
   const model = await loadModel(join(dir, 'served', NAME));
   assert.equal(model.name, 'mobilenet_0.25_224');
   model.dispose();
@@ -196,7 +222,13 @@ test('images scaled to 0..1 for a recognised network: said once on stderr; pixel
       await classActivationMap(model, scaled);
       await gradCam(model, scaled);
     });
-    assert.equal(said.match(/camlab: MobileNet expects inputs in \[-1, 1\] \(its 'tf' preprocessing of pixels 0\.\.255\), but this input spans \[-1\.00, -0\.99\d\]: the images look scaled to 0\.\.1 already/g)?.length, 1, said);
+    assert.equal(
+      said.match(
+        /camlab: MobileNet expects inputs in \[-1, 1\] \(its 'tf' preprocessing of pixels 0\.\.255\), but this input spans \[-1\.00, -0\.99\d\]: the images look scaled to 0\.\.1 already/g,
+      )?.length,
+      1,
+      said,
+    );
   } finally {
     if (saved !== undefined) process.env.CAMLAB_QUIET = saved;
   }
@@ -207,18 +239,29 @@ test('images scaled to 0..1 for a recognised network: said once on stderr; pixel
 test('the CLI explains with a hosted MobileNet by name, with ImageNet labels; without --model a colour photo gets one warning', async () => {
   const photos = join(dir, 'photos');
   await mkdir(photos, { recursive: true });
-  for (const [i, size] of [[1, 120], [2, 90]]) {
+  for (const [i, size] of [
+    [1, 120],
+    [2, 90],
+  ]) {
     const data = Buffer.alloc(size * size * 4, 255);
     for (let p = 0; p < size * size; p++) for (let c = 0; c < 3; c++) data[p * 4 + c] = (p * (3 + c * 5) + i * 40) % 256;
     await writeFile(join(photos, `photo${i}.png`), await Jimp.fromBitmap({ width: size, height: size, data }).getBuffer('image/png'));
   }
   const env = { ...process.env, CAMLAB_QUIET: '', CAMLAB_HOSTED_MODELS_URL: baseUrl };
   const named = await run(process.execPath, [CLI, 'cam', photos, '--model', NAME, '--json', '--workers', '1'], { env });
-  const lines = named.stdout.trim().split('\n').map((l) => JSON.parse(l) as { class: number; label: string });
+  const lines = named.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { class: number; label: string });
   assert.equal(lines.length, 2);
   for (const line of lines) assert.equal(line.label, imagenetClasses()[line.class]);
   assert.doesNotMatch(named.stderr, /digits model/);
   const digits = await run(process.execPath, [CLI, 'cam', photos, '--json', '--workers', '1'], { env });
-  assert.equal(digits.stderr.match(/is a colour image of \d+×\d+, and without --model camlab explains with its digits model \(64×64 grey canvases/g)?.length, 1, digits.stderr);
+  assert.equal(
+    digits.stderr.match(/is a colour image of \d+×\d+, and without --model camlab explains with its digits model \(64×64 grey canvases/g)
+      ?.length,
+    1,
+    digits.stderr,
+  );
   assert.match(digits.stderr, /--model mobilenet_v1_1\.0_224/);
 });

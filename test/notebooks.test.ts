@@ -26,42 +26,73 @@ let sourcesAfter: Map<string, string>;
 /** Every file under notebooks/ (untracked ones too) with a hash of its bytes. */
 async function snapshot(dir: string): Promise<Map<string, string>> {
   const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
-  const entries = await Promise.all(files.map(async (e) => {
-    const path = join(e.parentPath, e.name);
-    return [path, createHash('sha256').update(await readFile(path)).digest('hex')] as const;
-  }));
+  const entries = await Promise.all(
+    files.map(async (e) => {
+      const path = join(e.parentPath, e.name);
+      return [
+        path,
+        createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex'),
+      ] as const;
+    }),
+  );
   return new Map(entries.sort());
 }
 
-before(async () => {
-  await checkJupyter();
-  await registerKernel();
-  await rm(SITE, { recursive: true, force: true });
-  sourcesBefore = await snapshot(NOTEBOOKS_DIR);
-  // An empty cache whose hosts do not answer, whatever this machine has cached: notebooks 03 and 07 are
-  // published with their committed outputs (trained-network-notebooks.test.ts runs both of their branches).
-  const nowhere = `http://127.0.0.1:${await closedPort()}`;
-  const saved = { cache: process.env.CAMLAB_CACHE, models: process.env.CAMLAB_HOSTED_MODELS_URL, photos: process.env.CAMLAB_PHOTOS_URL };
-  Object.assign(process.env, { CAMLAB_CACHE: join(SITE, '..', 'empty-cache'), CAMLAB_HOSTED_MODELS_URL: nowhere, CAMLAB_PHOTOS_URL: nowhere });
-  try {
-    published = await buildSite(SITE);
-  } finally {
-    for (const [key, value] of [['CAMLAB_CACHE', saved.cache], ['CAMLAB_HOSTED_MODELS_URL', saved.models], ['CAMLAB_PHOTOS_URL', saved.photos]] as const) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
+before(
+  async () => {
+    await checkJupyter();
+    await registerKernel();
+    await rm(SITE, { recursive: true, force: true });
+    sourcesBefore = await snapshot(NOTEBOOKS_DIR);
+    // An empty cache whose hosts do not answer, whatever this machine has cached: notebooks 03 and 07 are
+    // published with their committed outputs (trained-network-notebooks.test.ts runs both of their branches).
+    const nowhere = `http://127.0.0.1:${await closedPort()}`;
+    const saved = { cache: process.env.CAMLAB_CACHE, models: process.env.CAMLAB_HOSTED_MODELS_URL, photos: process.env.CAMLAB_PHOTOS_URL };
+    Object.assign(process.env, {
+      CAMLAB_CACHE: join(SITE, '..', 'empty-cache'),
+      CAMLAB_HOSTED_MODELS_URL: nowhere,
+      CAMLAB_PHOTOS_URL: nowhere,
+    });
+    try {
+      published = await buildSite(SITE);
+    } finally {
+      for (const [key, value] of [
+        ['CAMLAB_CACHE', saved.cache],
+        ['CAMLAB_HOSTED_MODELS_URL', saved.models],
+        ['CAMLAB_PHOTOS_URL', saved.photos],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
     }
-  }
-  sourcesAfter = await snapshot(NOTEBOOKS_DIR);
-}, { timeout: 1800000 });
+    sourcesAfter = await snapshot(NOTEBOOKS_DIR);
+  },
+  { timeout: 1800000 },
+);
 
 const source = (cell: NotebookCell) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source);
 const htmlOutputs = (cell: NotebookCell) =>
-  (cell.outputs ?? []).map((o) => o.data?.['text/html']).filter((h): h is string | string[] => h !== undefined).map((h) => (Array.isArray(h) ? h.join('') : h));
-const text = (name: string) => published.find((p) => p.name.startsWith(name))!.notebook.cells.map(cellText).join('\n');
+  (cell.outputs ?? [])
+    .map((o) => o.data?.['text/html'])
+    .filter((h): h is string | string[] => h !== undefined)
+    .map((h) => (Array.isArray(h) ? h.join('') : h));
+const text = (name: string) =>
+  published
+    .find((p) => p.name.startsWith(name))!
+    .notebook.cells.map(cellText)
+    .join('\n');
 
 test('all eight notebooks run without an error, in order', () => {
-  assert.deepEqual(published.map((p) => p.name.slice(0, 2)), ['01', '02', '03', '04', '05', '06', '07', '08']);
-  assert.deepEqual(published.flatMap((p) => p.errors), []);
+  assert.deepEqual(
+    published.map((p) => p.name.slice(0, 2)),
+    ['01', '02', '03', '04', '05', '06', '07', '08'],
+  );
+  assert.deepEqual(
+    published.flatMap((p) => p.errors),
+    [],
+  );
 });
 
 test('every show() gave both renderings: the PNG and the script that draws the live plot', () => {
@@ -113,7 +144,10 @@ test('notebook 08 draws the sanity check and shows its verdicts: Grad-CAM passes
   assert.match(trust, /gradcam: cascading randomisation[\s\S]*passes: the map changes with the weights/);
   assert.match(trust, /Sobel edges: cascading randomisation[\s\S]*FLAGGED/);
   assert.match(trust, /\| Sobel edges ⚑ \|/, 'the method table marks the edge map');
-  const figures = published.find((p) => p.name.startsWith('08'))!.notebook.cells.flatMap(htmlOutputs).filter((h) => h.includes('camlab-figure'));
+  const figures = published
+    .find((p) => p.name.startsWith('08'))!
+    .notebook.cells.flatMap(htmlOutputs)
+    .filter((h) => h.includes('camlab-figure'));
   assert.equal(figures.length, 3, 'the sanity figure, the deletion/insertion curves and the ROAD curves');
 });
 
@@ -121,11 +155,23 @@ test('the committed notebooks carry the outputs of a run, and a re-run reproduce
   // 03 and 07 were committed with a trained network's outputs, which this run has not (committed-notebooks.test.ts).
   for (const { name, notebook } of published.filter((p) => !TRAINED_NETWORK_NOTEBOOKS.includes(p.name.slice(0, 2)))) {
     const committed = JSON.parse(await readFile(join(NOTEBOOKS_DIR, name), 'utf8')) as Notebook;
-    const kinds = (nb: Notebook) => nb.cells.map((c) => (c.outputs ?? []).map((o) => `${o.output_type}:${Object.keys(o.data ?? {}).join('+')}`).join(','));
-    assert.ok(committed.cells.some((c) => (c.outputs ?? []).length > 0), `${name}: committed without outputs`);
-    assert.deepEqual(kinds(committed), kinds(notebook), `${name}: the committed outputs are not those of a run (run npm run notebooks:update)`);
+    const kinds = (nb: Notebook) =>
+      nb.cells.map((c) => (c.outputs ?? []).map((o) => `${o.output_type}:${Object.keys(o.data ?? {}).join('+')}`).join(','));
+    assert.ok(
+      committed.cells.some((c) => (c.outputs ?? []).length > 0),
+      `${name}: committed without outputs`,
+    );
+    assert.deepEqual(
+      kinds(committed),
+      kinds(notebook),
+      `${name}: the committed outputs are not those of a run (run npm run notebooks:update)`,
+    );
     // Differences near float precision (printed as 1.2e-7) vary by backend; everything else must match.
-    const lines = (nb: Notebook) => nb.cells.map(cellText).join('\n').replace(/\d\.\d+e-\d+/g, '≈0');
+    const lines = (nb: Notebook) =>
+      nb.cells
+        .map(cellText)
+        .join('\n')
+        .replace(/\d\.\d+e-\d+/g, '≈0');
     assert.equal(lines(notebook), lines(committed), `${name}: re-run printed something else than the committed notebook`);
   }
 });
@@ -148,7 +194,10 @@ test('publishing leaves notebooks/ as it was: not one byte changed, no file adde
 });
 
 test('the site on a phone (390×844) and a desktop (1280×900): figures fit, no sideways scroll, no error, nothing fetched', async () => {
-  const report = await checkSitePages(SITE, published.map((p) => p.name));
+  const report = await checkSitePages(
+    SITE,
+    published.map((p) => p.name),
+  );
   console.log(report.lines.join('\n'));
   assert.deepEqual(report.problems, []);
 });
@@ -162,23 +211,36 @@ test('index.html lists every notebook: number, title, summary from its first par
     // Thumbnails load lazily: scroll each into view, as a reader would.
     for (const img of await page.locator('ol > li img').all()) await img.scrollIntoViewIfNeeded();
     await page.waitForFunction(() => Array.from(document.images).every((img) => img.complete), undefined, { timeout: 10000 });
-    const entries = await page.locator('ol > li').evaluateAll((items) => items.map((li) => {
-      const img = li.querySelector('img');
-      return {
-        heading: li.querySelector('h2')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
-        summary: li.querySelector('p')?.textContent ?? '',
-        meta: li.querySelector('.meta')?.textContent ?? '',
-        links: Array.from(li.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? ''),
-        thumbnail: img ? { src: img.getAttribute('src') ?? '', decoded: img.complete && img.naturalWidth > 0, width: img.getBoundingClientRect().width } : undefined,
-      };
-    }));
+    const entries = await page.locator('ol > li').evaluateAll((items) =>
+      items.map((li) => {
+        const img = li.querySelector('img');
+        return {
+          heading: li.querySelector('h2')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+          summary: li.querySelector('p')?.textContent ?? '',
+          meta: li.querySelector('.meta')?.textContent ?? '',
+          links: Array.from(li.querySelectorAll('a')).map((a) => a.getAttribute('href') ?? ''),
+          thumbnail: img
+            ? {
+                src: img.getAttribute('src') ?? '',
+                decoded: img.complete && img.naturalWidth > 0,
+                width: img.getBoundingClientRect().width,
+              }
+            : undefined,
+        };
+      }),
+    );
     assert.equal(entries.length, published.length);
     for (const [i, entry] of entries.entries()) {
       const { name, notebook } = published[i];
-      const firstMarkdown = source(notebook.cells.find((c) => c.cell_type === 'markdown')!).replace(/[*_`]/g, '').replace(/\s+/g, ' ');
+      const firstMarkdown = source(notebook.cells.find((c) => c.cell_type === 'markdown')!)
+        .replace(/[*_`]/g, '')
+        .replace(/\s+/g, ' ');
       assert.equal(entry.heading, `${i + 1} ${published[i].title}`);
       assert.ok(entry.summary.length >= 60 && firstMarkdown.includes(entry.summary.slice(0, 60)), `${name}: summary '${entry.summary}'`);
-      assert.match(entry.meta, /^Read the lesson · download the notebook to run and change it yourself \(its code runs in about (\d+m)?\d+s\)$/);
+      assert.match(
+        entry.meta,
+        /^Read the lesson · download the notebook to run and change it yourself \(its code runs in about (\d+m)?\d+s\)$/,
+      );
       assert.ok(entry.links.includes(name) && entry.links.includes(name.replace(/\.ipynb$/, '.html')), `${name}: links ${entry.links}`);
       assert.ok(entry.thumbnail?.decoded, `${name}: thumbnail ${entry.thumbnail?.src} does not decode`);
       assert.ok(entry.thumbnail.width > 100 && entry.thumbnail.width <= 390, `${name}: thumbnail ${entry.thumbnail.width} px wide`);
@@ -200,7 +262,14 @@ test('index.html lists every notebook: number, title, summary from its first par
 });
 
 test('served by a plain static web server, the pages draw their figures, fetch plotly.js once per visit from the shared file, and ask for nothing outside the site', async () => {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.svg': 'image/svg+xml', '.ipynb': 'application/json' };
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+    '.png': 'image/png',
+    '.svg': 'image/svg+xml',
+    '.ipynb': 'application/json',
+  };
   const served: string[] = [];
   const server = createServer(async (request, response) => {
     const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
@@ -236,7 +305,8 @@ test('served by a plain static web server, the pages draw their figures, fetch p
     assert.match(page.url(), /\/04-class-activation-maps\.html$/);
     for (const name of published.map((p) => p.name.replace(/\.ipynb$/, '.html'))) {
       await page.goto(`${base}/${name}`);
-      if (await page.locator('.camlab-figure').count()) await page.waitForSelector('.camlab-live.js-plotly-plot svg.main-svg', { timeout: 60000 });
+      if (await page.locator('.camlab-figure').count())
+        await page.waitForSelector('.camlab-live.js-plotly-plot svg.main-svg', { timeout: 60000 });
     }
     const plotly = served.filter((p) => /plotly/.test(p));
     assert.equal(plotly.length, 1, `plotly.js requested ${plotly.length} times: ${plotly.join(', ')}`);
@@ -258,7 +328,10 @@ test('each page weighs at most 0.8 MB besides the files the site shares, which a
     const html = await readFile(join(SITE, page), 'utf8');
     sizes.push(`${page} ${(html.length / 1e6).toFixed(2)} MB`);
     assert.ok(Buffer.byteLength(html) <= 800_000, `${page}: ${Buffer.byteLength(html)} bytes`);
-    assert.ok(!html.includes('data-camlab-shared="plotly"') && !/<style[^>]*>\s*\/\*-{20}/.test(html), `${page} carries its own copy of a shared file`);
+    assert.ok(
+      !html.includes('data-camlab-shared="plotly"') && !/<style[^>]*>\s*\/\*-{20}/.test(html),
+      `${page} carries its own copy of a shared file`,
+    );
   }
   console.log(sizes.join(', '));
 });

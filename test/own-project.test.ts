@@ -39,7 +39,10 @@ async function separateTslab(work: string): Promise<{ kernel: string; env: NodeJ
   const specDir = join(work, 'jupyter', 'kernels', kernel);
   await mkdir(specDir, { recursive: true });
   const argv = [join(tools, 'node_modules', '.bin', 'tslab'), 'kernel', '--config-path', '{connection_file}'];
-  await writeFile(join(specDir, 'kernel.json'), JSON.stringify({ argv, display_name: 'TypeScript (tslab elsewhere)', language: 'typescript' }));
+  await writeFile(
+    join(specDir, 'kernel.json'),
+    JSON.stringify({ argv, display_name: 'TypeScript (tslab elsewhere)', language: 'typescript' }),
+  );
   return { kernel, env: { JUPYTER_PATH: join(work, 'jupyter') } };
 }
 
@@ -59,67 +62,89 @@ function assertFigure(cell: NotebookCell, what: string): void {
 }
 
 const USER_NOTEBOOK = [
-  code(`import { loadDefaultModel, loadSamples, classActivationMap, heatmapFigure, show } from 'camlab';\nconst model = await loadDefaultModel();\nconst [sample] = await loadSamples();\nconst [top] = await classActivationMap(model, sample.image);`),
+  code(
+    `import { loadDefaultModel, loadSamples, classActivationMap, heatmapFigure, show } from 'camlab';\nconst model = await loadDefaultModel();\nconst [sample] = await loadSamples();\nconst [top] = await classActivationMap(model, sample.image);`,
+  ),
   code(`await show(heatmapFigure(sample.image, top.heatmap, { title: 'awaited' }));`),
   code(`show(heatmapFigure(sample.image, top.heatmap, { title: 'not awaited' }));`),
   code(`console.log('the cell after the unawaited figure');`),
   code(`Promise.reject(new Error('a rejection nobody handles'));\nconsole.log('rejected');`),
-  code(`setTimeout(() => { throw new Error('thrown later'); }, 10);\nawait new Promise((done) => setTimeout(done, 200));\nconsole.log('after an uncaught error');`),
+  code(
+    `setTimeout(() => { throw new Error('thrown later'); }, 10);\nawait new Promise((done) => setTimeout(done, 200));\nconsole.log('after an uncaught error');`,
+  ),
   code(`console.log('the kernel is alive, model has', model.layers.length, 'layers');`),
 ];
 
-test('installed from a tarball, camlab draws in a notebook of the user\'s own project, run by a tslab installed elsewhere; the kernel survives', { timeout: 25 * MINUTE }, async () => {
-  await checkJupyter();
-  const work = await mkdtemp(join(tmpdir(), 'camlab-own-project-'));
-  try {
-    const specsBefore = await kernelSpecs();
-    await npm(ROOT, ['pack', '--pack-destination', work]);
-    const [tarball] = (await readdir(work)).filter((n) => n.endsWith('.tgz'));
-    assert.ok(tarball, 'npm pack made a tarball');
-    const project = await newProject(join(work, 'project'));
-    await npm(project, ['install', join(work, tarball)]);
-    assert.ok(existsSync(join(project, 'node_modules', 'camlab', 'LICENSE')), 'the package ships its LICENSE');
-    const { kernel, env } = await separateTslab(work);
-    assert.equal(existsSync(join(project, 'node_modules', 'tslab')), false, 'no tslab in the project');
+test(
+  "installed from a tarball, camlab draws in a notebook of the user's own project, run by a tslab installed elsewhere; the kernel survives",
+  { timeout: 25 * MINUTE },
+  async () => {
+    await checkJupyter();
+    const work = await mkdtemp(join(tmpdir(), 'camlab-own-project-'));
+    try {
+      const specsBefore = await kernelSpecs();
+      await npm(ROOT, ['pack', '--pack-destination', work]);
+      const [tarball] = (await readdir(work)).filter((n) => n.endsWith('.tgz'));
+      assert.ok(tarball, 'npm pack made a tarball');
+      const project = await newProject(join(work, 'project'));
+      await npm(project, ['install', join(work, tarball)]);
+      assert.ok(existsSync(join(project, 'node_modules', 'camlab', 'LICENSE')), 'the package ships its LICENSE');
+      const { kernel, env } = await separateTslab(work);
+      assert.equal(existsSync(join(project, 'node_modules', 'tslab')), false, 'no tslab in the project');
 
-    for (const backend of ['wasm', 'cpu']) {
-      const path = join(project, `experiment-${backend}.ipynb`);
-      await writeFile(path, JSON.stringify(tslabNotebook(USER_NOTEBOOK)));
-      const { notebook, errors } = await executeNotebook(path, project, { kernel, env: { ...env, CAMLAB_BACKEND: backend }, cellTimeout: 600 });
-      const cells = notebook.cells;
-      // The rejection nobody handled is shown as an error output of the next cell (tslab had finished its own).
-      assert.equal(errors.length, 1, `${backend}: only the rejection shows as an error: ${errors.join('; ')}`);
-      assert.match(errors[0], /^cell [56]: Error: a rejection nobody handles$/);
-      assertFigure(cells[1], `${backend}, awaited show()`);
-      assert.match(htmlOutputs(cells[1])[0], /__camlabPlotly/, `${backend}: plotly.js travels with the first figure`);
-      assertFigure(cells[2], `${backend}, show() without await`);
-      assert.doesNotMatch(cellText(cells[2]), /Promise/, `${backend}: no promise printed`);
-      assert.deepEqual(htmlOutputs(cells[3]), [], `${backend}: the next cell has no stray figure`);
-      assert.match(cellText(cells[3]), /the cell after the unawaited figure/);
-      assert.match(cellText(cells[4]), /rejected/);
-      assert.match(cellText(cells[5]), /after an uncaught error/);
-      assert.match(cellText(cells[6]), /the kernel is alive, model has \d+ layers/, `${backend}: the kernel lived on`);
+      for (const backend of ['wasm', 'cpu']) {
+        const path = join(project, `experiment-${backend}.ipynb`);
+        await writeFile(path, JSON.stringify(tslabNotebook(USER_NOTEBOOK)));
+        const { notebook, errors } = await executeNotebook(path, project, {
+          kernel,
+          env: { ...env, CAMLAB_BACKEND: backend },
+          cellTimeout: 600,
+        });
+        const cells = notebook.cells;
+        // The rejection nobody handled is shown as an error output of the next cell (tslab had finished its own).
+        assert.equal(errors.length, 1, `${backend}: only the rejection shows as an error: ${errors.join('; ')}`);
+        assert.match(errors[0], /^cell [56]: Error: a rejection nobody handles$/);
+        assertFigure(cells[1], `${backend}, awaited show()`);
+        assert.match(htmlOutputs(cells[1])[0], /__camlabPlotly/, `${backend}: plotly.js travels with the first figure`);
+        assertFigure(cells[2], `${backend}, show() without await`);
+        assert.doesNotMatch(cellText(cells[2]), /Promise/, `${backend}: no promise printed`);
+        assert.deepEqual(htmlOutputs(cells[3]), [], `${backend}: the next cell has no stray figure`);
+        assert.match(cellText(cells[3]), /the cell after the unawaited figure/);
+        assert.match(cellText(cells[4]), /rejected/);
+        assert.match(cellText(cells[5]), /after an uncaught error/);
+        assert.match(cellText(cells[6]), /the kernel is alive, model has \d+ layers/, `${backend}: the kernel lived on`);
+      }
+
+      // The tutorial, copied into the project by the package's own command, runs there too.
+      const { stdout } = await run('npx', ['camlab', 'notebooks', 'tutorial'], { cwd: project, timeout: 2 * MINUTE });
+      assert.match(stdout, /copied 01-looking-inside-a-cnn\.ipynb/);
+      assert.doesNotMatch(stdout, /cannot be found/, 'the copied notebooks can import camlab');
+      const tutorial = join(project, 'tutorial');
+      assert.equal(
+        (await readdir(tutorial)).filter((n) => n.endsWith('.ipynb')).length,
+        (await readdir(join(ROOT, 'notebooks'))).filter((n) => n.endsWith('.ipynb')).length,
+      );
+      const executed = join(work, 'executed');
+      await mkdir(executed);
+      const { notebook, errors } = await executeNotebook(join(tutorial, '01-looking-inside-a-cnn.ipynb'), executed, {
+        kernel,
+        env,
+        cellTimeout: 600,
+      });
+      assert.deepEqual(errors, []);
+      assert.ok(
+        notebook.cells.some((cell) => htmlOutputs(cell).some((html) => html.includes('camlab-static'))),
+        'the tutorial drew its figures',
+      );
+
+      const specsAfter = await kernelSpecs();
+      assert.deepEqual(specsAfter, specsBefore, "the machine's kernels are as they were");
+      assert.equal(specsAfter[kernel], undefined, "the test's kernel is not registered on the machine");
+    } finally {
+      await rm(work, { recursive: true, force: true });
     }
-
-    // The tutorial, copied into the project by the package's own command, runs there too.
-    const { stdout } = await run('npx', ['camlab', 'notebooks', 'tutorial'], { cwd: project, timeout: 2 * MINUTE });
-    assert.match(stdout, /copied 01-looking-inside-a-cnn\.ipynb/);
-    assert.doesNotMatch(stdout, /cannot be found/, 'the copied notebooks can import camlab');
-    const tutorial = join(project, 'tutorial');
-    assert.equal((await readdir(tutorial)).filter((n) => n.endsWith('.ipynb')).length, (await readdir(join(ROOT, 'notebooks'))).filter((n) => n.endsWith('.ipynb')).length);
-    const executed = join(work, 'executed');
-    await mkdir(executed);
-    const { notebook, errors } = await executeNotebook(join(tutorial, '01-looking-inside-a-cnn.ipynb'), executed, { kernel, env, cellTimeout: 600 });
-    assert.deepEqual(errors, []);
-    assert.ok(notebook.cells.some((cell) => htmlOutputs(cell).some((html) => html.includes('camlab-static'))), 'the tutorial drew its figures');
-
-    const specsAfter = await kernelSpecs();
-    assert.deepEqual(specsAfter, specsBefore, "the machine's kernels are as they were");
-    assert.equal(specsAfter[kernel], undefined, "the test's kernel is not registered on the machine");
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-});
+  },
+);
 
 test('installed from a git URL, camlab has its dist/ and a working command', { timeout: 20 * MINUTE }, async () => {
   const work = await mkdtemp(join(tmpdir(), 'camlab-git-install-'));
@@ -130,7 +155,11 @@ test('installed from a git URL, camlab has its dist/ and a working command', { t
     const project = await newProject(join(work, 'project'));
     await npm(project, ['install', `git+file://${clone}`]);
     assert.ok(existsSync(join(project, 'node_modules', 'camlab', 'dist', 'index.js')), 'dist/index.js was built by prepare');
-    const { stdout } = await run('npx', ['camlab', 'layers'], { cwd: project, timeout: 2 * MINUTE, env: { ...process.env, CAMLAB_QUIET: '1' } });
+    const { stdout } = await run('npx', ['camlab', 'layers'], {
+      cwd: project,
+      timeout: 2 * MINUTE,
+      env: { ...process.env, CAMLAB_QUIET: '1' },
+    });
     assert.match(stdout, /features\s+Conv2D.*← CAM features/);
     assert.match(stdout, /total parameters: 70,122/);
   } finally {

@@ -2,13 +2,33 @@
 // pass for gradient methods, per-class results that equal one-class calls, and no tensor left behind.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, ready, classActivationMap, gradCam, gradCamPlusPlus, scoreCam, layerCam, hiResCam, eigenCam, xGradCam, ablationCam, eigenGradCam, faithfulness, toModelInput, type CamResult, type MethodOptions } from '../src';
+import {
+  tf,
+  ready,
+  classActivationMap,
+  gradCam,
+  gradCamPlusPlus,
+  scoreCam,
+  layerCam,
+  hiResCam,
+  eigenCam,
+  xGradCam,
+  ablationCam,
+  eigenGradCam,
+  faithfulness,
+  toModelInput,
+  type CamResult,
+  type MethodOptions,
+} from '../src';
 import { watchTape, wrapLayerCall } from '../src/tf-internals';
 import { functionalNestedGapCnn, randomImages, sequentialGapCnn, sigmoidGapCnn } from './helpers/models';
 
-before(async () => {
-  await ready();
-}, { timeout: 60_000 });
+before(
+  async () => {
+    await ready();
+  },
+  { timeout: 60_000 },
+);
 
 type Run = (model: tf.LayersModel, images: tf.Tensor4D, options?: MethodOptions) => Promise<CamResult[]>;
 const METHODS: [string, Run, boolean][] = [
@@ -33,10 +53,14 @@ const CHOICES: [string, MethodOptions, number][] = [
 /** Counts calls of a layer (with the batch size each saw) while `body` runs. */
 async function countCalls<T>(layer: tf.layers.Layer, body: () => Promise<T>): Promise<{ result: T; batches: number[] }> {
   const batches: number[] = [];
-  const restore = wrapLayerCall(layer, (original) => function (this: tf.layers.Layer, inputs, kwargs) {
-    batches.push((Array.isArray(inputs) ? inputs[0] : inputs).shape[0]);
-    return original.call(this, inputs, kwargs);
-  });
+  const restore = wrapLayerCall(
+    layer,
+    (original) =>
+      function (this: tf.layers.Layer, inputs, kwargs) {
+        batches.push((Array.isArray(inputs) ? inputs[0] : inputs).shape[0]);
+        return original.call(this, inputs, kwargs);
+      },
+  );
   try {
     return { result: await body(), batches };
   } finally {
@@ -58,7 +82,9 @@ test('one forward pass per batch for every method and every choice of classes; g
     for (const [name, run, needsGradients] of METHODS) {
       for (const [choice, options, ranks] of CHOICES) {
         backward = 0;
-        const counted = await countCalls(model.getLayer('conv1'), () => countCalls(model.getLayer('predictions'), () => run(model, images, options)));
+        const counted = await countCalls(model.getLayer('conv1'), () =>
+          countCalls(model.getLayer('predictions'), () => run(model, images, options)),
+        );
         const { result: results, batches: above } = counted.result;
         const what = `${name}, ${choice}`;
         assert.equal(results.length, 2 * ranks, what);
@@ -85,18 +111,28 @@ test('maps of several classes from one pass equal one-class calls, also where a 
   // the layer joins above it, so it must be repeated with the layer's output for each rank.
   const input = tf.input({ shape: [12, 12, 3] });
   const init = (seed: number) => tf.initializers.glorotNormal({ seed });
-  const a = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(71), name: 'conv_a' }).apply(input) as tf.SymbolicTensor;
-  const b = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(72), name: 'conv_b' }).apply(a) as tf.SymbolicTensor;
-  const c = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(73), name: 'conv_c' }).apply(b) as tf.SymbolicTensor;
+  const a = tf.layers
+    .conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(71), name: 'conv_a' })
+    .apply(input) as tf.SymbolicTensor;
+  const b = tf.layers
+    .conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(72), name: 'conv_b' })
+    .apply(a) as tf.SymbolicTensor;
+  const c = tf.layers
+    .conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(73), name: 'conv_c' })
+    .apply(b) as tf.SymbolicTensor;
   const sum = tf.layers.add({ name: 'shortcut' }).apply([a, c]) as tf.SymbolicTensor;
   const pooled = tf.layers.globalAveragePooling2d({}).apply(sum) as tf.SymbolicTensor;
-  const out = tf.layers.dense({ units: 5, activation: 'softmax', kernelInitializer: init(74), name: 'classes' }).apply(pooled) as tf.SymbolicTensor;
+  const out = tf.layers
+    .dense({ units: 5, activation: 'softmax', kernelInitializer: init(74), name: 'classes' })
+    .apply(pooled) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: out });
   const images = randomImages(3, 12, 75);
   for (const [name, run] of METHODS.filter(([n]) => n !== 'cam')) {
     const top = await run(model, images, { layer: 'conv_b', topK: 3 });
     for (const r of top) {
-      const [single] = (await run(model, images, { layer: 'conv_b', classIndex: r.classIndex })).filter((s) => s.imageIndex === r.imageIndex);
+      const [single] = (await run(model, images, { layer: 'conv_b', classIndex: r.classIndex })).filter(
+        (s) => s.imageIndex === r.imageIndex,
+      );
       const scale = Math.max(1e-12, ...single.raw.data.map(Math.abs));
       const worst = r.raw.data.reduce((m, v, i) => Math.max(m, Math.abs(v - single.raw.data[i])), 0);
       assert.ok(worst <= 1e-4 * scale, `${name}: image ${r.imageIndex}, class ${r.classIndex} differs by ${worst} (scale ${scale})`);
@@ -118,7 +154,10 @@ test('faithfulness on a sigmoid head: class 0 and class 1 both work, and `origin
     for (const v of [f.masked, f.deletion, f.insertion]) assert.ok(v >= 0 && v <= 1, `class ${r.classIndex}: ${v} is a probability`);
   }
   assert.ok(Math.abs(results[0].score + results[1].score - 1) < 1e-6, 'the two classes of one unit share the probability');
-  await assert.rejects(faithfulness(model, input, results[0].heatmap, 2), /classIndex 2 is not a class of this model: use an integer from 0 to 1/);
+  await assert.rejects(
+    faithfulness(model, input, results[0].heatmap, 2),
+    /classIndex 2 is not a class of this model: use an integer from 0 to 1/,
+  );
   tf.dispose([image, input]);
   model.dispose();
 });
@@ -147,7 +186,10 @@ test('the gradient pass records only the part above the explained layer on the t
     const taped = async (layer: string) => {
       recorded.length = 0;
       const [result] = await gradCam(model, images, { layer, classIndex: 1 });
-      assert.ok(result.raw.data.some((v) => v !== 0), `a map at ${layer}`);
+      assert.ok(
+        result.raw.data.some((v) => v !== 0),
+        `a map at ${layer}`,
+      );
       return recorded.filter((name) => name === 'Conv2D' || name === 'FusedConv2D'); // the kernels, not the op scopes around them
     };
     // At 'features', every convolution runs below (or in) the explained layer: none is recorded.

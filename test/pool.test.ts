@@ -7,7 +7,22 @@ import { availableParallelism, freemem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Jimp } from 'jimp';
-import { tf, ready, defaultWorkerCount, saveModel, loadModel, loadImage, explain, overlayPng, boundingBox, explainFiles, openExplainPool, findImageFiles, type FileExplanation, type ExplainFilesOptions } from '../src';
+import {
+  tf,
+  ready,
+  defaultWorkerCount,
+  saveModel,
+  loadModel,
+  loadImage,
+  explain,
+  overlayPng,
+  boundingBox,
+  explainFiles,
+  openExplainPool,
+  findImageFiles,
+  type FileExplanation,
+  type ExplainFilesOptions,
+} from '../src';
 import { sequentialGapCnn, randomImages } from './helpers/models';
 import { readSharedModel, loadSharedModel } from '../src/model/load';
 
@@ -21,20 +36,23 @@ async function picture(width: number, height: number, seed: number, mime: 'image
   return Jimp.fromBitmap({ width, height, data }).getBuffer(mime);
 }
 
-before(async () => {
-  await ready();
-  dir = await mkdtemp(join(tmpdir(), 'camlab-pool-'));
-  modelDir = join(dir, 'model');
-  const model = sequentialGapCnn();
-  await saveModel(model, modelDir);
-  model.dispose();
-  await mkdir(join(dir, 'images', 'nested'), { recursive: true });
-  await writeFile(join(dir, 'images', 'a.png'), await picture(40, 30, 1, 'image/png'));
-  await writeFile(join(dir, 'images', 'b.jpg'), await picture(64, 48, 2, 'image/jpeg'));
-  await writeFile(join(dir, 'images', 'nested', 'c.png'), await picture(17, 23, 3, 'image/png'));
-  await writeFile(join(dir, 'images', 'nested', 'd.png'), await picture(32, 32, 4, 'image/png'));
-  await writeFile(join(dir, 'images', 'notes.txt'), 'not an image, and not an image extension');
-}, { timeout: 60_000 });
+before(
+  async () => {
+    await ready();
+    dir = await mkdtemp(join(tmpdir(), 'camlab-pool-'));
+    modelDir = join(dir, 'model');
+    const model = sequentialGapCnn();
+    await saveModel(model, modelDir);
+    model.dispose();
+    await mkdir(join(dir, 'images', 'nested'), { recursive: true });
+    await writeFile(join(dir, 'images', 'a.png'), await picture(40, 30, 1, 'image/png'));
+    await writeFile(join(dir, 'images', 'b.jpg'), await picture(64, 48, 2, 'image/jpeg'));
+    await writeFile(join(dir, 'images', 'nested', 'c.png'), await picture(17, 23, 3, 'image/png'));
+    await writeFile(join(dir, 'images', 'nested', 'd.png'), await picture(32, 32, 4, 'image/png'));
+    await writeFile(join(dir, 'images', 'notes.txt'), 'not an image, and not an image extension');
+  },
+  { timeout: 60_000 },
+);
 
 after(() => rm(dir, { recursive: true, force: true }), { timeout: 60_000 });
 
@@ -53,9 +71,23 @@ for (const method of ['cam', 'gradcam'] as const) {
     const pooled = await collect({ ...options, workers: 2 });
     // The folder walk: name order, nested folders in place, image extensions only (notes.txt is left out).
     for (const files of [single, pooled]) {
-      assert.deepEqual(files.map((f) => f.relative), ['a.png', 'b.jpg', join('nested', 'c.png'), join('nested', 'd.png')]);
-      assert.deepEqual(files.map((f) => f.index), [0, 1, 2, 3]);
-      assert.deepEqual(files.map((f) => [f.width, f.height]), [[40, 30], [64, 48], [17, 23], [32, 32]]);
+      assert.deepEqual(
+        files.map((f) => f.relative),
+        ['a.png', 'b.jpg', join('nested', 'c.png'), join('nested', 'd.png')],
+      );
+      assert.deepEqual(
+        files.map((f) => f.index),
+        [0, 1, 2, 3],
+      );
+      assert.deepEqual(
+        files.map((f) => [f.width, f.height]),
+        [
+          [40, 30],
+          [64, 48],
+          [17, 23],
+          [32, 32],
+        ],
+      );
     }
     // The reference: the plain API, one file at a time, in this thread.
     const model = await loadModel(modelDir);
@@ -72,7 +104,10 @@ for (const method of ['cam', 'gradcam'] as const) {
             assert.equal(r.score, direct[k].score);
             assert.equal(r.logit, direct[k].logit);
             assert.equal(r.method, method);
-            assert.deepEqual(Buffer.from(r.heatmap.data.buffer, r.heatmap.data.byteOffset, r.heatmap.data.byteLength), Buffer.from(direct[k].heatmap.data.buffer, direct[k].heatmap.data.byteOffset, direct[k].heatmap.data.byteLength));
+            assert.deepEqual(
+              Buffer.from(r.heatmap.data.buffer, r.heatmap.data.byteOffset, r.heatmap.data.byteLength),
+              Buffer.from(direct[k].heatmap.data.buffer, direct[k].heatmap.data.byteOffset, direct[k].heatmap.data.byteLength),
+            );
             assert.deepEqual(r.raw.data, direct[k].raw.data);
             assert.deepEqual(r.box, boundingBox(direct[k].heatmap, { threshold: 0.3 }));
             assert.deepEqual(Buffer.from(r.png!), Buffer.from(pngs[k]));
@@ -94,7 +129,10 @@ test('a bad file is skipped with its reason and the others are still explained',
   await writeFile(join(bad, '4-good.png'), await picture(21, 19, 6, 'image/png'));
   const files: FileExplanation[] = [];
   for await (const file of explainFiles([bad], { model: modelDir, workers: 2 })) files.push(file);
-  assert.deepEqual(files.map((f) => f.results.length), [1, 0, 0, 1]);
+  assert.deepEqual(
+    files.map((f) => f.results.length),
+    [1, 0, 0, 1],
+  );
   assert.match(files[1].skipped!, /2-empty\.png' is empty \(0 bytes\)/);
   assert.match(files[2].skipped!, /3-text\.png' could not be decoded: it is none of the formats camlab reads/);
   assert.equal(files[0].skipped, undefined);
@@ -105,11 +143,26 @@ test('settings that cannot work on the model fail when the pool opens, before an
   await assert.rejects(openExplainPool({ model: modelDir, classIndex: 9 }, { workers: 1 }), /classIndex 9 is not a class/);
   await assert.rejects(openExplainPool({ model: modelDir }, { workers: 0 }), /workers must be a whole number ≥ 1, got 0/);
   // Checked in this thread, before a worker starts (the model path is not even looked at).
-  await assert.rejects(openExplainPool({ model: '/no/such/model', threshold: 1.5 }, { workers: 2 }), /^CamlabError: threshold must be a number between 0 and 1, got 1\.5\.$/);
-  await assert.rejects(openExplainPool({ model: '/no/such/model', overlay: { alpha: -1 } }, { workers: 2 }), /overlay\.alpha must be a number between 0 and 1, got -1\./);
-  await assert.rejects(openExplainPool({ model: '/no/such/model', method: 'magic' as 'cam' }, { workers: 2 }), /Unknown method 'magic'; use one of: cam, gradcam/);
-  await assert.rejects(openExplainPool({ model: '/no/such/model', classIndex: 1, topK: 2 }, { workers: 2 }), /Give either classIndex or topK, not both\./);
-  await assert.rejects(openExplainPool({ model: '/no/such/model', treshold: 0.4 } as never, { workers: 2 }), /openExplainPool has no option 'treshold'; did you mean 'threshold'\?/);
+  await assert.rejects(
+    openExplainPool({ model: '/no/such/model', threshold: 1.5 }, { workers: 2 }),
+    /^CamlabError: threshold must be a number between 0 and 1, got 1\.5\.$/,
+  );
+  await assert.rejects(
+    openExplainPool({ model: '/no/such/model', overlay: { alpha: -1 } }, { workers: 2 }),
+    /overlay\.alpha must be a number between 0 and 1, got -1\./,
+  );
+  await assert.rejects(
+    openExplainPool({ model: '/no/such/model', method: 'magic' as 'cam' }, { workers: 2 }),
+    /Unknown method 'magic'; use one of: cam, gradcam/,
+  );
+  await assert.rejects(
+    openExplainPool({ model: '/no/such/model', classIndex: 1, topK: 2 }, { workers: 2 }),
+    /Give either classIndex or topK, not both\./,
+  );
+  await assert.rejects(
+    openExplainPool({ model: '/no/such/model', treshold: 0.4 } as never, { workers: 2 }),
+    /openExplainPool has no option 'treshold'; did you mean 'threshold'\?/,
+  );
 });
 
 test("a pool's explain splits a batch across the workers and matches explain() on the whole batch", async () => {
@@ -122,7 +175,10 @@ test("a pool's explain splits a batch across the workers and matches explain() o
     if (pool.info.backend === 'wasm') assert.equal(pool.info.threads, Math.max(1, Math.floor(availableParallelism() / 2)));
     const pooled = await pool.explain(images, { classIndex: 3 });
     const direct = await explain(model, images, { method: 'cam', classIndex: 3 });
-    assert.deepEqual(pooled.map((r) => [r.imageIndex, r.classIndex]), direct.map((r) => [r.imageIndex, r.classIndex]));
+    assert.deepEqual(
+      pooled.map((r) => [r.imageIndex, r.classIndex]),
+      direct.map((r) => [r.imageIndex, r.classIndex]),
+    );
     for (const [i, r] of pooled.entries()) {
       assert.ok(Math.abs(r.logit - direct[i].logit) < 1e-4, `logit of image ${i}`);
       for (let p = 0; p < r.heatmap.data.length; p += 37) assert.ok(Math.abs(r.heatmap.data[p] - direct[i].heatmap.data[p]) < 1e-4);
@@ -152,9 +208,15 @@ test('a remote model is downloaded once, by the first worker, and the others rea
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`;
     const files: FileExplanation[] = [];
     for await (const file of explainFiles([join(dir, 'images')], { model: url, workers: 2 })) files.push(file);
-    assert.deepEqual(files.map((f) => f.results.length), [1, 1, 1, 1]);
+    assert.deepEqual(
+      files.map((f) => f.results.length),
+      [1, 1, 1, 1],
+    );
     assert.deepEqual(requests.sort(), ['/metadata.json', '/model.json', '/weights.bin']);
-    assert.deepEqual((await readdir(cache, { recursive: true })).filter((f) => f.includes('partial')), []);
+    assert.deepEqual(
+      (await readdir(cache, { recursive: true })).filter((f) => f.includes('partial')),
+      [],
+    );
   } finally {
     if (saved === undefined) delete process.env.CAMLAB_CACHE;
     else process.env.CAMLAB_CACHE = saved;
@@ -178,7 +240,10 @@ test('progress: a redrawn bar on a terminal, a line per file elsewhere, and a su
   lines.update('b.png', { reason: 'it is empty' });
   assert.match(log[0], /^camlab: \[1\/2\] a\.png: 2 maps \([\d.]+ images\/s, \d+s left\)\n$/);
   assert.match(log[1], /^camlab: \[2\/2\] b\.png: skipped: it is empty/);
-  assert.match(lines.summary(2), /^camlab: explained 1 of 2 images \(2 maps\) in [\d.]+ s, [\d.]+ images\/s on 2 workers; skipped 1:\n {2}b\.png: it is empty$/);
+  assert.match(
+    lines.summary(2),
+    /^camlab: explained 1 of 2 images \(2 maps\) in [\d.]+ s, [\d.]+ images\/s on 2 workers; skipped 1:\n {2}b\.png: it is empty$/,
+  );
   assert.equal(lines.skippedCount, 1);
 });
 
@@ -192,7 +257,11 @@ test('a pool reads a model once: the weights in shared memory build the same mod
   const files = await readSharedModel(modelDir);
   assert.ok(files, 'a local model folder is read for the workers');
   assert.ok(files.artifacts.weightData instanceof SharedArrayBuffer, 'the workers read the same bytes, not copies');
-  assert.equal(await readSharedModel('https://example.invalid/model.json'), undefined, 'a URL is left to each worker (it downloads into the cache)');
+  assert.equal(
+    await readSharedModel('https://example.invalid/model.json'),
+    undefined,
+    'a URL is left to each worker (it downloads into the cache)',
+  );
   const [shared, own] = [await loadSharedModel(files), await loadModel(modelDir)];
   const images = randomImages(2, 32, 5);
   try {
@@ -206,33 +275,40 @@ test('a pool reads a model once: the weights in shared memory build the same mod
   }
 });
 
-test('a worker that dies is replaced: its file is skipped with the reason, the pool goes on at full size', { timeout: 180_000 }, async () => {
-  const files = await findImageFiles([join(dir, 'images')]);
-  const pool = await openExplainPool({ model: modelDir, method: 'cam' }, { workers: 2 });
-  // The first job handed to a worker kills that worker instead, as a crash in the middle of a file would.
-  const post = Worker.prototype.postMessage;
-  let killed = false;
-  Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: Parameters<Worker['postMessage']>[1]) {
-    if (!killed && (message as { type?: string }).type === 'job') {
-      killed = true;
-      void this.terminate();
-      return;
+test(
+  'a worker that dies is replaced: its file is skipped with the reason, the pool goes on at full size',
+  { timeout: 180_000 },
+  async () => {
+    const files = await findImageFiles([join(dir, 'images')]);
+    const pool = await openExplainPool({ model: modelDir, method: 'cam' }, { workers: 2 });
+    // The first job handed to a worker kills that worker instead, as a crash in the middle of a file would.
+    const post = Worker.prototype.postMessage;
+    let killed = false;
+    Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: Parameters<Worker['postMessage']>[1]) {
+      if (!killed && (message as { type?: string }).type === 'job') {
+        killed = true;
+        void this.terminate();
+        return;
+      }
+      post.call(this, message, transfer);
+    };
+    try {
+      const first: FileExplanation[] = [];
+      for await (const file of pool.files(files)) first.push(file);
+      assert.equal(first.filter((f) => f.skipped).length, 1);
+      assert.match(first.find((f) => f.skipped)!.skipped!, /the worker thread explaining it stopped/);
+      assert.ok(first.filter((f) => !f.skipped).every((f) => f.results.length === 1));
+      for (let waited = 0; pool.size < 2 && waited < 120; waited++) await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(pool.size, 2, 'a replacement worker started');
+      const again: FileExplanation[] = [];
+      for await (const file of pool.files(files)) again.push(file);
+      assert.deepEqual(
+        again.map((f) => f.skipped),
+        [undefined, undefined, undefined, undefined],
+      );
+    } finally {
+      Worker.prototype.postMessage = post;
+      await pool.close();
     }
-    post.call(this, message, transfer);
-  };
-  try {
-    const first: FileExplanation[] = [];
-    for await (const file of pool.files(files)) first.push(file);
-    assert.equal(first.filter((f) => f.skipped).length, 1);
-    assert.match(first.find((f) => f.skipped)!.skipped!, /the worker thread explaining it stopped/);
-    assert.ok(first.filter((f) => !f.skipped).every((f) => f.results.length === 1));
-    for (let waited = 0; pool.size < 2 && waited < 120; waited++) await new Promise((resolve) => setTimeout(resolve, 500));
-    assert.equal(pool.size, 2, 'a replacement worker started');
-    const again: FileExplanation[] = [];
-    for await (const file of pool.files(files)) again.push(file);
-    assert.deepEqual(again.map((f) => f.skipped), [undefined, undefined, undefined, undefined]);
-  } finally {
-    Worker.prototype.postMessage = post;
-    await pool.close();
-  }
-});
+  },
+);

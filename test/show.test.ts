@@ -19,7 +19,14 @@ function hotSpotFigure(title: string) {
 }
 
 test('outside a notebook kernel, show() says where it draws and what to do instead', () => {
-  assert.throws(() => show(hotSpotFigure('outside')), (error: Error) => error instanceof CamlabError && /show\(\) draws inside a notebook \(tslab or Deno's kernel\), and this process is neither a tslab kernel nor Deno's\. Outside one, save figurePng\(figure\)/.test(error.message));
+  assert.throws(
+    () => show(hotSpotFigure('outside')),
+    (error: Error) =>
+      error instanceof CamlabError &&
+      /show\(\) draws inside a notebook \(tslab or Deno's kernel\), and this process is neither a tslab kernel nor Deno's\. Outside one, save figurePng\(figure\)/.test(
+        error.message,
+      ),
+  );
 });
 
 test('the PNG painted in the worker thread is the PNG figurePng paints', { timeout: 60_000 }, async () => {
@@ -30,22 +37,28 @@ test('the PNG painted in the worker thread is the PNG figurePng paints', { timeo
   assert.ok(Buffer.from(a.bitmap.data).equals(Buffer.from(b.bitmap.data)), 'the same pixels');
 });
 
-test('in a cell, show() has drawn through the cell\'s own tslab before it returns, and prints nothing as a last value', { timeout: 60_000 }, async () => {
-  const drawn: string[] = [];
-  const cellScope = { require: (id: string) => (id === 'tslab' ? { display: { html: (html: string) => drawn.push(html) } } : require(id)) };
-  const global = globalThis as { __tslab__?: unknown };
-  global.__tslab__ = cellScope;
-  try {
-    const returned = show(hotSpotFigure('first <b>figure</b>'));
-    assert.equal(drawn.length, 1, 'drawn synchronously');
-    assert.match(drawn[0], /<img class="camlab-static" alt="first &lt;b&gt;figure&lt;\/b&gt;"[^>]*src="data:image\/png;base64,/);
-    assert.match(drawn[0], /__camlabPlotly/, 'plotly.js with the first figure');
-    assert.equal(inspect(returned), '');
-    await returned;
-    show(hotSpotFigure('second'));
-    assert.equal(drawn.length, 2);
-    assert.doesNotMatch(drawn[1], /__camlabPlotly = /, 'plotly.js only once');
-  } finally {
-    delete global.__tslab__;
-  }
-});
+test(
+  "in a cell, show() has drawn through the cell's own tslab before it returns, and prints nothing as a last value",
+  { timeout: 60_000 },
+  async () => {
+    const drawn: string[] = [];
+    const cellScope = {
+      require: (id: string) => (id === 'tslab' ? { display: { html: (html: string) => drawn.push(html) } } : require(id)),
+    };
+    const global = globalThis as { __tslab__?: unknown };
+    global.__tslab__ = cellScope;
+    try {
+      const returned = show(hotSpotFigure('first <b>figure</b>'));
+      assert.equal(drawn.length, 1, 'drawn synchronously');
+      assert.match(drawn[0], /<img class="camlab-static" alt="first &lt;b&gt;figure&lt;\/b&gt;"[^>]*src="data:image\/png;base64,/);
+      assert.match(drawn[0], /__camlabPlotly/, 'plotly.js with the first figure');
+      assert.equal(inspect(returned), '');
+      await returned;
+      show(hotSpotFigure('second'));
+      assert.equal(drawn.length, 2);
+      assert.doesNotMatch(drawn[1], /__camlabPlotly = /, 'plotly.js only once');
+    } finally {
+      delete global.__tslab__;
+    }
+  },
+);

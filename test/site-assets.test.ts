@@ -35,7 +35,10 @@ test('each page keeps its figures and loses its copies: plotly.js and the style 
     assert.match(plotly, /^plotly\.[0-9a-f]{10}\.js$/);
     assert.equal(await readFile(join(dir, 'assets', css), 'utf8'), CSS.join('\n'));
     const js = await readFile(join(dir, 'assets', plotly), 'utf8');
-    assert.ok(js.startsWith('(function (define, module, exports) {\n') && js.includes(plotlySourceText()), 'plotly.js, with require.js hidden');
+    assert.ok(
+      js.startsWith('(function (define, module, exports) {\n') && js.includes(plotlySourceText()),
+      'plotly.js, with require.js hidden',
+    );
 
     for (const name of ['01-a.html', '02-b.html']) {
       const html = await readFile(join(dir, name), 'utf8');
@@ -50,7 +53,10 @@ test('each page keeps its figures and loses its copies: plotly.js and the style 
     const sizes = Object.fromEntries(report.pages.map((p) => [p.page, p]));
     assert.equal(sizes['01-a.html'].before, before);
     assert.ok(sizes['01-a.html'].before - sizes['01-a.html'].after > 500_000, `${JSON.stringify(sizes['01-a.html'])}`);
-    assert.deepEqual(report.files.map((f) => f.path).sort(), assets.map((a) => `assets/${a}`));
+    assert.deepEqual(
+      report.files.map((f) => f.path).sort(),
+      assets.map((a) => `assets/${a}`),
+    );
 
     // Sharing again changes nothing: the pages hold references only.
     const again = await shareFiles(dir, ['01-a.html', '02-b.html', '03-c.html']);

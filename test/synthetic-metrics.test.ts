@@ -4,13 +4,28 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Jimp } from 'jimp';
 import {
-  tf, ready, classActivationMap, boundingBox, overlayPng, resizeHeatmap, evaluateLocalization, bestThreshold, faithfulness, averageDropAndIncrease,
-  type Box, type Heatmap, type LabelledImage, type LocalizationReport,
+  tf,
+  ready,
+  classActivationMap,
+  boundingBox,
+  overlayPng,
+  resizeHeatmap,
+  evaluateLocalization,
+  bestThreshold,
+  faithfulness,
+  averageDropAndIncrease,
+  type Box,
+  type Heatmap,
+  type LabelledImage,
+  type LocalizationReport,
 } from '../src';
 
-before(async () => {
-  await ready();
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+  },
+  { timeout: 60000 },
+);
 
 /**
  * input [height, width, 3] → 'features': a conv that averages each channel over `cell` × `cell` blocks
@@ -20,18 +35,33 @@ before(async () => {
 function channelModel(height: number, width: number, cell = 1): tf.LayersModel {
   const kernel = tf.buffer([cell, cell, 3, 3]);
   for (let y = 0; y < cell; y++) for (let x = 0; x < cell; x++) for (let c = 0; c < 3; c++) kernel.set(1 / (cell * cell), y, x, c, c);
-  const model = tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [height, width, 3], filters: 3, kernelSize: cell, strides: cell, useBias: false, name: 'features', weights: [kernel.toTensor()] }),
-    tf.layers.globalAveragePooling2d({ name: 'gap' }),
-    tf.layers.dense({ units: 3, activation: 'softmax', name: 'predictions', weights: [tf.eye(3), tf.zeros([3])] }),
-  ] });
+  const model = tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [height, width, 3],
+        filters: 3,
+        kernelSize: cell,
+        strides: cell,
+        useBias: false,
+        name: 'features',
+        weights: [kernel.toTensor()],
+      }),
+      tf.layers.globalAveragePooling2d({ name: 'gap' }),
+      tf.layers.dense({ units: 3, activation: 'softmax', name: 'predictions', weights: [tf.eye(3), tf.zeros([3])] }),
+    ],
+  });
   return model;
 }
 
 /** An image [height, width, 3] with rectangles of a value painted into chosen channels. */
-function paint(height: number, width: number, rects: { channel: number; x: number; y: number; w: number; h: number; v: number }[]): tf.Tensor3D {
+function paint(
+  height: number,
+  width: number,
+  rects: { channel: number; x: number; y: number; w: number; h: number; v: number }[],
+): tf.Tensor3D {
   const data = new Float32Array(height * width * 3);
-  for (const r of rects) for (let y = r.y; y < r.y + r.h; y++) for (let x = r.x; x < r.x + r.w; x++) data[(y * width + x) * 3 + r.channel] = r.v;
+  for (const r of rects)
+    for (let y = r.y; y < r.y + r.h; y++) for (let x = r.x; x < r.x + r.w; x++) data[(y * width + x) * 3 + r.channel] = r.v;
   return tf.tensor3d(data, [height, width, 3]);
 }
 
@@ -50,7 +80,11 @@ test('orientation: a hot cell on a 3 × 5 feature map of a 6 × 10 picture is ho
     assert.equal(result.heatmap.data[4 * 10 + 8], 0.75 * 0.75, '(8, 4) weighs 3/4 × 3/4 of the cell');
     assert.equal(result.heatmap.data[0], 0, 'the far corner is cold');
     assert.deepEqual(boundingBox(result.heatmap, { threshold: 0.5 }), { x: 8, y: 4, width: 2, height: 2 });
-    assert.deepEqual(boundingBox(result.heatmap, { threshold: 0.2 }), { x: 7, y: 3, width: 3, height: 3 }, '0.25 ≥ 0.2 one pixel further out');
+    assert.deepEqual(
+      boundingBox(result.heatmap, { threshold: 0.2 }),
+      { x: 7, y: 3, width: 3, height: 3 },
+      '0.25 ≥ 0.2 one pixel further out',
+    );
     // The overlay at full opacity in grey is the heat map itself: white at (9, 5), black at (0, 0).
     const png = await Jimp.read(Buffer.from(await overlayPng(image, result.heatmap, { colormap: 'gray', alpha: 1 })));
     assert.deepEqual([png.bitmap.width, png.bitmap.height], [10, 6]);
@@ -96,10 +130,31 @@ test('orientation: a map resized to a picture with other proportions keeps its h
 //  D: label 2. Channel 0: a 4×4 block of 1 that is the true box, so the model predicts 0 (wrong) with a perfect
 //     top-1 box; channel 2: a 3×3 block inside it (IoU 9/16): GT-known right, top-1 wrong (the class is wrong).
 const SAMPLES: { label: number; box: Box; rects: Parameters<typeof paint>[2] }[] = [
-  { label: 0, box: { x: 2, y: 1, width: 3, height: 3 }, rects: [{ channel: 0, x: 2, y: 1, w: 3, h: 3, v: 1 }, { channel: 1, x: 8, y: 4, w: 4, h: 4, v: 1 }] },
-  { label: 1, box: { x: 5, y: 1, width: 4, height: 4 }, rects: [{ channel: 1, x: 5, y: 1, w: 4, h: 4, v: 0.4 }, { channel: 1, x: 6, y: 2, w: 2, h: 2, v: 1 }] },
+  {
+    label: 0,
+    box: { x: 2, y: 1, width: 3, height: 3 },
+    rects: [
+      { channel: 0, x: 2, y: 1, w: 3, h: 3, v: 1 },
+      { channel: 1, x: 8, y: 4, w: 4, h: 4, v: 1 },
+    ],
+  },
+  {
+    label: 1,
+    box: { x: 5, y: 1, width: 4, height: 4 },
+    rects: [
+      { channel: 1, x: 5, y: 1, w: 4, h: 4, v: 0.4 },
+      { channel: 1, x: 6, y: 2, w: 2, h: 2, v: 1 },
+    ],
+  },
   { label: 2, box: { x: 9, y: 0, width: 3, height: 3 }, rects: [{ channel: 2, x: 0, y: 6, w: 2, h: 2, v: 1 }] },
-  { label: 2, box: { x: 0, y: 4, width: 4, height: 4 }, rects: [{ channel: 0, x: 0, y: 4, w: 4, h: 4, v: 1 }, { channel: 2, x: 0, y: 5, w: 3, h: 3, v: 1 }] },
+  {
+    label: 2,
+    box: { x: 0, y: 4, width: 4, height: 4 },
+    rects: [
+      { channel: 0, x: 0, y: 4, w: 4, h: 4, v: 1 },
+      { channel: 2, x: 0, y: 5, w: 3, h: 3, v: 1 },
+    ],
+  },
 ];
 
 test('evaluateLocalization on four hand-made canvases: accuracy, top-1 vs GT-known, mean IoU, pointing game, per class, centre baseline', async () => {
@@ -108,7 +163,11 @@ test('evaluateLocalization on four hand-made canvases: accuracy, top-1 vs GT-kno
   try {
     const before = tf.memory().numTensors;
     // Batches of two: C and D go through a second batch.
-    const report = await evaluateLocalization(model, samples, { thresholds: [0.3, 0.5], baselineBox: { width: 4, height: 4 }, batchSize: 2 });
+    const report = await evaluateLocalization(model, samples, {
+      thresholds: [0.3, 0.5],
+      baselineBox: { width: 4, height: 4 },
+      batchSize: 2,
+    });
     assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
     assert.equal(report.count, 4);
     assert.equal(report.accuracy, 2 / 4, 'A is mistaken for 1, D for 0');
@@ -139,12 +198,43 @@ test('evaluateLocalization on four hand-made canvases: accuracy, top-1 vs GT-kno
 
 test('bestThreshold takes the best GT-known localization, and the lower threshold of a tie', () => {
   const report = (scores: [number, number][]): LocalizationReport => ({
-    count: 10, accuracy: 1, pointingGame: 1, byClass: [], centreBaseline: { box: { x: 0, y: 0, width: 1, height: 1 }, localization: 0, meanIou: 0 },
+    count: 10,
+    accuracy: 1,
+    pointingGame: 1,
+    byClass: [],
+    centreBaseline: { box: { x: 0, y: 0, width: 1, height: 1 }, localization: 0, meanIou: 0 },
     byThreshold: scores.map(([threshold, gtKnownLocalization]) => ({ threshold, gtKnownLocalization, top1Localization: 0, meanIou: 0 })),
   });
-  assert.equal(bestThreshold(report([[0.2, 0.5], [0.4, 0.7], [0.6, 0.7], [0.8, 0.1]])), 0.4);
-  assert.equal(bestThreshold(report([[0.2, 0.9], [0.4, 0.7]])), 0.2);
-  assert.equal(bestThreshold(report([[0.2, 0.1], [0.4, 0.2], [0.6, 0.3]])), 0.6);
+  assert.equal(
+    bestThreshold(
+      report([
+        [0.2, 0.5],
+        [0.4, 0.7],
+        [0.6, 0.7],
+        [0.8, 0.1],
+      ]),
+    ),
+    0.4,
+  );
+  assert.equal(
+    bestThreshold(
+      report([
+        [0.2, 0.9],
+        [0.4, 0.7],
+      ]),
+    ),
+    0.2,
+  );
+  assert.equal(
+    bestThreshold(
+      report([
+        [0.2, 0.1],
+        [0.4, 0.2],
+        [0.6, 0.3],
+      ]),
+    ),
+    0.6,
+  );
 });
 
 // ---- Faithfulness, worked out by hand ----

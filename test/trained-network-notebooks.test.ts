@@ -10,7 +10,19 @@ import { dirname, join } from 'node:path';
 import { Jimp } from 'jimp';
 import { checkJupyter, registerKernel, executeNotebook, cellText, type Notebook } from '../scripts/jupyter';
 import { NOTEBOOKS_DIR } from '../scripts/site';
-import { tf, ready, resnet50, saveModel, saveKerasWeights, loadImage, classActivationMap, cachePath, photoUrl, RESNET50_IMAGENET_URL, type PhotoName } from '../src';
+import {
+  tf,
+  ready,
+  resnet50,
+  saveModel,
+  saveKerasWeights,
+  loadImage,
+  classActivationMap,
+  cachePath,
+  photoUrl,
+  RESNET50_IMAGENET_URL,
+  type PhotoName,
+} from '../src';
 import { mobilenetStandIn } from './helpers/models';
 import { closedPort } from './helpers/net';
 
@@ -20,19 +32,25 @@ const ARTIFACTS = join(__dirname, '..', 'test-artifacts');
 let dir: string;
 let nowhere: string;
 
-before(async () => {
-  await checkJupyter();
-  await registerKernel();
-  await ready();
-  // Inside the repository, so that a notebook's `import 'camlab'` resolves from its working folder.
-  await mkdir(ARTIFACTS, { recursive: true });
-  dir = await mkdtemp(join(ARTIFACTS, 'trained-'));
-  nowhere = `http://127.0.0.1:${await closedPort()}`;
-}, { timeout: 600_000 });
+before(
+  async () => {
+    await checkJupyter();
+    await registerKernel();
+    await ready();
+    // Inside the repository, so that a notebook's `import 'camlab'` resolves from its working folder.
+    await mkdir(ARTIFACTS, { recursive: true });
+    dir = await mkdtemp(join(ARTIFACTS, 'trained-'));
+    nowhere = `http://127.0.0.1:${await closedPort()}`;
+  },
+  { timeout: 600_000 },
+);
 
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-}, { timeout: 600_000 });
+after(
+  async () => {
+    await rm(dir, { recursive: true, force: true });
+  },
+  { timeout: 600_000 },
+);
 
 /** `body` with CAMLAB_CACHE pointing at `cache`, as the kernel will have it. */
 function withCache<T>(cache: string, body: () => T): T {
@@ -72,7 +90,11 @@ async function mobilenetCache(name: string): Promise<{ cache: string; model: tf.
 
 const outputs = (notebook: Notebook) => notebook.cells.map(cellText);
 const figureTitles = (notebook: Notebook) =>
-  notebook.cells.flatMap((c) => c.outputs ?? []).map((o) => [o.data?.['text/html'] ?? ''].flat().join('')).filter((h) => h.includes('camlab-figure')).map((h) => /alt="([^"]*)"/.exec(h)?.[1] ?? '');
+  notebook.cells
+    .flatMap((c) => c.outputs ?? [])
+    .map((o) => [o.data?.['text/html'] ?? ''].flat().join(''))
+    .filter((h) => h.includes('camlab-figure'))
+    .map((h) => /alt="([^"]*)"/.exec(h)?.[1] ?? '');
 /** What the cells printed before the sanity check's section: the main branch. */
 const mainText = (notebook: Notebook) => {
   const sanity = notebook.cells.findIndex((c) => c.cell_type === 'markdown' && /^## A sanity check/.test([c.source].flat().join('')));
@@ -89,84 +111,128 @@ async function expectedTop5(model: tf.LayersModel, cache: string): Promise<strin
   }
 }
 
-test('notebook 03 with MobileNet and the photographs in the cache: top-5, CAM with its boxes, two classes, Grad-CAM, the sanity check', { timeout: 600_000 }, async () => {
-  const { cache, model } = await mobilenetCache('mobilenet');
-  try {
-    const expected = await expectedTop5(model, cache);
-    const out = join(dir, 'out-03-mobilenet');
+test(
+  'notebook 03 with MobileNet and the photographs in the cache: top-5, CAM with its boxes, two classes, Grad-CAM, the sanity check',
+  { timeout: 600_000 },
+  async () => {
+    const { cache, model } = await mobilenetCache('mobilenet');
+    try {
+      const expected = await expectedTop5(model, cache);
+      const out = join(dir, 'out-03-mobilenet');
+      await mkdir(out);
+      const { notebook, errors } = await executeNotebook(NOTEBOOK_03, out, {
+        env: { CAMLAB_CACHE: cache, CAMLAB_HOSTED_MODELS_URL: nowhere },
+      });
+      assert.deepEqual(errors, []);
+      const text = outputs(notebook).join('\n');
+      assert.match(
+        text,
+        /^Photographs: a cup of coffee \(Rachel Michetti \(courtesy of Pikolo Espresso Bar\), CC0\), Chelsea the cat \(Stefan van der Walt, CC0\)\.$/m,
+      );
+      assert.match(
+        text,
+        /^MobileNet v1 0\.25: conv_pw_13_relu \[null,7,7,32\] → global_average_pooling2d_1 → conv_preds \(1000 classes, softmax\)$/m,
+      );
+      const top5 = outputs(notebook)
+        .find((t) => /^\s*\d+\.\d% {2}/.test(t))!
+        .trim()
+        .split('\n');
+      assert.deepEqual(
+        top5.map((line) => line.replace(/^\s*[\d.]+%\s+/, '')),
+        expected,
+      );
+      assert.match(text, /^box at 20 %: \d+ % of the photograph\nbox at 50 %: \d+ % of the photograph$/m);
+      assert.match(text, /^cam: cascading randomisation/m);
+      const titles = figureTitles(notebook);
+      assert.equal(titles.length, 4, titles.join(' | '));
+      for (const title of titles.slice(0, 3)) assert.match(title, /^MobileNet v1 0\.25: /);
+      assert.match(titles[3], /^Sanity check: /);
+      assert.doesNotMatch(mainText(notebook), /untrained|random weights/i);
+    } finally {
+      model.dispose();
+    }
+  },
+);
+
+test(
+  'notebook 03 with ResNet-50 weights in the cache: ResNet-50 is the network, its top-5 as camlab computes them',
+  { timeout: 600_000 },
+  async () => {
+    const cache = join(dir, 'resnet');
+    await writePictures(cache);
+    const net = await resnet50({ seed: 11 });
+    try {
+      const weights = withCache(cache, () => cachePath(RESNET50_IMAGENET_URL));
+      await mkdir(dirname(weights), { recursive: true });
+      await saveKerasWeights(net, weights);
+      const expected = await expectedTop5(net, cache);
+      const out = join(dir, 'out-03-resnet');
+      await mkdir(out);
+      const { notebook, errors } = await executeNotebook(NOTEBOOK_03, out, {
+        env: { CAMLAB_CACHE: cache, CAMLAB_HOSTED_MODELS_URL: nowhere },
+      });
+      assert.deepEqual(errors, []);
+      const top5 = outputs(notebook)
+        .find((t) => /^\s*\d+\.\d% {2}/.test(t))!
+        .trim()
+        .split('\n');
+      assert.deepEqual(
+        top5.map((line) => line.replace(/^\s*[\d.]+%\s+/, '')),
+        expected,
+      );
+      const titles = figureTitles(notebook);
+      assert.equal(titles.length, 4);
+      for (const title of titles.slice(0, 3)) assert.match(title, /^ResNet-50: /);
+      assert.doesNotMatch(mainText(notebook), /untrained|random weights/i);
+    } finally {
+      net.dispose();
+    }
+  },
+);
+
+test(
+  'notebook 03 with an empty cache and no host answering: one line says why, and every map is labelled untrained',
+  { timeout: 600_000 },
+  async () => {
+    const out = join(dir, 'out-03-empty');
     await mkdir(out);
-    const { notebook, errors } = await executeNotebook(NOTEBOOK_03, out, { env: { CAMLAB_CACHE: cache, CAMLAB_HOSTED_MODELS_URL: nowhere } });
+    const env = { CAMLAB_CACHE: join(dir, 'empty'), CAMLAB_HOSTED_MODELS_URL: nowhere, CAMLAB_PHOTOS_URL: nowhere };
+    const { notebook, errors } = await executeNotebook(NOTEBOOK_03, out, { env });
     assert.deepEqual(errors, []);
     const text = outputs(notebook).join('\n');
-    assert.match(text, /^Photographs: a cup of coffee \(Rachel Michetti \(courtesy of Pikolo Espresso Bar\), CC0\), Chelsea the cat \(Stefan van der Walt, CC0\)\.$/m);
-    assert.match(text, /^MobileNet v1 0\.25: conv_pw_13_relu \[null,7,7,32\] → global_average_pooling2d_1 → conv_preds \(1000 classes, softmax\)$/m);
-    const top5 = outputs(notebook).find((t) => /^\s*\d+\.\d% {2}/.test(t))!.trim().split('\n');
-    assert.deepEqual(top5.map((line) => line.replace(/^\s*[\d.]+%\s+/, '')), expected);
-    assert.match(text, /^box at 20 %: \d+ % of the photograph\nbox at 50 %: \d+ % of the photograph$/m);
-    assert.match(text, /^cam: cascading randomisation/m);
-    const titles = figureTitles(notebook);
-    assert.equal(titles.length, 4, titles.join(' | '));
-    for (const title of titles.slice(0, 3)) assert.match(title, /^MobileNet v1 0\.25: /);
-    assert.match(titles[3], /^Sanity check: /);
-    assert.doesNotMatch(mainText(notebook), /untrained|random weights/i);
-  } finally {
-    model.dispose();
-  }
-});
-
-test('notebook 03 with ResNet-50 weights in the cache: ResNet-50 is the network, its top-5 as camlab computes them', { timeout: 600_000 }, async () => {
-  const cache = join(dir, 'resnet');
-  await writePictures(cache);
-  const net = await resnet50({ seed: 11 });
-  try {
-    const weights = withCache(cache, () => cachePath(RESNET50_IMAGENET_URL));
-    await mkdir(dirname(weights), { recursive: true });
-    await saveKerasWeights(net, weights);
-    const expected = await expectedTop5(net, cache);
-    const out = join(dir, 'out-03-resnet');
-    await mkdir(out);
-    const { notebook, errors } = await executeNotebook(NOTEBOOK_03, out, { env: { CAMLAB_CACHE: cache, CAMLAB_HOSTED_MODELS_URL: nowhere } });
-    assert.deepEqual(errors, []);
-    const top5 = outputs(notebook).find((t) => /^\s*\d+\.\d% {2}/.test(t))!.trim().split('\n');
-    assert.deepEqual(top5.map((line) => line.replace(/^\s*[\d.]+%\s+/, '')), expected);
+    assert.ok(text.includes('25,636,712 parameters'));
+    assert.match(
+      text,
+      new RegExp(`^No trained network here: Could not download ${nowhere.replace(/\./g, '\\.')}/coffee\\.png \\(ECONNREFUSED\\)\\.$`, 'm'),
+    );
     const titles = figureTitles(notebook);
     assert.equal(titles.length, 4);
-    for (const title of titles.slice(0, 3)) assert.match(title, /^ResNet-50: /);
-    assert.doesNotMatch(mainText(notebook), /untrained|random weights/i);
-  } finally {
-    net.dispose();
-  }
-});
+    for (const title of titles.slice(0, 3)) assert.match(title, /^Untrained ResNet-50 \(random weights\): /);
+  },
+);
 
-test('notebook 03 with an empty cache and no host answering: one line says why, and every map is labelled untrained', { timeout: 600_000 }, async () => {
-  const out = join(dir, 'out-03-empty');
-  await mkdir(out);
-  const env = { CAMLAB_CACHE: join(dir, 'empty'), CAMLAB_HOSTED_MODELS_URL: nowhere, CAMLAB_PHOTOS_URL: nowhere };
-  const { notebook, errors } = await executeNotebook(NOTEBOOK_03, out, { env });
-  assert.deepEqual(errors, []);
-  const text = outputs(notebook).join('\n');
-  assert.ok(text.includes('25,636,712 parameters'));
-  assert.match(text, new RegExp(`^No trained network here: Could not download ${nowhere.replace(/\./g, '\\.')}/coffee\\.png \\(ECONNREFUSED\\)\\.$`, 'm'));
-  const titles = figureTitles(notebook);
-  assert.equal(titles.length, 4);
-  for (const title of titles.slice(0, 3)) assert.match(title, /^Untrained ResNet-50 \(random weights\): /);
-});
-
-test('notebook 07 with MobileNet in the cache: a head trained on its features, saved, loaded and explained with Grad-CAM', { timeout: 600_000 }, async () => {
-  const { cache, model } = await mobilenetCache('mobilenet-07');
-  model.dispose();
-  const out = join(dir, 'out-07-mobilenet');
-  await mkdir(out);
-  const { notebook, errors } = await executeNotebook(NOTEBOOK_07, out, { env: { CAMLAB_CACHE: cache, CAMLAB_HOSTED_MODELS_URL: nowhere }, workDir: out });
-  assert.deepEqual(errors, []);
-  const text = outputs(notebook).join('\n');
-  assert.match(text, /^feature extractor: MobileNet v1 0\.25 \(ImageNet weights\), [\d,]+ parameters$/m);
-  assert.match(text, /^head trained on 32 examples: accuracy \d+ % on them, loss \d\.\d{3}$/m);
-  assert.match(text, /^labels: \[ 'cat', 'coffee' \]$/m);
-  assert.match(text, /^method: gradcam at feature_extractor\/conv_pw_13_relu$/m);
-  assert.deepEqual(figureTitles(notebook), ['Your model&#39;s maps: cat and coffee']);
-  assert.doesNotMatch(text, /untrained|random/i);
-});
+test(
+  'notebook 07 with MobileNet in the cache: a head trained on its features, saved, loaded and explained with Grad-CAM',
+  { timeout: 600_000 },
+  async () => {
+    const { cache, model } = await mobilenetCache('mobilenet-07');
+    model.dispose();
+    const out = join(dir, 'out-07-mobilenet');
+    await mkdir(out);
+    const { notebook, errors } = await executeNotebook(NOTEBOOK_07, out, {
+      env: { CAMLAB_CACHE: cache, CAMLAB_HOSTED_MODELS_URL: nowhere },
+      workDir: out,
+    });
+    assert.deepEqual(errors, []);
+    const text = outputs(notebook).join('\n');
+    assert.match(text, /^feature extractor: MobileNet v1 0\.25 \(ImageNet weights\), [\d,]+ parameters$/m);
+    assert.match(text, /^head trained on 32 examples: accuracy \d+ % on them, loss \d\.\d{3}$/m);
+    assert.match(text, /^labels: \[ 'cat', 'coffee' \]$/m);
+    assert.match(text, /^method: gradcam at feature_extractor\/conv_pw_13_relu$/m);
+    assert.deepEqual(figureTitles(notebook), ['Your model&#39;s maps: cat and coffee']);
+    assert.doesNotMatch(text, /untrained|random/i);
+  },
+);
 
 test('notebook 07 with an empty cache: an untrained extractor stands in, said so, and every cell runs', { timeout: 600_000 }, async () => {
   const out = join(dir, 'out-07-empty');

@@ -9,8 +9,19 @@ test('a few training steps from scratch on digit canvases lower the loss', async
   const model = digitsGapCnn({ seed: 3 });
   model.compile({ optimizer: tf.train.adam(2e-3), loss: 'categoricalCrossentropy' });
   const canvases = renderCanvases({ split: 'train', count: 32, seed: 77 });
-  const xs = tf.tensor4d(canvases.flatMap((c) => Array.from(c.pixels)), [32, CANVAS_SIZE, CANVAS_SIZE, 1]);
-  const ys = tf.oneHot(tf.tensor1d(canvases.map((c) => c.label), 'int32'), 10).toFloat();
+  const xs = tf.tensor4d(
+    canvases.flatMap((c) => Array.from(c.pixels)),
+    [32, CANVAS_SIZE, CANVAS_SIZE, 1],
+  );
+  const ys = tf
+    .oneHot(
+      tf.tensor1d(
+        canvases.map((c) => c.label),
+        'int32',
+      ),
+      10,
+    )
+    .toFloat();
   const history = await model.fit(xs, ys, { epochs: 8, batchSize: 32, shuffle: false, verbose: 0 });
   const losses = history.history.loss as number[];
   assert.ok(losses.every(Number.isFinite));

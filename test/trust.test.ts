@@ -3,13 +3,31 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  tf, ready, loadDefaultModel, digitsCanvas, noisyLinearImputation, road, rankCorrelation, ssim, sanityCheck, methodMaker, sobelEdgeMaker,
-  randomMapMaker, compareMethods, formatMethodTable, formatSanityReport, CamlabError, type Heatmap,
+  tf,
+  ready,
+  loadDefaultModel,
+  digitsCanvas,
+  noisyLinearImputation,
+  road,
+  rankCorrelation,
+  ssim,
+  sanityCheck,
+  methodMaker,
+  sobelEdgeMaker,
+  randomMapMaker,
+  compareMethods,
+  formatMethodTable,
+  formatSanityReport,
+  CamlabError,
+  type Heatmap,
 } from '../src';
 
-before(async () => {
-  await ready();
-}, { timeout: 60000 });
+before(
+  async () => {
+    await ready();
+  },
+  { timeout: 60000 },
+);
 
 const W6 = 1 / 6;
 const W12 = 1 / 12;
@@ -23,8 +41,12 @@ test('imputation fills a removed interior pixel with its neighbours’ weighted 
   const out = noisyLinearImputation(pixels, { height, width, channels }, removed);
   const at = (y: number, x: number, c: number) => pixels[(y * width + x) * channels + c];
   for (let c = 0; c < channels; c++) {
-    const expected = W6 * (at(0, 1, c) + at(2, 1, c) + at(1, 0, c) + at(1, 2, c)) + W12 * (at(0, 0, c) + at(0, 2, c) + at(2, 0, c) + at(2, 2, c));
-    assert.ok(Math.abs(out[(1 * width + 1) * channels + c] - expected) < 1e-5, `channel ${c}: ${out[(width + 1) * channels + c]} vs ${expected}`);
+    const expected =
+      W6 * (at(0, 1, c) + at(2, 1, c) + at(1, 0, c) + at(1, 2, c)) + W12 * (at(0, 0, c) + at(0, 2, c) + at(2, 0, c) + at(2, 2, c));
+    assert.ok(
+      Math.abs(out[(1 * width + 1) * channels + c] - expected) < 1e-5,
+      `channel ${c}: ${out[(width + 1) * channels + c]} vs ${expected}`,
+    );
   }
   out[(1 * width + 1) * channels] = pixels[(1 * width + 1) * channels];
   out[(1 * width + 1) * channels + 1] = pixels[(1 * width + 1) * channels + 1];
@@ -46,12 +68,13 @@ test('imputation at a corner renormalises over the neighbours inside the image; 
   const mean = (p: number) => {
     const [y, x] = [Math.floor(p / 3), p % 3];
     let [sum, weights] = [0, 0];
-    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
-      if ((dx === 0 && dy === 0) || y + dy < 0 || y + dy > 2 || x + dx < 0 || x + dx > 2) continue;
-      const w = dx === 0 || dy === 0 ? W6 : W12;
-      sum += w * out[(y + dy) * 3 + x + dx];
-      weights += w;
-    }
+    for (let dy = -1; dy <= 1; dy++)
+      for (let dx = -1; dx <= 1; dx++) {
+        if ((dx === 0 && dy === 0) || y + dy < 0 || y + dy > 2 || x + dx < 0 || x + dx > 2) continue;
+        const w = dx === 0 || dy === 0 ? W6 : W12;
+        sum += w * out[(y + dy) * 3 + x + dx];
+        weights += w;
+      }
     return sum / weights;
   };
   for (const p of [4, 5]) assert.ok(Math.abs(out[p] - mean(p)) < 1e-5, `pixel ${p}: ${out[p]} vs ${mean(p)}`);
@@ -62,10 +85,19 @@ test('imputation noise: seeded, of the standard deviation asked for, and absent 
   const pixels = new Float32Array(height * width).fill(3);
   const removed = Uint8Array.from({ length: height * width }, (_, i) => (i % 3 === 0 ? 1 : 0));
   const quiet = noisyLinearImputation(pixels, { height, width, channels: 1 }, removed, { noise: 0 });
-  assert.ok(quiet.every((v) => Math.abs(v - 3) < 1e-5), 'a constant image stays constant');
+  assert.ok(
+    quiet.every((v) => Math.abs(v - 3) < 1e-5),
+    'a constant image stays constant',
+  );
   const noisy = noisyLinearImputation(pixels, { height, width, channels: 1 }, removed, { noise: 0.5, seed: 4 });
-  assert.deepEqual(noisyLinearImputation(pixels, { height, width, channels: 1 }, removed, { noise: 0.5, seed: 4 }), noisy, 'same seed, same noise');
-  const deviations = Array.from(noisy).filter((_, i) => removed[i]).map((v) => v - 3);
+  assert.deepEqual(
+    noisyLinearImputation(pixels, { height, width, channels: 1 }, removed, { noise: 0.5, seed: 4 }),
+    noisy,
+    'same seed, same noise',
+  );
+  const deviations = Array.from(noisy)
+    .filter((_, i) => removed[i])
+    .map((v) => v - 3);
   const std = Math.sqrt(deviations.reduce((s, d) => s + d * d, 0) / deviations.length);
   assert.ok(std > 0.4 && std < 0.6, `noise standard deviation ${std} (asked 0.5, ${deviations.length} pixels)`);
   assert.throws(() => noisyLinearImputation(pixels, { height, width, channels: 1 }, new Uint8Array(height * width).fill(1)), CamlabError);
@@ -73,11 +105,20 @@ test('imputation noise: seeded, of the standard deviation asked for, and absent 
 
 /** 8 × 8 grey input → 'features' (1×1 conv, weight 1) → GAP → Dense [[4, 0]] → softmax: logit 0 is 4 × the mean pixel. */
 function meanModel(): tf.LayersModel {
-  return tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 1, kernelSize: 1, useBias: false, name: 'features', weights: [tf.ones([1, 1, 1, 1])] }),
-    tf.layers.globalAveragePooling2d({ name: 'gap' }),
-    tf.layers.dense({ units: 2, activation: 'softmax', name: 'predictions', weights: [tf.tensor2d([[4, 0]]), tf.zeros([2])] }),
-  ] });
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [8, 8, 1],
+        filters: 1,
+        kernelSize: 1,
+        useBias: false,
+        name: 'features',
+        weights: [tf.ones([1, 1, 1, 1])],
+      }),
+      tf.layers.globalAveragePooling2d({ name: 'gap' }),
+      tf.layers.dense({ units: 2, activation: 'softmax', name: 'predictions', weights: [tf.tensor2d([[4, 0]]), tf.zeros([2])] }),
+    ],
+  });
 }
 
 test('ROAD on a hand-worked case: the map that points exactly at the evidence beats its inverse; removing all the evidence leaves p = 1/2', async () => {
@@ -96,16 +137,24 @@ test('ROAD on a hand-worked case: the map that points exactly at the evidence be
     const p0 = Math.exp(1) / (Math.exp(1) + 1); // logit 4 × 16/64 = 1 against 0
     assert.ok(Math.abs(good.original - p0) < 1e-5, `original p ${good.original} vs ${p0}`);
     // With the square gone (25 % and more removed, most relevant first) every imputed pixel comes from zeros.
-    for (const i of [1, 2, 3, 4]) assert.ok(Math.abs(good.mostRelevantFirst[i] - 0.5) < 1e-5, `MoRF at ${options.percentiles[i]}%: ${good.mostRelevantFirst[i]}`);
+    for (const i of [1, 2, 3, 4])
+      assert.ok(Math.abs(good.mostRelevantFirst[i] - 0.5) < 1e-5, `MoRF at ${options.percentiles[i]}%: ${good.mostRelevantFirst[i]}`);
     assert.ok(good.mostRelevantFirst[0] < p0 && good.mostRelevantFirst[0] > 0.5, 'a part of the square removed: in between');
     // Removing background first never removes evidence until 75 % (48 of the 48 zero pixels).
-    for (const i of [0, 1, 2]) assert.ok(good.leastRelevantFirst[i] >= p0 - 1e-6, `LeRF at ${options.percentiles[i]}% keeps the evidence: ${good.leastRelevantFirst[i]}`);
+    for (const i of [0, 1, 2])
+      assert.ok(
+        good.leastRelevantFirst[i] >= p0 - 1e-6,
+        `LeRF at ${options.percentiles[i]}% keeps the evidence: ${good.leastRelevantFirst[i]}`,
+      );
     assert.ok(good.morf < bad.morf, `MoRF: exact ${good.morf} < inverse ${bad.morf}`);
     assert.ok(good.lerf > bad.lerf, `LeRF: exact ${good.lerf} > inverse ${bad.lerf}`);
     assert.ok(good.combined > 0 && bad.combined < 0, `combined: exact ${good.combined}, inverse ${bad.combined}`);
     assert.ok(Math.abs(good.combined - (good.lerf - good.morf) / 2) < 1e-9);
     assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
-    await assert.rejects(road(model, input, exact, 0, { percentiles: [0] }), /percentiles\[0\] must be a percentage above 0 and below 100, got 0/);
+    await assert.rejects(
+      road(model, input, exact, 0, { percentiles: [0] }),
+      /percentiles\[0\] must be a percentage above 0 and below 100, got 0/,
+    );
     await assert.rejects(road(model, input, exact, 2), /classIndex 2 is not a class of this model/);
     await assert.rejects(road(model, input, exact, 0, { precentiles: [10] } as never), /did you mean 'percentiles'/);
   } finally {
@@ -120,10 +169,16 @@ test('rank correlation and SSIM: 1 for the same map, rank correlation −1 for a
   assert.ok(Math.abs(rankCorrelation(map, map) - 1) < 1e-12);
   assert.ok(Math.abs(ssim(map, map) - 1) < 1e-9);
   assert.ok(Math.abs(rankCorrelation(map, { ...map, data: data.map((v) => -v) }) + 1) < 1e-12);
-  assert.ok(Math.abs(rankCorrelation(map, { ...map, data: data.map((v) => Math.exp(3 * v)) }) - 1) < 1e-12, 'ranks ignore monotone rescaling');
+  assert.ok(
+    Math.abs(rankCorrelation(map, { ...map, data: data.map((v) => Math.exp(3 * v)) }) - 1) < 1e-12,
+    'ranks ignore monotone rescaling',
+  );
   assert.ok(ssim(map, { ...map, data: data.map((v) => 1 - v) }) < 0, 'an inverted map is structurally unlike');
   // Ties share their mean rank: [0, 0, 1, 1] against [0, 1, 2, 3] is Pearson of [1.5, 1.5, 3.5, 3.5] and [1, 2, 3, 4].
-  const tied = rankCorrelation({ width: 4, height: 1, data: Float32Array.from([0, 0, 1, 1]) }, { width: 4, height: 1, data: Float32Array.from([0, 1, 2, 3]) });
+  const tied = rankCorrelation(
+    { width: 4, height: 1, data: Float32Array.from([0, 0, 1, 1]) },
+    { width: 4, height: 1, data: Float32Array.from([0, 1, 2, 3]) },
+  );
   assert.ok(Math.abs(tied - 4 / Math.sqrt(4 * 5)) < 1e-12, `tied ${tied}`);
   assert.throws(() => rankCorrelation(map, { width: 8, height: 8, data: new Float32Array(64) }), /differ in size/);
 });
@@ -136,22 +191,45 @@ test('sanity check on the embedded model: CAM changes when the classifier and th
   try {
     const layers = ['predictions', 'features', 'block3_conv1'];
     const cam = await sanityCheck(model, sample.image, methodMaker('cam'), { layers, classIndex: sample.label });
-    assert.deepEqual(cam.steps.map((s) => s.layer), layers, 'from the top down');
+    assert.deepEqual(
+      cam.steps.map((s) => s.layer),
+      layers,
+      'from the top down',
+    );
     assert.deepEqual(cam.steps[2].randomised, layers, 'cascading keeps the layers above random');
     const last = cam.steps[cam.steps.length - 1];
     assert.ok(last.rankCorrelation < 0.5, `CAM after the classifier and the last block: rank correlation ${last.rankCorrelation}`);
     assert.ok(last.ssim < 0.9, `and SSIM ${last.ssim}`);
     assert.equal(cam.flagged, false);
     const sobel = await sanityCheck(model, sample.image, sobelEdgeMaker, { layers, classIndex: sample.label });
-    for (const s of sobel.steps) assert.ok(s.rankCorrelation > 0.999 && s.ssim > 0.999, `Sobel at ${s.layer}: ${s.rankCorrelation}, ${s.ssim}`);
+    for (const s of sobel.steps)
+      assert.ok(s.rankCorrelation > 0.999 && s.ssim > 0.999, `Sobel at ${s.layer}: ${s.rankCorrelation}, ${s.ssim}`);
     assert.equal(sobel.flagged, true);
     assert.match(formatSanityReport(sobel), /FLAGGED/);
-    const independent = await sanityCheck(model, sample.image, methodMaker('gradcam'), { mode: 'independent', layers: ['predictions', 'block1_conv1'], classIndex: sample.label });
-    assert.deepEqual(independent.steps.map((s) => s.randomised), [['predictions'], ['block1_conv1']], 'one layer at a time');
+    const independent = await sanityCheck(model, sample.image, methodMaker('gradcam'), {
+      mode: 'independent',
+      layers: ['predictions', 'block1_conv1'],
+      classIndex: sample.label,
+    });
+    assert.deepEqual(
+      independent.steps.map((s) => s.randomised),
+      [['predictions'], ['block1_conv1']],
+      'one layer at a time',
+    );
     assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor leaks');
-    assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), weightsBefore, 'the model’s weights are restored');
-    await assert.rejects(sanityCheck(model, sample.image, sobelEdgeMaker, { layers: ['gap'] }), /Layer 'gap' has no trainable weights to randomise/);
-    await assert.rejects(sanityCheck(model, sample.image, sobelEdgeMaker, { mode: 'cascade' as never }), /mode must be one of 'cascading', 'independent'/);
+    assert.deepEqual(
+      model.getWeights().map((w) => Array.from(w.dataSync())),
+      weightsBefore,
+      'the model’s weights are restored',
+    );
+    await assert.rejects(
+      sanityCheck(model, sample.image, sobelEdgeMaker, { layers: ['gap'] }),
+      /Layer 'gap' has no trainable weights to randomise/,
+    );
+    await assert.rejects(
+      sanityCheck(model, sample.image, sobelEdgeMaker, { mode: 'cascade' as never }),
+      /mode must be one of 'cascading', 'independent'/,
+    );
   } finally {
     sample.image.dispose();
     model.dispose();
@@ -163,7 +241,11 @@ test('compareMethods puts methods, baselines and metrics in one table: ROAD and 
   const samples = digitsCanvas({ split: 'test', count: 2, seed: 12 });
   try {
     const tensorsBefore = tf.memory().numTensors;
-    const rows = await compareMethods(model, samples, [methodMaker('cam'), randomMapMaker, sobelEdgeMaker], { threshold: 0.3, steps: 4, road: { percentiles: [30, 70] } });
+    const rows = await compareMethods(model, samples, [methodMaker('cam'), randomMapMaker, sobelEdgeMaker], {
+      threshold: 0.3,
+      steps: 4,
+      road: { percentiles: [30, 70] },
+    });
     assert.equal(tf.memory().numTensors, tensorsBefore, 'no tensor leaks');
     const [cam, random, sobel] = rows;
     assert.ok(cam.roadCombined > random.roadCombined, `ROAD combined: CAM ${cam.roadCombined} > random ${random.roadCombined}`);
@@ -175,10 +257,12 @@ test('compareMethods puts methods, baselines and metrics in one table: ROAD and 
     assert.match(table, /\| Sobel edges ⚑ \|/);
     assert.equal(table.split('\n').length, 5);
     assert.doesNotMatch(formatMethodTable(rows, 0.3, { timing: false }), /ms per map/, 'timing: false leaves the milliseconds out');
-    await assert.rejects(compareMethods(model, samples, [sobelEdgeMaker], { threshold: 0.3, sanity: 'yes' as never }), /sanity must be a boolean/);
+    await assert.rejects(
+      compareMethods(model, samples, [sobelEdgeMaker], { threshold: 0.3, sanity: 'yes' as never }),
+      /sanity must be a boolean/,
+    );
   } finally {
     tf.dispose(samples.map((s) => s.image));
     model.dispose();
   }
 });
-

@@ -43,7 +43,10 @@ test('WASM convolution gradients match the CPU backend', async () => {
       const wasm = await convGradients('wasm', c, 10 * i + 1);
       assert.ok(maxAbsDiff(cpu.dx, wasm.dx) < 1e-4, `${c.name}: input gradient differs`);
       assert.ok(maxAbsDiff(cpu.dw, wasm.dw) < 1e-4, `${c.name}: filter gradient differs`);
-      assert.ok(cpu.dw.some((v) => v !== 0), `${c.name}: the gradient is not trivially zero`);
+      assert.ok(
+        cpu.dw.some((v) => v !== 0),
+        `${c.name}: the gradient is not trivially zero`,
+      );
     }
   } finally {
     await tf.setBackend(original);
@@ -51,7 +54,13 @@ test('WASM convolution gradients match the CPU backend', async () => {
 });
 
 // Depthwise convolutions (MobileNet's): WASM has no gradient kernels for them; camlab's (kernels/wasm-depthwise-gradients.ts).
-type DepthwiseCase = { name: string; x: [number, number, number, number]; w: [number, number, number, number]; strides: number; pad: 'same' | 'valid' };
+type DepthwiseCase = {
+  name: string;
+  x: [number, number, number, number];
+  w: [number, number, number, number];
+  strides: number;
+  pad: 'same' | 'valid';
+};
 const depthwiseCases: DepthwiseCase[] = [
   { name: '3×3 same, stride 1 (WASM forward kernel)', x: [2, 9, 7, 5], w: [3, 3, 5, 1], strides: 1, pad: 'same' },
   { name: '3×3 same, stride 2', x: [2, 9, 8, 4], w: [3, 3, 4, 1], strides: 2, pad: 'same' },

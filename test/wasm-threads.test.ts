@@ -70,9 +70,16 @@ test('threaded WASM gives the single-thread maps and gradients, and the process 
 
 test('CAMLAB_THREADS that is not a whole number ≥ 1 is refused before anything starts', async () => {
   for (const value of ['0', '1.5', 'two', '-2']) {
-    const outcome = await child(`require('./dist').ready().then(() => console.log('started'), (e) => { console.log(e.name, e.message); process.exit(3); })`, value, 60_000);
+    const outcome = await child(
+      `require('./dist').ready().then(() => console.log('started'), (e) => { console.log(e.name, e.message); process.exit(3); })`,
+      value,
+      60_000,
+    );
     assert.equal(outcome.code, 3, value);
     assert.doesNotMatch(outcome.stdout, /started/);
-    assert.match(outcome.stdout, new RegExp(`CamlabError CAMLAB_THREADS='${value.replace('.', '\\.')}' is not a whole number ≥ 1; use 1 for one thread`));
+    assert.match(
+      outcome.stdout,
+      new RegExp(`CamlabError CAMLAB_THREADS='${value.replace('.', '\\.')}' is not a whole number ≥ 1; use 1 for one thread`),
+    );
   }
 });

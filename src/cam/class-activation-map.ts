@@ -27,7 +27,11 @@ export interface CamOptions extends ClassTargets, ModelInputOptions {
  * @example const [top] = await classActivationMap(model, image); // the most probable class
  * @example const maps = await classActivationMap(model, batch, { topK: 3 });
  */
-export async function classActivationMap(model: tf.LayersModel, images: tf.Tensor3D | tf.Tensor4D, options: CamOptions = {}): Promise<CamResult[]> {
+export async function classActivationMap(
+  model: tf.LayersModel,
+  images: tf.Tensor3D | tf.Tensor4D,
+  options: CamOptions = {},
+): Promise<CamResult[]> {
   await ready();
   checkMethodOptions(options, 'classActivationMap');
   assertImages(images);

@@ -28,12 +28,19 @@ export function channelTerms(activations: tf.Tensor4D, weights: tf.Tensor2D): tf
 }
 
 /** A method whose map is Σ_k w_k A^k: its map, and its terms for eigen smoothing, from one function of the weights [m, K]. */
-export function byChannelWeights<I extends MethodInput>(weights: (input: I) => tf.Tensor2D): { map(input: I): tf.Tensor3D; terms(input: I): tf.Tensor4D } {
-  return { map: (input) => channelWeighted(input.activations, weights(input)), terms: (input) => channelTerms(input.activations, weights(input)) };
+export function byChannelWeights<I extends MethodInput>(
+  weights: (input: I) => tf.Tensor2D,
+): { map(input: I): tf.Tensor3D; terms(input: I): tf.Tensor4D } {
+  return {
+    map: (input) => channelWeighted(input.activations, weights(input)),
+    terms: (input) => channelTerms(input.activations, weights(input)),
+  };
 }
 
 /** A method whose map is Σ_k W^k ⊙ A^k: its map and its terms from one function of the weights [m, h, w, K]. */
-export function byElementWeights<I extends MethodInput>(weights: (input: I) => tf.Tensor4D): { map(input: I): tf.Tensor3D; terms(input: I): tf.Tensor4D } {
+export function byElementWeights<I extends MethodInput>(
+  weights: (input: I) => tf.Tensor4D,
+): { map(input: I): tf.Tensor3D; terms(input: I): tf.Tensor4D } {
   return { map: (input) => elementwiseSum(input.activations, weights(input)), terms: (input) => tf.mul(input.activations, weights(input)) };
 }
 

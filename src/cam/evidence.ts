@@ -50,7 +50,11 @@ export function forwardEvidence(pass: Pass, input: tf.Tensor4D): Evidence {
   try {
     const classes = chooseClasses(pass, probed.scores, n);
     const repeat = (t: tf.Tensor2D) => tf.tile(t, [pass.ranks, 1]) as tf.Tensor2D;
-    return { activations: tf.clone(probed.activations) as tf.Tensor4D, classes, ...picked(repeat(probed.scores), repeat(probed.output), classes) };
+    return {
+      activations: tf.clone(probed.activations) as tf.Tensor4D,
+      classes,
+      ...picked(repeat(probed.scores), repeat(probed.output), classes),
+    };
   } finally {
     release(probed);
   }
@@ -69,7 +73,12 @@ export function gradientEvidence(pass: Pass, input: tf.Tensor4D): GradientEviden
   let score: tf.Tensor | undefined;
   try {
     const [gradients] = tf.grads((s: tf.Tensor) => {
-      const probed = probedForward(pass.model, pass.head, input, { layer: pass.layer, scores: pass.scores, shift: s, replicas: pass.ranks });
+      const probed = probedForward(pass.model, pass.head, input, {
+        layer: pass.layer,
+        scores: pass.scores,
+        shift: s,
+        replicas: pass.ranks,
+      });
       forward = { probed };
       const classes = tf.keep(chooseClasses(pass, probed.scores, n));
       forward.classes = classes;
@@ -125,7 +134,11 @@ function layerShape(pass: Pass, input: tf.Tensor4D): number[] {
  * best by repeated argMax (ties go to the lower index; tfjs's TopK has no gradient to pass through a tape).
  */
 function chooseClasses(pass: Pass, scores: tf.Tensor2D, n: number): tf.Tensor1D {
-  if ('given' in pass.classes) return tf.tensor1d(pass.classes.given.flatMap((c) => Array<number>(n).fill(c)), 'int32');
+  if ('given' in pass.classes)
+    return tf.tensor1d(
+      pass.classes.given.flatMap((c) => Array<number>(n).fill(c)),
+      'int32',
+    );
   if ('rows' in pass.classes) return tf.tensor1d(pass.classes.rows, 'int32');
   let remaining = tf.slice(scores, [0, 0], [n, -1]);
   const ranks: tf.Tensor1D[] = [];

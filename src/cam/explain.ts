@@ -20,33 +20,53 @@ import { eigenGradCamMethod } from './methods/eigengradcam';
 import type { CamResult } from './types';
 import { checkMethodOptions } from '../validate';
 
-const FAMILY: CamMethod[] = [gradCamMethod, gradCamPlusPlusMethod, scoreCamMethod, layerCamMethod, hiResCamMethod, eigenCamMethod, xGradCamMethod, ablationCamMethod, eigenGradCamMethod];
+const FAMILY: CamMethod[] = [
+  gradCamMethod,
+  gradCamPlusPlusMethod,
+  scoreCamMethod,
+  layerCamMethod,
+  hiResCamMethod,
+  eigenCamMethod,
+  xGradCamMethod,
+  ablationCamMethod,
+  eigenGradCamMethod,
+];
 
 /** Every method with a one-line description, CAM first. */
-export const methods: { name: MethodName; description: string; needsGradients: boolean }[] = [camMethod, ...FAMILY].map(({ name, description, needsGradients }) => ({
-  name,
-  description,
-  needsGradients,
-}));
+export const methods: { name: MethodName; description: string; needsGradients: boolean }[] = [camMethod, ...FAMILY].map(
+  ({ name, description, needsGradients }) => ({
+    name,
+    description,
+    needsGradients,
+  }),
+);
 
 /** Grad-CAM at any convolutional layer. @example const [r] = await gradCam(model, image, { layer: 'block2_conv2' }); */
 export const gradCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(gradCamMethod, model, images, options);
 /** Grad-CAM++ at any convolutional layer. */
-export const gradCamPlusPlus = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(gradCamPlusPlusMethod, model, images, options);
+export const gradCamPlusPlus = (model: tf.LayersModel, images: Images, options?: MethodOptions) =>
+  runMethod(gradCamPlusPlusMethod, model, images, options);
 /** Score-CAM: no gradients, one forward pass per channel (in batches). */
-export const scoreCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(scoreCamMethod, model, images, options);
+export const scoreCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) =>
+  runMethod(scoreCamMethod, model, images, options);
 /** Layer-CAM at any convolutional layer. */
-export const layerCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(layerCamMethod, model, images, options);
+export const layerCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) =>
+  runMethod(layerCamMethod, model, images, options);
 /** HiResCAM at any convolutional layer. */
-export const hiResCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(hiResCamMethod, model, images, options);
+export const hiResCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) =>
+  runMethod(hiResCamMethod, model, images, options);
 /** Eigen-CAM: class-agnostic, the first principal component of a layer's activations. */
-export const eigenCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(eigenCamMethod, model, images, options);
+export const eigenCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) =>
+  runMethod(eigenCamMethod, model, images, options);
 /** XGrad-CAM at any convolutional layer. */
-export const xGradCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(xGradCamMethod, model, images, options);
+export const xGradCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) =>
+  runMethod(xGradCamMethod, model, images, options);
 /** Ablation-CAM: no gradients, one forward pass of the layers above per channel (in batches). */
-export const ablationCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(ablationCamMethod, model, images, options);
+export const ablationCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) =>
+  runMethod(ablationCamMethod, model, images, options);
 /** EigenGrad-CAM: the first principal component of gradients × activations. */
-export const eigenGradCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) => runMethod(eigenGradCamMethod, model, images, options);
+export const eigenGradCam = (model: tf.LayersModel, images: Images, options?: MethodOptions) =>
+  runMethod(eigenGradCamMethod, model, images, options);
 
 /**
  * Explains with the method named, or, without one, with CAM where it is exact (a GAP + linear head,
@@ -54,7 +74,11 @@ export const eigenGradCam = (model: tf.LayersModel, images: Images, options?: Me
  *
  * @example const results = await explain(model, image, { method: 'gradcam++', layer: 'block3_conv1' });
  */
-export async function explain(model: tf.LayersModel, images: Images, options: MethodOptions & { method?: MethodName } = {}): Promise<CamResult[]> {
+export async function explain(
+  model: tf.LayersModel,
+  images: Images,
+  options: MethodOptions & { method?: MethodName } = {},
+): Promise<CamResult[]> {
   await ready();
   checkMethodOptions(options, 'explain');
   assertImages(images);

@@ -89,7 +89,8 @@ function classChoice(options: ClassTargets, numClasses: number): Exclude<ClassCh
   if (options.classIndex !== undefined) {
     const classes = [options.classIndex].flat();
     for (const c of classes) {
-      if (c < 0 || c >= numClasses) throw new CamlabError(`classIndex ${c} is not a class of this model: use an integer from 0 to ${numClasses - 1}.`);
+      if (c < 0 || c >= numClasses)
+        throw new CamlabError(`classIndex ${c} is not a class of this model: use an integer from 0 to ${numClasses - 1}.`);
     }
     return { given: classes };
   }

@@ -34,7 +34,12 @@ import type { CamResult } from './types';
 export type Images = tf.Tensor3D | tf.Tensor4D;
 
 /** A method's public entry: the backend, then the options and the images checked once, then the pipeline. */
-export async function runMethod(method: CamMethod, model: tf.LayersModel, images: Images, options: MethodOptions = {}): Promise<CamResult[]> {
+export async function runMethod(
+  method: CamMethod,
+  model: tf.LayersModel,
+  images: Images,
+  options: MethodOptions = {},
+): Promise<CamResult[]> {
   await ready();
   checkMethodOptions(options, method.name);
   assertImages(images);
@@ -72,7 +77,14 @@ function resolve(method: CamMethod, model: tf.LayersModel, options: MethodOption
   const layer = explainedLayer(model, options.layer);
   const inputSize = modelInputSize(model, { image, inputSize: resolved.inputSize });
   if (hasOpenInputSize(model)) assertLayersFit(model, inputSize);
-  const pass: Pass = { model, head, layer: layer.layer, scores: scoreSource(head, resolved.score), classes: resolved.classes, ranks: resolved.ranks };
+  const pass: Pass = {
+    model,
+    head,
+    layer: layer.layer,
+    scores: scoreSource(head, resolved.score),
+    classes: resolved.classes,
+    ranks: resolved.ranks,
+  };
   return { model, method, layer, head, options: resolved, inputSize, pass };
 }
 
@@ -104,12 +116,21 @@ async function mapsOf(explainer: Explainer, images: Images, augment?: Augmentati
   const m = numImages * options.ranks;
   let [mapHeight, mapWidth] = [0, 0];
   const packed = tf.tidy(() => {
-    const input = augment ? augmented(modelInput(images, explainer.inputSize, options), augment) : modelInput(images, explainer.inputSize, options);
+    const input = augment
+      ? augmented(modelInput(images, explainer.inputSize, options), augment)
+      : modelInput(images, explainer.inputSize, options);
     const { evidence, maps } = weighAndMap(explainer, input);
     [, mapHeight, mapWidth] = maps.shape;
     const nonFinite = tf.sum(tf.cast(tf.logicalNot(tf.isFinite(evidence.activations)), 'float32'));
     const range = tf.stack([tf.min(input), tf.max(input)]);
-    return tf.concat([tf.reshape(maps, [-1]), tf.cast(evidence.classes, 'float32'), evidence.scores, evidence.probabilities, range, tf.reshape(nonFinite, [1])]);
+    return tf.concat([
+      tf.reshape(maps, [-1]),
+      tf.cast(evidence.classes, 'float32'),
+      evidence.scores,
+      evidence.probabilities,
+      range,
+      tf.reshape(nonFinite, [1]),
+    ]);
   });
   const values = await packed.data<'float32'>();
   packed.dispose();
@@ -190,7 +211,12 @@ function layerScorer(explainer: Explainer, inputs: tf.Tensor4D, activations: tf.
         const size = Math.min(batch, count - start);
         chunks.push(
           tf.tidy(() => {
-            const probed = probedForward(model, head, input, { layer: pass.layer, scores: pass.scores, shift: shift(own, start, size), replicas: size });
+            const probed = probedForward(model, head, input, {
+              layer: pass.layer,
+              scores: pass.scores,
+              shift: shift(own, start, size),
+              replicas: size,
+            });
             const scores = tf.clone(probed.scores);
             tf.dispose([probed.activations, probed.scores, probed.output]);
             return scores;
@@ -296,19 +322,25 @@ function assemble(explainer: Explainer, values: BatchValues, images: Images): Ca
       const classIndex = values.classes[row];
       const raw = { width: mapWidth, height: mapHeight, data: values.maps.slice(row * cells, (row + 1) * cells) };
       const shown = explainer.method.keepsNegative ? raw : { ...raw, data: raw.data.map((v) => Math.max(0, v)) };
-      results.push(displayable({
-        imageIndex,
-        classIndex,
-        ...labelOf(explainer.model, classIndex),
-        score: values.probabilities[row],
-        logit: values.scores[row],
-        raw,
-        heatmap: heatmapOverImage(shown, { width, height }, region),
-        region,
-        layer: explainer.layer.path,
-        method: explainer.method.name,
-        preprocess: explainer.options.preprocess,
-      }, 'cam-result', { images }));
+      results.push(
+        displayable(
+          {
+            imageIndex,
+            classIndex,
+            ...labelOf(explainer.model, classIndex),
+            score: values.probabilities[row],
+            logit: values.scores[row],
+            raw,
+            heatmap: heatmapOverImage(shown, { width, height }, region),
+            region,
+            layer: explainer.layer.path,
+            method: explainer.method.name,
+            preprocess: explainer.options.preprocess,
+          },
+          'cam-result',
+          { images },
+        ),
+      );
     }
   }
   return displayable(results, 'cam-results', { images });

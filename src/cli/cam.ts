@@ -20,16 +20,23 @@ export async function cam(argv: string[]): Promise<number> {
   const out = options.out ?? DEFAULT_OUT;
   // The output folder is never read as input, so a second run over '.' does not explain the first one's overlays.
   const files = await findImageFiles(positionals, { exclude: pngs ? out : undefined });
-  if (files.length === 0) throw new CamlabError(`no image files in ${positionals.map((p) => `'${p}'`).join(', ')} (folders are searched for ${IMAGE_EXTENSIONS.join(' ')}).`);
+  if (files.length === 0)
+    throw new CamlabError(
+      `no image files in ${positionals.map((p) => `'${p}'`).join(', ')} (folders are searched for ${IMAGE_EXTENSIONS.join(' ')}).`,
+    );
 
   const { openExplainPool } = await import('../pool/explain-files');
   const pool = await openExplainPool(settingsOf(options, pngs), { workers: options.workers, jobs: files.length });
   try {
     const { info } = pool;
     if (options.layer !== undefined && options.method === undefined) {
-      console.error(`camlab: --layer without --method: using ${info.method} at '${info.layer}' (CAM only where it is exact; name --method to choose).`);
+      console.error(
+        `camlab: --layer without --method: using ${info.method} at '${info.layer}' (CAM only where it is exact; name --method to choose).`,
+      );
     }
-    console.error(`camlab: ${files.length} image${files.length === 1 ? '' : 's'}, ${options.method ?? info.method} at '${info.layer}', ${pool.size} worker${pool.size === 1 ? '' : 's'} (${info.backend}${info.threads ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}${pool.size > 1 ? ' each' : ''}` : ''})`);
+    console.error(
+      `camlab: ${files.length} image${files.length === 1 ? '' : 's'}, ${options.method ?? info.method} at '${info.layer}', ${pool.size} worker${pool.size === 1 ? '' : 's'} (${info.backend}${info.threads ? `, ${info.threads} thread${info.threads === 1 ? '' : 's'}${pool.size > 1 ? ' each' : ''}` : ''})`,
+    );
     const progress = new FileProgress(files.length);
     const ledger = new OutputLedger();
     const folders = new Set<string>();
@@ -57,7 +64,9 @@ export async function cam(argv: string[]): Promise<number> {
           folders.add(dirname(output));
           await writeFile(output, present(result.png, `camlab bug: no overlay PNG for '${file.path}'.`));
         }
-        console.log(options.json ? JSON.stringify(jsonLine(file.path, result, info.threshold, output)) : textLine(file.path, result, output));
+        console.log(
+          options.json ? JSON.stringify(jsonLine(file.path, result, info.threshold, output)) : textLine(file.path, result, output),
+        );
       }
       progress.update(file.path, { maps: file.results.length });
     }
@@ -86,7 +95,17 @@ function settingsOf(options: CliOptions, pngs: boolean): ExplainSettings {
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
 
 function jsonLine(image: string, r: MapResult, threshold: number, output: string | undefined) {
-  return { image, class: r.classIndex, ...(r.label !== undefined ? { label: r.label } : {}), score: round(r.score), box: r.box, threshold, method: r.method, layer: r.layer, output: output ?? null };
+  return {
+    image,
+    class: r.classIndex,
+    ...(r.label !== undefined ? { label: r.label } : {}),
+    score: round(r.score),
+    box: r.box,
+    threshold,
+    method: r.method,
+    layer: r.layer,
+    output: output ?? null,
+  };
 }
 
 function textLine(image: string, r: MapResult, output: string | undefined): string {

@@ -13,7 +13,10 @@ export class FileProgress {
   private maps = 0;
   private readonly skipped: { path: string; reason: string }[] = [];
 
-  constructor(private readonly total: number, private readonly stream: Stream = process.stderr) {}
+  constructor(
+    private readonly total: number,
+    private readonly stream: Stream = process.stderr,
+  ) {}
 
   /** One file finished: explained with `maps` maps, or skipped for `reason`. */
   update(path: string, outcome: { maps: number } | { reason: string }): void {
@@ -27,7 +30,9 @@ export class FileProgress {
     if (this.stream.isTTY) {
       const width = 24;
       const filled = Math.round((this.done / this.total) * width);
-      this.stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${counts}  ${rate.toFixed(2)} images/s  ${left} left\x1b[K${this.done === this.total ? '\n' : ''}`);
+      this.stream.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${counts}  ${rate.toFixed(2)} images/s  ${left} left\x1b[K${this.done === this.total ? '\n' : ''}`,
+      );
     } else {
       const what = 'reason' in outcome ? `skipped: ${outcome.reason}` : `${outcome.maps} map${outcome.maps === 1 ? '' : 's'}`;
       this.stream.write(`camlab: [${counts}] ${path}: ${what} (${rate.toFixed(2)} images/s, ${left} left)\n`);

@@ -34,7 +34,8 @@ export async function copyTutorialNotebooks(folder: string, options: { overwrite
 
 export async function notebooksCommand(argv: string[]): Promise<number> {
   const { options, positionals } = readOptions('notebooks', argv);
-  if (positionals.length > 1) throw new CamlabError(`camlab notebooks takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new CamlabError(`camlab notebooks takes one folder, got ${positionals.length}: ${positionals.join(' ')}`);
   const result = await copyTutorialNotebooks(positionals[0] ?? DEFAULT_NOTEBOOKS_TARGET, { overwrite: options.force });
   for (const name of result.copied) console.log(`copied ${name}`);
   for (const name of result.kept) console.log(`kept your ${name} (--force overwrites it)`);

@@ -45,24 +45,118 @@ interface OptionRow {
 export const DEFAULT_NOTEBOOKS_TARGET = 'camlab-notebooks';
 
 export const OPTIONS: OptionRow[] = [
-  { flag: 'model', value: 'M', commands: ['layers', 'cam', 'eval'], help: 'a model.json, its folder, an http(s) URL, a Keras .h5, or a hosted MobileNet by name: mobilenet_v1_0.25_224, _0.50_, _0.75_ or mobilenet_v1_1.0_224 (default: the embedded digits GAP-CNN)', read: (t, f) => ({ model: nonEmpty(t, f) }) },
-  { flag: 'class', value: 'N[,N…]', commands: ['cam'], help: 'explain these classes (default: the most probable one)', read: (t, f) => ({ classIndex: [...new Set(t.split(',').map((part) => whole(part, f, 0)))] }) },
+  {
+    flag: 'model',
+    value: 'M',
+    commands: ['layers', 'cam', 'eval'],
+    help: 'a model.json, its folder, an http(s) URL, a Keras .h5, or a hosted MobileNet by name: mobilenet_v1_0.25_224, _0.50_, _0.75_ or mobilenet_v1_1.0_224 (default: the embedded digits GAP-CNN)',
+    read: (t, f) => ({ model: nonEmpty(t, f) }),
+  },
+  {
+    flag: 'class',
+    value: 'N[,N…]',
+    commands: ['cam'],
+    help: 'explain these classes (default: the most probable one)',
+    read: (t, f) => ({ classIndex: [...new Set(t.split(',').map((part) => whole(part, f, 0)))] }),
+  },
   { flag: 'top', value: 'K', commands: ['cam'], help: 'explain the K most probable classes', read: (t, f) => ({ top: whole(t, f, 1) }) },
-  { flag: 'method', value: 'NAME', commands: ['cam'], help: `${METHOD_NAMES.join(', ')} (default: cam where it is exact, else gradcam)`, read: readMethod },
-  { flag: 'method', value: 'NAME|all', commands: ['eval'], help: 'compare this method (or all) with random and centre baselines: localization, deletion/insertion, average drop', read: readMethod },
-  { flag: 'layer', value: 'L', commands: ['cam'], help: 'the layer to explain (default: the one that feeds global average pooling)', read: (t, f) => ({ layer: nonEmpty(t, f) }) },
-  { flag: 'preprocess', value: 'P', commands: ['cam'], help: `pixel scaling the model expects: ${PREPROCESSINGS.join(', ')} (default: a recognised network's own, else none)`, read: (t, f) => ({ preprocess: oneOf(t, f, PREPROCESSINGS) }) },
-  { flag: 'fit', value: 'F', commands: ['cam'], help: 'stretch (default) or center-crop to the model\'s input', read: (t, f) => ({ fit: oneOf(t, f, FITS) }) },
-  { flag: 'out', value: 'DIR', commands: ['cam'], help: 'where overlay PNGs go, mirroring the input folders (default camlab-out)', read: (t, f) => ({ out: nonEmpty(t, f) }) },
-  { flag: 'json', commands: ['cam'], help: 'JSON Lines on stdout, one object per image × class; without --out, no PNGs are written', read: () => ({ json: true }) },
-  { flag: 'colormap', value: 'C', commands: ['cam'], help: `${COLORMAPS.join(', ')} (default jet)`, read: (t, f) => ({ colormap: oneOf(t, f, COLORMAPS) }) },
-  { flag: 'alpha', value: 'A', commands: ['cam'], help: 'opacity of the heat map over the image, 0..1 (default 0.5)', read: (t, f) => ({ alpha: fraction(t, f) }) },
-  { flag: 'threshold', value: 'T', commands: ['cam'], help: 'box threshold, 0..1, a share of the map\'s maximum (default: the model\'s, else 0.2)', read: (t, f) => ({ threshold: fraction(t, f) }) },
-  { flag: 'max-megapixels', value: 'N', commands: ['cam'], help: 'refuse images over N megapixels (default 40); the size is read from the header, before decoding', read: (t, f) => ({ maxMegapixels: aboveZero(t, f) }) },
-  { flag: 'workers', value: 'N', commands: ['cam', 'eval'], help: 'worker threads, each with its own model copy (default: one per core, fewer if memory is short; 1 = no threads)', read: (t, f) => ({ workers: whole(t, f, 1) }) },
-  { flag: 'count', value: 'N', commands: ['eval'], help: 'held-out canvases (default 1000; 200 with --method)', read: (t, f) => ({ count: whole(t, f, 1) }) },
+  {
+    flag: 'method',
+    value: 'NAME',
+    commands: ['cam'],
+    help: `${METHOD_NAMES.join(', ')} (default: cam where it is exact, else gradcam)`,
+    read: readMethod,
+  },
+  {
+    flag: 'method',
+    value: 'NAME|all',
+    commands: ['eval'],
+    help: 'compare this method (or all) with random and centre baselines: localization, deletion/insertion, average drop',
+    read: readMethod,
+  },
+  {
+    flag: 'layer',
+    value: 'L',
+    commands: ['cam'],
+    help: 'the layer to explain (default: the one that feeds global average pooling)',
+    read: (t, f) => ({ layer: nonEmpty(t, f) }),
+  },
+  {
+    flag: 'preprocess',
+    value: 'P',
+    commands: ['cam'],
+    help: `pixel scaling the model expects: ${PREPROCESSINGS.join(', ')} (default: a recognised network's own, else none)`,
+    read: (t, f) => ({ preprocess: oneOf(t, f, PREPROCESSINGS) }),
+  },
+  {
+    flag: 'fit',
+    value: 'F',
+    commands: ['cam'],
+    help: "stretch (default) or center-crop to the model's input",
+    read: (t, f) => ({ fit: oneOf(t, f, FITS) }),
+  },
+  {
+    flag: 'out',
+    value: 'DIR',
+    commands: ['cam'],
+    help: 'where overlay PNGs go, mirroring the input folders (default camlab-out)',
+    read: (t, f) => ({ out: nonEmpty(t, f) }),
+  },
+  {
+    flag: 'json',
+    commands: ['cam'],
+    help: 'JSON Lines on stdout, one object per image × class; without --out, no PNGs are written',
+    read: () => ({ json: true }),
+  },
+  {
+    flag: 'colormap',
+    value: 'C',
+    commands: ['cam'],
+    help: `${COLORMAPS.join(', ')} (default jet)`,
+    read: (t, f) => ({ colormap: oneOf(t, f, COLORMAPS) }),
+  },
+  {
+    flag: 'alpha',
+    value: 'A',
+    commands: ['cam'],
+    help: 'opacity of the heat map over the image, 0..1 (default 0.5)',
+    read: (t, f) => ({ alpha: fraction(t, f) }),
+  },
+  {
+    flag: 'threshold',
+    value: 'T',
+    commands: ['cam'],
+    help: "box threshold, 0..1, a share of the map's maximum (default: the model's, else 0.2)",
+    read: (t, f) => ({ threshold: fraction(t, f) }),
+  },
+  {
+    flag: 'max-megapixels',
+    value: 'N',
+    commands: ['cam'],
+    help: 'refuse images over N megapixels (default 40); the size is read from the header, before decoding',
+    read: (t, f) => ({ maxMegapixels: aboveZero(t, f) }),
+  },
+  {
+    flag: 'workers',
+    value: 'N',
+    commands: ['cam', 'eval'],
+    help: 'worker threads, each with its own model copy (default: one per core, fewer if memory is short; 1 = no threads)',
+    read: (t, f) => ({ workers: whole(t, f, 1) }),
+  },
+  {
+    flag: 'count',
+    value: 'N',
+    commands: ['eval'],
+    help: 'held-out canvases (default 1000; 200 with --method)',
+    read: (t, f) => ({ count: whole(t, f, 1) }),
+  },
   { flag: 'seed', value: 'S', commands: ['eval'], help: 'seed of the canvases (default 3)', read: (t, f) => ({ seed: whole(t, f, 0) }) },
-  { flag: 'force', commands: ['notebooks'], help: 'overwrite notebooks already in DIR (default: keep them, they may hold your changes)', read: () => ({ force: true }) },
+  {
+    flag: 'force',
+    commands: ['notebooks'],
+    help: 'overwrite notebooks already in DIR (default: keep them, they may hold your changes)',
+    read: () => ({ force: true }),
+  },
 ];
 
 /** Reads a command's arguments: checked options and the positional arguments. Throws a CamlabError that names the problem. */
@@ -78,7 +172,13 @@ export function readOptions(command: Command, argv: string[]): { options: CliOpt
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '.');
     const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
-    const near = unknown === undefined ? undefined : nearestName(unknown, rows.map((row) => row.flag));
+    const near =
+      unknown === undefined
+        ? undefined
+        : nearestName(
+            unknown,
+            rows.map((row) => row.flag),
+          );
     throw new CamlabError(`${near ? message.replace(/\.$/, '') + `; did you mean '--${near}'?` : message}\n${usage(command)}`);
   }
   let options: CliOptions = { json: false };
@@ -95,7 +195,9 @@ export function readOptions(command: Command, argv: string[]): { options: CliOpt
 function checkTogether(command: Command, o: CliOptions): void {
   if (o.classIndex && o.top !== undefined) throw new CamlabError(`--class and --top both choose the classes to explain; give one of them.`);
   if (command === 'cam' && o.json && o.out === undefined && (o.colormap !== undefined || o.alpha !== undefined)) {
-    throw new CamlabError(`--${o.colormap !== undefined ? 'colormap' : 'alpha'} changes the overlay PNGs, and --json without --out writes none; add --out DIR or drop it.`);
+    throw new CamlabError(
+      `--${o.colormap !== undefined ? 'colormap' : 'alpha'} changes the overlay PNGs, and --json without --out writes none; add --out DIR or drop it.`,
+    );
   }
 }
 
@@ -114,7 +216,8 @@ function nonEmpty(text: string, flag: string): string {
 
 function whole(text: string, flag: string, min: number): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isInteger(value) || value < min) throw new CamlabError(`${flag} takes a whole number ≥ ${min}, got '${text}'.`);
+  if (text.trim() === '' || !Number.isInteger(value) || value < min)
+    throw new CamlabError(`${flag} takes a whole number ≥ ${min}, got '${text}'.`);
   return value;
 }
 
@@ -138,9 +241,15 @@ function oneOf<T extends string>(text: string, flag: string, allowed: readonly T
 
 const SYNOPSIS: Record<Command, { args: string; what: string }> = {
   layers: { args: '', what: "the model's layers: class, output shape, parameters, and the CAM head" },
-  cam: { args: ' PATH...', what: 'explains image files and folders (recursively) on every core: an overlay PNG per image × class, a line each' },
+  cam: {
+    args: ' PATH...',
+    what: 'explains image files and folders (recursively) on every core: an overlay PNG per image × class, a line each',
+  },
   eval: { args: '', what: 'classification and CAM localization on held-out digit canvases; with --method, methods × metrics' },
-  notebooks: { args: ' [DIR]', what: `copies the tutorial notebooks into DIR (default ${DEFAULT_NOTEBOOKS_TARGET}) to run there with your tslab` },
+  notebooks: {
+    args: ' [DIR]',
+    what: `copies the tutorial notebooks into DIR (default ${DEFAULT_NOTEBOOKS_TARGET}) to run there with your tslab`,
+  },
 };
 
 /** The usage of one command, or of all, from the option table. */

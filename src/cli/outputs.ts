@@ -16,7 +16,8 @@ export class OutputLedger {
 
   claim(output: string, input: string): void {
     const previous = this.written.get(output);
-    if (previous !== undefined) throw new CamlabError(`'${input}' and '${previous}' would both write '${output}'; nothing was overwritten.`);
+    if (previous !== undefined)
+      throw new CamlabError(`'${input}' and '${previous}' would both write '${output}'; nothing was overwritten.`);
     this.written.set(output, input);
   }
 }

@@ -40,7 +40,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-const isCommand = (name: string | undefined): name is Command => name === 'layers' || name === 'cam' || name === 'eval' || name === 'notebooks';
+const isCommand = (name: string | undefined): name is Command =>
+  name === 'layers' || name === 'cam' || name === 'eval' || name === 'notebooks';
 
 /** camlab's version, from the package.json beside src/ and dist/. */
 export function version(): string {
@@ -70,12 +71,19 @@ async function evaluate(argv: string[]): Promise<number> {
   const { options } = readOptions('eval', argv);
   const seed = options.seed ?? 3;
   if (options.compare) return compare(options.model, options.compare, options.count ?? 200, seed);
-  const [{ openExplainPool }, { evaluateDigits }, { PAPER_THRESHOLD }, { formatLocalizationReport }] = await Promise.all([import('../pool/explain-files'), import('../metrics/digits'), import('../localize/box'), import('../metrics/report')]);
+  const [{ openExplainPool }, { evaluateDigits }, { PAPER_THRESHOLD }, { formatLocalizationReport }] = await Promise.all([
+    import('../pool/explain-files'),
+    import('../metrics/digits'),
+    import('../localize/box'),
+    import('../metrics/report'),
+  ]);
   // The maps come from the pool (CAM, the batch split across the workers); canvases and scores stay here.
   const pool = await openExplainPool({ model: options.model, method: 'cam' }, { workers: options.workers });
   try {
     const report = await evaluateDigits(pool.explain, { split: 'test', count: options.count ?? 1000, seed });
-    console.log(formatLocalizationReport(report, { paperThreshold: PAPER_THRESHOLD, chosenThreshold: pool.info.threshold, labels: pool.info.labels }));
+    console.log(
+      formatLocalizationReport(report, { paperThreshold: PAPER_THRESHOLD, chosenThreshold: pool.info.threshold, labels: pool.info.labels }),
+    );
   } finally {
     await pool.close();
   }
@@ -84,20 +92,34 @@ async function evaluate(argv: string[]): Promise<number> {
 
 /** Methods × metrics, in this thread (the deletion/insertion curves need the model here). */
 async function compare(src: string | undefined, names: MethodName[], count: number, seed: number): Promise<number> {
-  const [{ tf }, { defaultBoxThreshold }, { digitsCanvas }, { compareMethods, formatMethodTable }, { methodMaker }, baselines] = await Promise.all([
-    import('../tf'),
-    import('../localize/box'),
-    import('../data/canvas'),
-    import('../metrics/compare'),
-    import('../metrics/map-maker'),
-    import('../metrics/baselines'),
-  ]);
+  const [{ tf }, { defaultBoxThreshold }, { digitsCanvas }, { compareMethods, formatMethodTable }, { methodMaker }, baselines] =
+    await Promise.all([
+      import('../tf'),
+      import('../localize/box'),
+      import('../data/canvas'),
+      import('../metrics/compare'),
+      import('../metrics/map-maker'),
+      import('../metrics/baselines'),
+    ]);
   const model = await openModel(src);
   const samples = digitsCanvas({ split: 'test', count, seed });
   try {
     const threshold = defaultBoxThreshold(model);
-    const rows = await compareMethods(model, samples, [...names.map((n) => methodMaker(n)), baselines.randomMapMaker, baselines.centreGaussianMaker, baselines.randomCamMaker, baselines.sobelEdgeMaker], { threshold });
-    console.log(`${count} held-out canvases (seed ${seed}), maps of the true class at each method's default layer; box threshold ${threshold}`);
+    const rows = await compareMethods(
+      model,
+      samples,
+      [
+        ...names.map((n) => methodMaker(n)),
+        baselines.randomMapMaker,
+        baselines.centreGaussianMaker,
+        baselines.randomCamMaker,
+        baselines.sobelEdgeMaker,
+      ],
+      { threshold },
+    );
+    console.log(
+      `${count} held-out canvases (seed ${seed}), maps of the true class at each method's default layer; box threshold ${threshold}`,
+    );
     console.log(formatMethodTable(rows, threshold));
   } finally {
     tf.dispose(samples.map((s) => s.image));

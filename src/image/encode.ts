@@ -48,6 +48,8 @@ export function rgbaFromRgb(rgb: ArrayLike<number>, width: number, height: numbe
  */
 export function imageDataUri(rgba: Uint8Array, width: number, height: number): string {
   if (width * height <= 128 * 128) return pngDataUri(encodePng(rgba, width, height));
-  const jpeg = require('jpeg-js') as { encode(image: { data: Uint8Array; width: number; height: number }, quality: number): { data: Uint8Array } };
+  const jpeg = require('jpeg-js') as {
+    encode(image: { data: Uint8Array; width: number; height: number }, quality: number): { data: Uint8Array };
+  };
   return `data:image/jpeg;base64,${Buffer.from(jpeg.encode({ data: rgba, width, height }, 90).data).toString('base64')}`;
 }

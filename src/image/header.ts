@@ -36,7 +36,9 @@ class Reader {
   }
   private need(offset: number, size: number): void {
     if (offset < 0 || offset + size > this.bytes.length) {
-      throw new CamlabError(`The ${this.format} header is cut short or points outside the file (${this.bytes.length} bytes): the file is truncated or damaged.`);
+      throw new CamlabError(
+        `The ${this.format} header is cut short or points outside the file (${this.bytes.length} bytes): the file is truncated or damaged.`,
+      );
     }
   }
   u8(offset: number): number {
@@ -63,7 +65,8 @@ class Reader {
     return new CamlabError(`The ${this.format} header is malformed (${why}): the file is damaged or not really ${this.format}.`);
   }
   sized(width: number, height: number): ImageHeader {
-    if (width === 0 || height === 0) throw new CamlabError(`The ${this.format} header declares a ${width}×${height} image: there are no pixels to decode.`);
+    if (width === 0 || height === 0)
+      throw new CamlabError(`The ${this.format} header declares a ${width}×${height} image: there are no pixels to decode.`);
     return { format: this.format, width, height };
   }
 }

@@ -30,7 +30,13 @@ export function normalizeHeatmap(map: Heatmap): Heatmap {
  */
 export function assertHeatmap(map: unknown, what = 'The heat map'): asserts map is Heatmap {
   const { width, height, data } = (map ?? {}) as Partial<Heatmap>;
-  if (typeof width !== 'number' || typeof height !== 'number' || !Number.isInteger(width) || !Number.isInteger(height) || !(data instanceof Float32Array || Array.isArray(data))) {
+  if (
+    typeof width !== 'number' ||
+    typeof height !== 'number' ||
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    !(data instanceof Float32Array || Array.isArray(data))
+  ) {
     throw new CamlabError(`${what} must be { width, height, data: Float32Array } (a result's heatmap or raw), got ${describeValue(map)}.`);
   }
   if (width <= 0 || height <= 0) throw new CamlabError(`${what} is empty (${width}×${height}).`);
@@ -47,6 +53,8 @@ export function assertHeatmap(map: unknown, what = 'The heat map'): asserts map 
   }
   if (bad > 0) {
     const where = `row ${Math.floor(first / width)}, column ${first % width}`;
-    throw new CamlabError(`${what} holds ${bad} NaN or infinite value(s) of ${data.length} (the first at ${where}); it cannot be drawn or boxed.`);
+    throw new CamlabError(
+      `${what} holds ${bad} NaN or infinite value(s) of ${data.length} (the first at ${where}); it cannot be drawn or boxed.`,
+    );
   }
 }

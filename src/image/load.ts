@@ -28,7 +28,9 @@ export class ImageTooLargeError extends CamlabError {
   ) {
     const megapixels = (width * height) / 1e6;
     const needed = Math.ceil(megapixels);
-    super(`${subject} is ${width}×${height} (${megapixels.toFixed(1)} megapixels), over the limit of ${limit}; resize it first or ${advice(needed)}.`);
+    super(
+      `${subject} is ${width}×${height} (${megapixels.toFixed(1)} megapixels), over the limit of ${limit}; resize it first or ${advice(needed)}.`,
+    );
     this.needed = needed;
   }
 
@@ -99,7 +101,8 @@ async function readImageFile(path: string): Promise<Uint8Array> {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new CamlabError(`Image file not found: '${path}'. Check the path (relative paths start at ${process.cwd()}).`);
+    if (code === 'ENOENT')
+      throw new CamlabError(`Image file not found: '${path}'. Check the path (relative paths start at ${process.cwd()}).`);
     if (code === 'EISDIR') throw new CamlabError(`'${path}' is a folder, not an image file.`);
     throw new CamlabError(`Image file '${path}' could not be read: ${(error as Error).message}`, { cause: error });
   }

@@ -18,18 +18,28 @@ export interface InputSize {
  * The [height, width, channels] a model takes, read from its first input. Where the model leaves a
  * side open (`[null, null, null, 3]`), `inputSize` ([height, width]) fills it, else the image's own size.
  */
-export function modelInputSize(model: tf.LayersModel, options: { image?: { height: number; width: number }; inputSize?: [number, number] } = {}): InputSize {
+export function modelInputSize(
+  model: tf.LayersModel,
+  options: { image?: { height: number; width: number }; inputSize?: [number, number] } = {},
+): InputSize {
   assertLayersModel(model);
   const shape = model.inputs[0]?.shape;
   if (!shape || shape.length !== 4) {
-    throw new CamlabError(`The model's input has shape [${shape?.map((d) => d ?? 'null').join(', ')}], not [batch, height, width, channels]; camlab explains image models.`);
+    throw new CamlabError(
+      `The model's input has shape [${shape?.map((d) => d ?? 'null').join(', ')}], not [batch, height, width, channels]; camlab explains image models.`,
+    );
   }
   const [, fixedHeight, fixedWidth, channels] = shape;
   const shown = `[${shape.map((d) => d ?? 'null').join(', ')}]`;
   const [givenHeight, givenWidth] = options.inputSize ?? [];
-  for (const [side, fixed, given] of [['height', fixedHeight, givenHeight], ['width', fixedWidth, givenWidth]] as const) {
+  for (const [side, fixed, given] of [
+    ['height', fixedHeight, givenHeight],
+    ['width', fixedWidth, givenWidth],
+  ] as const) {
     if (fixed && given !== undefined && fixed !== given) {
-      throw new CamlabError(`inputSize asks for ${side} ${given}, but the model's input is fixed at ${shown}; leave inputSize out for this model.`);
+      throw new CamlabError(
+        `inputSize asks for ${side} ${given}, but the model's input is fixed at ${shown}; leave inputSize out for this model.`,
+      );
     }
   }
   const height = fixedHeight ?? givenHeight ?? options.image?.height;
@@ -58,7 +68,11 @@ export interface ModelInputOptions {
  * for a one-channel model. Values are unchanged (0..255 stays 0..255) unless a `preprocess` is named.
  * Returns a batch [n, h, w, c] that the caller disposes.
  */
-export function toModelInput(images: tf.Tensor3D | tf.Tensor4D, model: tf.LayersModel | InputSize, options: ModelInputOptions = {}): tf.Tensor4D {
+export function toModelInput(
+  images: tf.Tensor3D | tf.Tensor4D,
+  model: tf.LayersModel | InputSize,
+  options: ModelInputOptions = {},
+): tf.Tensor4D {
   assertImages(images);
   checkModelInputOptions(options);
   assertFinite(images);

@@ -16,6 +16,7 @@ export function heatmapOverImage(map: Heatmap, size: { width: number; height: nu
   const seen = normalizeHeatmap(resizeHeatmap(map, region.width, region.height));
   if (region.x === 0 && region.y === 0 && region.width === size.width && region.height === size.height) return seen;
   const data = new Float32Array(size.width * size.height);
-  for (let y = 0; y < region.height; y++) data.set(seen.data.subarray(y * region.width, (y + 1) * region.width), (region.y + y) * size.width + region.x);
+  for (let y = 0; y < region.height; y++)
+    data.set(seen.data.subarray(y * region.width, (y + 1) * region.width), (region.y + y) * size.width + region.x);
   return { width: size.width, height: size.height, data };
 }

@@ -11,7 +11,8 @@ const TORCH_STD = [0.229, 0.224, 0.225];
 /** Applies a preprocessing to a batch [n, h, w, 3] of RGB 0..255. Returns a new tensor. */
 export function preprocess(batch: tf.Tensor4D, mode: Preprocessing): tf.Tensor4D {
   if (!PREPROCESSINGS.includes(mode)) throw new CamlabError(`Unknown preprocessing '${mode}'; use one of: ${PREPROCESSINGS.join(', ')}.`);
-  if (mode !== 'none' && batch.shape[3] !== 3) throw new CamlabError(`The '${mode}' preprocessing is for RGB images; this batch has ${batch.shape[3]} channel(s).`);
+  if (mode !== 'none' && batch.shape[3] !== 3)
+    throw new CamlabError(`The '${mode}' preprocessing is for RGB images; this batch has ${batch.shape[3]} channel(s).`);
   return tf.tidy(() => {
     switch (mode) {
       case 'none':

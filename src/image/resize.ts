@@ -35,9 +35,15 @@ export function shrinkHeatmap(map: Heatmap, width: number, height: number): Heat
   if (map.width === width && map.height === height) return map;
   const data = new Float32Array(width * height);
   for (let r = 0; r < height; r++) {
-    const [y0, y1] = [Math.floor((r * map.height) / height), Math.max(Math.floor((r * map.height) / height) + 1, Math.floor(((r + 1) * map.height) / height))];
+    const [y0, y1] = [
+      Math.floor((r * map.height) / height),
+      Math.max(Math.floor((r * map.height) / height) + 1, Math.floor(((r + 1) * map.height) / height)),
+    ];
     for (let c = 0; c < width; c++) {
-      const [x0, x1] = [Math.floor((c * map.width) / width), Math.max(Math.floor((c * map.width) / width) + 1, Math.floor(((c + 1) * map.width) / width))];
+      const [x0, x1] = [
+        Math.floor((c * map.width) / width),
+        Math.max(Math.floor((c * map.width) / width) + 1, Math.floor(((c + 1) * map.width) / width)),
+      ];
       let sum = 0;
       for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) sum += map.data[y * map.width + x];
       data[r * width + c] = sum / ((y1 - y0) * (x1 - x0));

@@ -41,7 +41,9 @@ export function assertImages(images: unknown): asserts images is tf.Tensor3D | t
 function assertNotEmpty(images: tf.Tensor): void {
   const [height, width] = images.shape.slice(-3, -1);
   if (height === 0 || width === 0) {
-    throw new CamlabError(`The image is ${width}×${height} pixels (shape [${images.shape.join(', ')}]): an image needs at least one row and one column.`);
+    throw new CamlabError(
+      `The image is ${width}×${height} pixels (shape [${images.shape.join(', ')}]): an image needs at least one row and one column.`,
+    );
   }
 }
 

@@ -52,7 +52,13 @@ function depthwiseInfo(xShape: number[], filterShape: number[], attrs: Attrs): C
 
 /** Stride 1, no dilation, one output channel per input channel (every MobileNet's stride-1 layers). */
 function isPlain(info: Conv2DInfo): boolean {
-  return info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1 && info.outChannels === info.inChannels;
+  return (
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.outChannels === info.inChannels
+  );
 }
 
 /** dx = depthwise(dy, w flipped in space), the padding mirrored: each input pixel collects the taps that read it. */
@@ -63,10 +69,22 @@ function inputGradientByForward(dy: tf.TensorInfo, filter: tf.TensorInfo, info: 
   const [fh, fw, channels] = filter.shape;
   const w = backend.readSync(filter.dataId) as Float32Array;
   const values = new Float32Array(w.length);
-  for (let p = 0; p < fh; p++) for (let q = 0; q < fw; q++) values.set(w.subarray(((fh - 1 - p) * fw + (fw - 1 - q)) * channels, ((fh - p) * fw - q) * channels), (p * fw + q) * channels);
+  for (let p = 0; p < fh; p++)
+    for (let q = 0; q < fw; q++)
+      values.set(w.subarray(((fh - 1 - p) * fw + (fw - 1 - q)) * channels, ((fh - p) * fw - q) * channels), (p * fw + q) * channels);
   const flipped = backend.makeOutput(filter.shape, 'float32', undefined, values);
-  const pad = [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]];
-  const dx = run('DepthwiseConv2dNative', backend, { x: dy, filter: flipped }, { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC', dimRoundingMode: undefined });
+  const pad = [
+    [0, 0],
+    [kh - 1 - top, kh - 1 - bottom],
+    [kw - 1 - left, kw - 1 - right],
+    [0, 0],
+  ];
+  const dx = run(
+    'DepthwiseConv2dNative',
+    backend,
+    { x: dy, filter: flipped },
+    { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC', dimRoundingMode: undefined },
+  );
   backend.disposeData(flipped.dataId);
   return dx;
 }

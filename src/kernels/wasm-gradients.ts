@@ -17,7 +17,10 @@ let registered = false;
 export function registerWasmGradientKernels(): void {
   if (registered) return;
   // WASM ships a Conv2DBackpropInput; ours takes over where it is a plain convolution (stride 1, NHWC).
-  const nativeBackpropInput = present(tf.getKernel('Conv2DBackpropInput', 'wasm'), "The WASM backend has no Conv2DBackpropInput kernel (camlab supports @tensorflow/tfjs-backend-wasm 4.22.0).");
+  const nativeBackpropInput = present(
+    tf.getKernel('Conv2DBackpropInput', 'wasm'),
+    'The WASM backend has no Conv2DBackpropInput kernel (camlab supports @tensorflow/tfjs-backend-wasm 4.22.0).',
+  );
   tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
   tf.registerKernel({
     kernelName: 'Conv2DBackpropInput',
@@ -27,7 +30,9 @@ export function registerWasmGradientKernels(): void {
       const attrs = args.attrs as Attrs;
       const info = convInfo(attrs.inputShape as number[], filter.shape, attrs);
       if (!isStrideOneNhwc(info, attrs)) return nativeBackpropInput.kernelFunc(args);
-      return isPointwise(info) ? pointwiseInputGradient(dy, filter, info, args.backend as Backend) : inputGradient(dy, filter, info, args.backend as Backend);
+      return isPointwise(info)
+        ? pointwiseInputGradient(dy, filter, info, args.backend as Backend)
+        : inputGradient(dy, filter, info, args.backend as Backend);
     },
   });
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
@@ -39,7 +44,9 @@ export function registerWasmGradientKernels(): void {
         const attrs = args.attrs as Attrs;
         const info = convInfo(x.shape, attrs.filterShape as number[], attrs);
         if (!isStrideOneNhwc(info, attrs)) return filterGradientDirect(x, dy, info, args.backend as Backend);
-        return isPointwise(info) ? pointwiseFilterGradient(x, dy, info, args.backend as Backend) : filterGradient(x, dy, info, args.backend as Backend);
+        return isPointwise(info)
+          ? pointwiseFilterGradient(x, dy, info, args.backend as Backend)
+          : filterGradient(x, dy, info, args.backend as Backend);
       },
     });
   }
@@ -131,7 +138,12 @@ function inputGradient(dy: tf.TensorInfo, filter: tf.TensorInfo, info: Conv2DInf
   const kh = info.filterHeight;
   const kw = info.filterWidth;
   const swapped = flippedTransposed(filter, backend);
-  const pad: ExplicitPadding = [[0, 0], [kh - 1 - top, kh - 1 - bottom], [kw - 1 - left, kw - 1 - right], [0, 0]];
+  const pad: ExplicitPadding = [
+    [0, 0],
+    [kh - 1 - top, kh - 1 - bottom],
+    [kw - 1 - left, kw - 1 - right],
+    [0, 0],
+  ];
   const dx = run('Conv2D', backend, { x: dy, filter: swapped }, convAttrs(pad));
   release(backend, swapped);
   return dx;
@@ -163,7 +175,12 @@ function filterGradient(x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv2DInfo, b
   const { top, bottom, left, right } = info.padInfo;
   const xByChannel = run('Transpose', backend, { x }, { perm: [3, 1, 2, 0] });
   const dyAsFilter = run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
-  const pad: ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  const pad: ExplicitPadding = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
   const byChannel = run('Conv2D', backend, { x: xByChannel, filter: dyAsFilter }, convAttrs(pad));
   const dw = run('Transpose', backend, { x: byChannel }, { perm: [1, 2, 0, 3] });
   release(backend, xByChannel, dyAsFilter, byChannel);
@@ -183,13 +200,9 @@ function filterGradientDirect(x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv2DI
   const { top, left } = info.padInfo;
   const channelsLast = info.dataFormat === 'channelsLast';
   const xIndex = (b: number, r: number, c: number, ch: number) =>
-    channelsLast
-      ? ((b * inHeight + r) * inWidth + c) * inChannels + ch
-      : ((b * inChannels + ch) * inHeight + r) * inWidth + c;
+    channelsLast ? ((b * inHeight + r) * inWidth + c) * inChannels + ch : ((b * inChannels + ch) * inHeight + r) * inWidth + c;
   const dyIndex = (b: number, r: number, c: number, o: number) =>
-    channelsLast
-      ? ((b * outHeight + r) * outWidth + c) * outChannels + o
-      : ((b * outChannels + o) * outHeight + r) * outWidth + c;
+    channelsLast ? ((b * outHeight + r) * outWidth + c) * outChannels + o : ((b * outChannels + o) * outHeight + r) * outWidth + c;
   const dw = new Float32Array(kh * kw * inChannels * outChannels);
   for (let p = 0; p < kh; p++) {
     for (let q = 0; q < kw; q++) {

@@ -25,7 +25,9 @@ export const centreGaussianMaker: MapMaker = {
     const [height, width] = image.shape;
     const [sx, sy] = [width / 4, height / 4];
     const data = new Float32Array(width * height);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = Math.exp(-(((x - (width - 1) / 2) / sx) ** 2 + ((y - (height - 1) / 2) / sy) ** 2) / 2);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        data[y * width + x] = Math.exp(-(((x - (width - 1) / 2) / sx) ** 2 + ((y - (height - 1) / 2) / sy) ** 2) / 2);
     return { width, height, data };
   },
 };
@@ -50,8 +52,10 @@ export function sobelEdges(height: number, width: number, channels: number, pixe
   const data = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const gx = grey(y - 1, x + 1) + 2 * grey(y, x + 1) + grey(y + 1, x + 1) - grey(y - 1, x - 1) - 2 * grey(y, x - 1) - grey(y + 1, x - 1);
-      const gy = grey(y + 1, x - 1) + 2 * grey(y + 1, x) + grey(y + 1, x + 1) - grey(y - 1, x - 1) - 2 * grey(y - 1, x) - grey(y - 1, x + 1);
+      const gx =
+        grey(y - 1, x + 1) + 2 * grey(y, x + 1) + grey(y + 1, x + 1) - grey(y - 1, x - 1) - 2 * grey(y, x - 1) - grey(y + 1, x - 1);
+      const gy =
+        grey(y + 1, x - 1) + 2 * grey(y + 1, x) + grey(y + 1, x + 1) - grey(y - 1, x - 1) - 2 * grey(y - 1, x) - grey(y - 1, x + 1);
       data[y * width + x] = Math.hypot(gx, gy);
     }
   }

@@ -50,7 +50,12 @@ export interface CompareOptions {
  * model-randomisation sanity check. Put baselines among the makers (randomMapMaker, centreGaussianMaker,
  * randomCamMaker, sobelEdgeMaker) to see what a map that explains nothing scores.
  */
-export async function compareMethods(model: tf.LayersModel, samples: LabelledImage[], makers: MapMaker[], options: CompareOptions): Promise<MethodScore[]> {
+export async function compareMethods(
+  model: tf.LayersModel,
+  samples: LabelledImage[],
+  makers: MapMaker[],
+  options: CompareOptions,
+): Promise<MethodScore[]> {
   checkCompareOptions(options);
   const rows: MethodScore[] = [];
   for (const maker of makers) {
@@ -75,11 +80,15 @@ export async function compareMethods(model: tf.LayersModel, samples: LabelledIma
         input.dispose();
       }
     }
-    const correlations = options.sanity === false ? [] : await withRandomWeights(model, 0, async () => {
-      const values: number[] = [];
-      for (const [index, sample] of samples.entries()) values.push(rankCorrelation(heatmaps[index], await maker.make(model, sample.image, sample.label, index)));
-      return values;
-    });
+    const correlations =
+      options.sanity === false
+        ? []
+        : await withRandomWeights(model, 0, async () => {
+            const values: number[] = [];
+            for (const [index, sample] of samples.entries())
+              values.push(rankCorrelation(heatmaps[index], await maker.make(model, sample.image, sample.label, index)));
+            return values;
+          });
     const n = samples.length || 1;
     const { averageDrop, increase } = averageDropAndIncrease(scores);
     rows.push({
@@ -108,12 +117,34 @@ export function methodTableRows(rows: MethodScore[], threshold?: number, timing 
   const num = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(3));
   return {
     header: [
-      'map', `GT-known loc${threshold === undefined ? '' : ` @ ${threshold}`}`, 'pointing game', 'mean IoU', 'deletion AUC ↓', 'insertion AUC ↑', 'average drop ↓', 'increase in confidence ↑',
-      'ROAD MoRF ↓', 'ROAD LeRF ↑', 'ROAD combined ↑', 'rank corr. with random model ↓', ...(timing ? ['ms per map'] : []),
+      'map',
+      `GT-known loc${threshold === undefined ? '' : ` @ ${threshold}`}`,
+      'pointing game',
+      'mean IoU',
+      'deletion AUC ↓',
+      'insertion AUC ↑',
+      'average drop ↓',
+      'increase in confidence ↑',
+      'ROAD MoRF ↓',
+      'ROAD LeRF ↑',
+      'ROAD combined ↑',
+      'rank corr. with random model ↓',
+      ...(timing ? ['ms per map'] : []),
     ],
     rows: rows.map((r) => [
-      `${r.name}${r.flagged ? ' ⚑' : ''}`, pct(r.gtKnownLocalization), pct(r.pointingGame), r.meanIou.toFixed(3), r.deletion.toFixed(3), r.insertion.toFixed(3), `${r.averageDrop.toFixed(1)}%`, `${r.increase.toFixed(1)}%`,
-      num(r.roadMorf), num(r.roadLerf), num(r.roadCombined), num(r.randomisedRankCorrelation), ...(timing ? [r.msPerImage.toFixed(1)] : []),
+      `${r.name}${r.flagged ? ' ⚑' : ''}`,
+      pct(r.gtKnownLocalization),
+      pct(r.pointingGame),
+      r.meanIou.toFixed(3),
+      r.deletion.toFixed(3),
+      r.insertion.toFixed(3),
+      `${r.averageDrop.toFixed(1)}%`,
+      `${r.increase.toFixed(1)}%`,
+      num(r.roadMorf),
+      num(r.roadLerf),
+      num(r.roadCombined),
+      num(r.randomisedRankCorrelation),
+      ...(timing ? [r.msPerImage.toFixed(1)] : []),
     ]),
   };
 }

@@ -15,7 +15,10 @@ function meanTrainingBox(count = 2000): { width: number; height: number } {
 }
 
 /** Localization report of a digits model (or a pool's `explain` on one) on canvases of one split. */
-export async function evaluateDigits(model: MapSource, options: { split: Split; count: number; seed: number }): Promise<LocalizationReport> {
+export async function evaluateDigits(
+  model: MapSource,
+  options: { split: Split; count: number; seed: number },
+): Promise<LocalizationReport> {
   const samples = digitsCanvas(options);
   try {
     return await evaluateLocalization(model, samples, { thresholds: THRESHOLDS, baselineBox: meanTrainingBox() });

@@ -35,7 +35,13 @@ export interface FaithfulnessOptions {
  * batch of `steps + 1` inputs per curve. Probabilities are per class as the CAM results report them
  * (a single sigmoid unit is two classes).
  */
-export async function faithfulness(model: tf.LayersModel, input: tf.Tensor4D, heatmap: Heatmap, classIndex: number, options: FaithfulnessOptions = {}): Promise<Faithfulness> {
+export async function faithfulness(
+  model: tf.LayersModel,
+  input: tf.Tensor4D,
+  heatmap: Heatmap,
+  classIndex: number,
+  options: FaithfulnessOptions = {},
+): Promise<Faithfulness> {
   assertLayersModel(model);
   checkFaithfulnessOptions(options, classIndex); // an integer ≥ 0; its upper bound is the head's class count
   assertTensor(input, 'The model input');

@@ -9,9 +9,14 @@ import { Random } from '../random';
 
 /** The eight neighbours and their weights: [dy, dx, weight]. */
 const NEIGHBOURS: readonly [number, number, number][] = [
-  [-1, -1, 1 / 12], [-1, 0, 1 / 6], [-1, 1, 1 / 12],
-  [0, -1, 1 / 6], [0, 1, 1 / 6],
-  [1, -1, 1 / 12], [1, 0, 1 / 6], [1, 1, 1 / 12],
+  [-1, -1, 1 / 12],
+  [-1, 0, 1 / 6],
+  [-1, 1, 1 / 12],
+  [0, -1, 1 / 6],
+  [0, 1, 1 / 6],
+  [1, -1, 1 / 12],
+  [1, 0, 1 / 6],
+  [1, 1, 1 / 12],
 ];
 
 export interface ImputationOptions {
@@ -26,18 +31,26 @@ export interface ImputationOptions {
  * replaced by the noisy linear imputation, solved exactly (the system is symmetric and positive definite
  * as long as one pixel is kept). Returns a new array.
  */
-export function noisyLinearImputation(pixels: Float32Array, size: { height: number; width: number; channels: number }, removed: Uint8Array, options: ImputationOptions = {}): Float32Array {
+export function noisyLinearImputation(
+  pixels: Float32Array,
+  size: { height: number; width: number; channels: number },
+  removed: Uint8Array,
+  options: ImputationOptions = {},
+): Float32Array {
   const { height, width, channels } = size;
   const count = height * width;
   if (pixels.length !== count * channels || removed.length !== count) {
-    throw new CamlabError(`noisyLinearImputation: ${height}×${width}×${channels} needs ${count * channels} values and a mask of ${count}, got ${pixels.length} and ${removed.length}.`);
+    throw new CamlabError(
+      `noisyLinearImputation: ${height}×${width}×${channels} needs ${count * channels} values and a mask of ${count}, got ${pixels.length} and ${removed.length}.`,
+    );
   }
   const unknowns: number[] = [];
   const index = new Int32Array(count).fill(-1);
   for (let p = 0; p < count; p++) if (removed[p]) index[p] = unknowns.push(p) - 1;
   const out = Float32Array.from(pixels);
   if (unknowns.length === 0) return out;
-  if (unknowns.length === count) throw new CamlabError('noisyLinearImputation cannot fill an image with every pixel removed: keep at least one.');
+  if (unknowns.length === count)
+    throw new CamlabError('noisyLinearImputation cannot fill an image with every pixel removed: keep at least one.');
 
   // Row i of the system: d_i v_i − Σ_{removed j} w_ij v_j = Σ_{kept j} w_ij x_j, with d_i the weights of i's neighbours inside the image.
   const n = unknowns.length;
@@ -71,7 +84,11 @@ export function noisyLinearImputation(pixels: Float32Array, size: { height: numb
  * pixel is linked only to pixels at most a row and one column away, so L lives in a band of that width:
  * n · (width + 1)² / 2 operations, exact.
  */
-function choleskyBand(n: number, diagonal: Float64Array, links: { from: number; to: number; weight: number }[]): (b: Float64Array) => Float64Array {
+function choleskyBand(
+  n: number,
+  diagonal: Float64Array,
+  links: { from: number; to: number; weight: number }[],
+): (b: Float64Array) => Float64Array {
   const band = links.reduce((widest, l) => Math.max(widest, Math.abs(l.from - l.to)), 0);
   const stride = band + 1;
   const L = new Float64Array(n * stride); // L[i, j] at i · stride + (i − j), for i − band ≤ j ≤ i

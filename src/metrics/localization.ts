@@ -29,7 +29,13 @@ export interface LocalizationReport {
   pointingGame: number;
   byThreshold: ThresholdScore[];
   /** Per true digit: count, accuracy, the class it is most often mistaken for, GT-known localization per threshold. */
-  byClass: { label: number; count: number; accuracy: number; confusedWith?: { label: number; count: number }; gtKnownLocalization: number[] }[];
+  byClass: {
+    label: number;
+    count: number;
+    accuracy: number;
+    confusedWith?: { label: number; count: number };
+    gtKnownLocalization: number[];
+  }[];
   /** The same rule applied to a fixed box at the image centre. */
   centreBaseline: { box: Box; localization: number; meanIou: number };
 }
@@ -51,14 +57,21 @@ export async function evaluateLocalization(
 ): Promise<LocalizationReport> {
   const { thresholds } = options;
   const batchSize = options.batchSize ?? 100;
-  const maps = typeof source === 'function' ? source : (images: tf.Tensor3D | tf.Tensor4D, targets: ClassTargets) => classActivationMap(source, images, targets);
+  const maps =
+    typeof source === 'function'
+      ? source
+      : (images: tf.Tensor3D | tf.Tensor4D, targets: ClassTargets) => classActivationMap(source, images, targets);
   const records: { label: number; predicted: number; top1Boxes: Box[]; truthBoxes: Box[]; pointed: boolean; box: Box }[] = [];
   for (let start = 0; start < samples.length; start += batchSize) {
     const chunk = samples.slice(start, start + batchSize);
     const batch = tf.stack(chunk.map((s) => s.image)) as tf.Tensor4D;
     const top1 = await maps(batch, {}).finally(() => batch.dispose());
     // The true class's maps of the misclassified samples, asked for together so that a pool runs them side by side.
-    const truths = await Promise.all(chunk.map(async (sample, i) => (top1[i].classIndex === sample.label ? top1[i] : (await maps(sample.image, { classIndex: sample.label }))[0])));
+    const truths = await Promise.all(
+      chunk.map(async (sample, i) =>
+        top1[i].classIndex === sample.label ? top1[i] : (await maps(sample.image, { classIndex: sample.label }))[0],
+      ),
+    );
     for (const [i, sample] of chunk.entries()) {
       const predicted = top1[i];
       const truth = truths[i];
@@ -80,7 +93,10 @@ export async function evaluateLocalization(
     threshold,
     top1Localization: share(records.filter((r) => r.predicted === r.label && iou(r.top1Boxes[t], r.box) >= IOU_CORRECT).length, n),
     gtKnownLocalization: share(records.filter((r) => iou(r.truthBoxes[t], r.box) >= IOU_CORRECT).length, n),
-    meanIou: share(records.reduce((sum, r) => sum + iou(r.truthBoxes[t], r.box), 0), n),
+    meanIou: share(
+      records.reduce((sum, r) => sum + iou(r.truthBoxes[t], r.box), 0),
+      n,
+    ),
   }));
   const labels = [...new Set(records.map((r) => r.label))].sort((a, b) => a - b);
   const byClass = labels.map((label) => {
@@ -93,7 +109,9 @@ export async function evaluateLocalization(
       count: mine.length,
       accuracy: share(mine.filter((r) => r.predicted === label).length, mine.length),
       confusedWith: worst ? { label: worst[0], count: worst[1] } : undefined,
-      gtKnownLocalization: thresholds.map((_, t) => share(mine.filter((r) => iou(r.truthBoxes[t], r.box) >= IOU_CORRECT).length, mine.length)),
+      gtKnownLocalization: thresholds.map((_, t) =>
+        share(mine.filter((r) => iou(r.truthBoxes[t], r.box) >= IOU_CORRECT).length, mine.length),
+      ),
     };
   });
   const [height, width] = samples[0]?.image.shape ?? [0, 0];
@@ -103,18 +121,24 @@ export async function evaluateLocalization(
     width: Math.round(options.baselineBox.width),
     height: Math.round(options.baselineBox.height),
   };
-  return displayable({
-    count: n,
-    accuracy: share(records.filter((r) => r.predicted === r.label).length, n),
-    pointingGame: share(records.filter((r) => r.pointed).length, n),
-    byThreshold,
-    byClass,
-    centreBaseline: {
-      box: centre,
-      localization: share(records.filter((r) => iou(centre, r.box) >= IOU_CORRECT).length, n),
-      meanIou: share(records.reduce((sum, r) => sum + iou(centre, r.box), 0), n),
+  return displayable(
+    {
+      count: n,
+      accuracy: share(records.filter((r) => r.predicted === r.label).length, n),
+      pointingGame: share(records.filter((r) => r.pointed).length, n),
+      byThreshold,
+      byClass,
+      centreBaseline: {
+        box: centre,
+        localization: share(records.filter((r) => iou(centre, r.box) >= IOU_CORRECT).length, n),
+        meanIou: share(
+          records.reduce((sum, r) => sum + iou(centre, r.box), 0),
+          n,
+        ),
+      },
     },
-  }, 'localization-report');
+    'localization-report',
+  );
 }
 
 /** The pointing game: does the map's maximum fall inside the box? (Zhang et al. 2016) */

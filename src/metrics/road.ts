@@ -41,7 +41,13 @@ export const ROAD_PERCENTILES = [10, 20, 30, 40, 50, 60, 70, 80, 90];
  * and LeRF stay high. `input` is one model input [1, H, W, C] (as toModelInput makes it); the imputation
  * works in its units. One forward pass for all percentiles of both orders.
  */
-export async function road(model: tf.LayersModel, input: tf.Tensor4D, heatmap: Heatmap, classIndex: number, options: RoadOptions = {}): Promise<Road> {
+export async function road(
+  model: tf.LayersModel,
+  input: tf.Tensor4D,
+  heatmap: Heatmap,
+  classIndex: number,
+  options: RoadOptions = {},
+): Promise<Road> {
   assertLayersModel(model);
   checkRoadOptions(options, classIndex);
   assertTensor(input, 'The model input');
@@ -59,8 +65,13 @@ export async function road(model: tf.LayersModel, input: tf.Tensor4D, heatmap: H
   for (const mostFirst of [true, false]) {
     for (const [i, percentile] of percentiles.entries()) {
       const removedCount = Math.round((percentile / 100) * count);
-      const removed = Uint8Array.from(rank, (r) => (mostFirst ? r < removedCount : r >= count - removedCount) ? 1 : 0);
-      variants.push(noisyLinearImputation(pixels, { height, width, channels }, removed, { noise, seed: (options.seed ?? 0) * 1000 + i * 2 + (mostFirst ? 0 : 1) }));
+      const removed = Uint8Array.from(rank, (r) => ((mostFirst ? r < removedCount : r >= count - removedCount) ? 1 : 0));
+      variants.push(
+        noisyLinearImputation(pixels, { height, width, channels }, removed, {
+          noise,
+          seed: (options.seed ?? 0) * 1000 + i * 2 + (mostFirst ? 0 : 1),
+        }),
+      );
     }
   }
   const scores = tf.tidy(() => {

@@ -63,12 +63,19 @@ export const SANITY_RANK_CORRELATION = 0.5;
  *
  * @example const report = await sanityCheck(model, image, methodMaker('gradcam'), { layers: ['predictions', 'features'] });
  */
-export async function sanityCheck(model: tf.LayersModel, image: tf.Tensor3D, maker: MapMaker, options: SanityOptions = {}): Promise<SanityReport> {
+export async function sanityCheck(
+  model: tf.LayersModel,
+  image: tf.Tensor3D,
+  maker: MapMaker,
+  options: SanityOptions = {},
+): Promise<SanityReport> {
   assertLayersModel(model);
   checkSanityOptions(options);
   assertImages(image);
-  if (image.rank !== 3) throw new CamlabError(`sanityCheck takes one image [height, width, channels], got a tensor of shape [${image.shape.join(', ')}].`);
-  if (typeof maker?.make !== 'function' || typeof maker.name !== 'string') throw new CamlabError('sanityCheck needs a map maker { name, make } (methodMaker(name) or a baseline such as sobelEdgeMaker).');
+  if (image.rank !== 3)
+    throw new CamlabError(`sanityCheck takes one image [height, width, channels], got a tensor of shape [${image.shape.join(', ')}].`);
+  if (typeof maker?.make !== 'function' || typeof maker.name !== 'string')
+    throw new CamlabError('sanityCheck needs a map maker { name, make } (methodMaker(name) or a baseline such as sobelEdgeMaker).');
   const mode = options.mode ?? 'cascading';
   const layers = randomisedLayers(model, options.layers);
   const classIndex = options.classIndex ?? (await topClass(model, image));
@@ -82,10 +89,24 @@ export async function sanityCheck(model: tf.LayersModel, image: tf.Tensor3D, mak
       await randomise(entry, random);
       const heatmap = await maker.make(model, image, classIndex, 0);
       const randomised = mode === 'independent' ? [entry.path] : layers.slice(0, i + 1).map((e) => e.path);
-      steps.push({ layer: entry.path, randomised, heatmap, rankCorrelation: rankCorrelation(original, heatmap), ssim: ssim(original, heatmap) });
+      steps.push({
+        layer: entry.path,
+        randomised,
+        heatmap,
+        rankCorrelation: rankCorrelation(original, heatmap),
+        ssim: ssim(original, heatmap),
+      });
     }
     const lowestRankCorrelation = Math.min(...steps.map((s) => s.rankCorrelation));
-    return { map: maker.name, mode, classIndex, original, steps, lowestRankCorrelation, flagged: !(lowestRankCorrelation < SANITY_RANK_CORRELATION) };
+    return {
+      map: maker.name,
+      mode,
+      classIndex,
+      original,
+      steps,
+      lowestRankCorrelation,
+      flagged: !(lowestRankCorrelation < SANITY_RANK_CORRELATION),
+    };
   });
 }
 
@@ -119,8 +140,12 @@ async function withSavedWeights<T>(layers: LayerEntry[], body: (restore: () => v
 
 /** The report as a table, one line per step, and the verdict. */
 export function formatSanityReport(report: SanityReport): string {
-  const lines = [`${report.map}: ${report.mode} randomisation, class ${report.classIndex}`, 'randomised layer            rank correlation   SSIM'];
-  for (const s of report.steps) lines.push(`${s.layer.padEnd(26)}  ${s.rankCorrelation.toFixed(3).padStart(16)}  ${s.ssim.toFixed(3).padStart(5)}`);
+  const lines = [
+    `${report.map}: ${report.mode} randomisation, class ${report.classIndex}`,
+    'randomised layer            rank correlation   SSIM',
+  ];
+  for (const s of report.steps)
+    lines.push(`${s.layer.padEnd(26)}  ${s.rankCorrelation.toFixed(3).padStart(16)}  ${s.ssim.toFixed(3).padStart(5)}`);
   lines.push(
     report.flagged
       ? `FLAGGED: the map stays alike (rank correlation ≥ ${SANITY_RANK_CORRELATION} at every step): it does not depend on the model's weights.`
@@ -135,7 +160,10 @@ function randomisedLayers(model: tf.LayersModel, names: string[] | undefined): L
   if (names === undefined) return weighted.reverse();
   const chosen = names.map((name) => findLayer(model, name));
   for (const entry of chosen) {
-    if (!weighted.some((e) => e.layer === entry.layer)) throw new CamlabError(`Layer '${entry.path}' has no trainable weights to randomise. Layers with weights: ${weighted.map((e) => e.path).join(', ')}.`);
+    if (!weighted.some((e) => e.layer === entry.layer))
+      throw new CamlabError(
+        `Layer '${entry.path}' has no trainable weights to randomise. Layers with weights: ${weighted.map((e) => e.path).join(', ')}.`,
+      );
   }
   return weighted.filter((e) => chosen.some((c) => c.layer === e.layer)).reverse();
 }

@@ -4,14 +4,15 @@ import { CamlabError } from '../errors';
 import type { Heatmap } from '../image/heatmap';
 
 function assertSameSize(a: Heatmap, b: Heatmap): void {
-  if (a.width !== b.width || a.height !== b.height) throw new CamlabError(`The two maps differ in size: ${a.width}×${a.height} and ${b.width}×${b.height}.`);
+  if (a.width !== b.width || a.height !== b.height)
+    throw new CamlabError(`The two maps differ in size: ${a.width}×${a.height} and ${b.width}×${b.height}.`);
 }
 
 /** Ranks 1 … n, tied values sharing the mean of their ranks. */
 function ranks(values: Float32Array): Float64Array {
   const order = Array.from(values.keys()).sort((i, j) => values[i] - values[j]);
   const out = new Float64Array(values.length);
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && values[order[end + 1]] === values[order[start]]) end++;
     for (let k = start; k <= end; k++) out[order[k]] = (start + end) / 2 + 1;

@@ -21,9 +21,11 @@ import { inputFor } from './metadata';
 export async function layerActivations(model: tf.LayersModel, images: tf.Tensor3D | tf.Tensor4D, layer: string): Promise<tf.Tensor> {
   await ready();
   assertImages(images);
-  if (typeof layer !== 'string') throw new CamlabError(`layer must be a string (a layer's name or nested path), got ${describeValue(layer)}.`);
+  if (typeof layer !== 'string')
+    throw new CamlabError(`layer must be a string (a layer's name or nested path), got ${describeValue(layer)}.`);
   const entry = findLayer(model, layer);
-  if (!outputShapeOf(entry.layer)) throw new CamlabError(`Layer '${entry.path}' has several outputs; name one of the layers that take them.`);
+  if (!outputShapeOf(entry.layer))
+    throw new CamlabError(`Layer '${entry.path}' has several outputs; name one of the layers that take them.`);
   const [height, width] = images.shape.slice(-3, -1);
   if (hasOpenInputSize(model)) assertLayersFit(model, modelInputSize(model, { image: { height, width } }));
   const head = modelHead(model);

@@ -10,7 +10,15 @@ import { CamlabError } from '../errors';
 import { ProgressBar } from '../progress';
 
 /** Errors that mean the host cannot be reached at all (rather than a transfer that broke). */
-const UNREACHABLE = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+const UNREACHABLE = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNREFUSED',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function cacheDir(): string {
   return process.env.CAMLAB_CACHE ?? join(homedir(), '.cache', 'camlab');
@@ -19,7 +27,10 @@ function cacheDir(): string {
 /** Where a URL's file lives in the cache: one folder per URL's directory, the file's own name. */
 export function cachePath(url: string): string {
   const parsed = new URL(url);
-  const folder = createHash('sha256').update(parsed.origin + parsed.pathname.replace(/[^/]*$/, '')).digest('hex').slice(0, 16);
+  const folder = createHash('sha256')
+    .update(parsed.origin + parsed.pathname.replace(/[^/]*$/, ''))
+    .digest('hex')
+    .slice(0, 16);
   return join(cacheDir(), 'downloads', folder, decodeURIComponent(basename(parsed.pathname)) || 'index');
 }
 
@@ -39,7 +50,8 @@ const DEFAULT_STALL_SECONDS = 30;
 export function stallSeconds(option?: number): number {
   const text = process.env.CAMLAB_DOWNLOAD_STALL;
   const value = option ?? (text ? Number(text) : DEFAULT_STALL_SECONDS);
-  if (!(value > 0)) throw new CamlabError(`The download stall bound must be a number of seconds > 0, got ${option ?? `CAMLAB_DOWNLOAD_STALL='${text}'`}.`);
+  if (!(value > 0))
+    throw new CamlabError(`The download stall bound must be a number of seconds > 0, got ${option ?? `CAMLAB_DOWNLOAD_STALL='${text}'`}.`);
   return value;
 }
 
@@ -48,9 +60,18 @@ export function stallSeconds(option?: number): number {
  * A download that receives no byte for `stallSeconds` (default 30) fails instead of hanging. `path`
  * puts the file at a path of the caller's choosing instead of the URL's place in the cache.
  */
-export async function cachedDownload(url: string, options: { progress?: boolean; stallSeconds?: number; path?: string } = {}): Promise<string> {
+export async function cachedDownload(
+  url: string,
+  options: { progress?: boolean; stallSeconds?: number; path?: string } = {},
+): Promise<string> {
   const path = options.path ?? cachePath(url);
-  if (await stat(path).then((s) => s.isFile(), () => false)) return path;
+  if (
+    await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    return path;
   const stall = stallSeconds(options.stallSeconds);
   await mkdir(join(path, '..'), { recursive: true });
   // Threads of one process share a pid, so the temporary name carries the thread too.
@@ -62,7 +83,9 @@ export async function cachedDownload(url: string, options: { progress?: boolean;
     timer = setTimeout(() => watchdog.abort(), stall * 1000);
   };
   const stalled = () =>
-    new CamlabError(`Downloading ${url} stalled: no byte arrived for ${stall} s. Nothing was cached; try again later, or raise the bound with CAMLAB_DOWNLOAD_STALL=seconds.`);
+    new CamlabError(
+      `Downloading ${url} stalled: no byte arrived for ${stall} s. Nothing was cached; try again later, or raise the bound with CAMLAB_DOWNLOAD_STALL=seconds.`,
+    );
   rearm();
   try {
     const response = await fetch(url, { signal: watchdog.signal }).catch((error: Error & { cause?: { code?: string } }) => {

@@ -30,7 +30,9 @@ export function explainedLayer(model: tf.LayersModel, name: string | undefined):
     const shape = outputShapeOf(entry.layer);
     throw new CamlabError(
       `Layer '${entry.path}' outputs [${shape?.map((d) => d ?? 'n').join(', ') ?? 'several tensors'}], not feature maps [n, h, w, channels]. ` +
-        `Layers with feature maps: ${featureMapLayers(model).map((e) => e.path).join(', ')}.`,
+        `Layers with feature maps: ${featureMapLayers(model)
+          .map((e) => e.path)
+          .join(', ')}.`,
     );
   }
   return entry;

@@ -31,7 +31,9 @@ export async function resolveModelJson(path: string): Promise<string> {
   if (!info.isDirectory()) return resolve(path);
   const json = join(path, 'model.json');
   if (!(await stat(json).catch(() => undefined))) {
-    throw new CamlabError(`The folder '${path}' has no model.json; point loadModel at a TensorFlow.js layers model folder or its model.json.`);
+    throw new CamlabError(
+      `The folder '${path}' has no model.json; point loadModel at a TensorFlow.js layers model folder or its model.json.`,
+    );
   }
   return resolve(json);
 }
@@ -81,7 +83,9 @@ export function fileSystemSaver(folder: string): tf.io.IOHandler {
   return {
     save: async (artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> => {
       await mkdir(folder, { recursive: true });
-      const weights = artifacts.weightData ? new Uint8Array(tf.io.concatenateArrayBuffers([artifacts.weightData].flat())) : new Uint8Array();
+      const weights = artifacts.weightData
+        ? new Uint8Array(tf.io.concatenateArrayBuffers([artifacts.weightData].flat()))
+        : new Uint8Array();
       const json: ModelJson = {
         modelTopology: artifacts.modelTopology as object,
         format: artifacts.format,
@@ -108,7 +112,9 @@ async function readModelJson(path: string): Promise<ModelJson> {
     throw new CamlabError(`'${path}' holds ${describeValue(parsed)}, not a model.json object with modelTopology and weightsManifest.`);
   }
   if (parsed.format === 'graph-model' || Array.isArray((parsed.modelTopology as { node?: unknown } | undefined)?.node)) {
-    throw new CamlabError(`'${path}' is a TensorFlow.js graph model (a converted SavedModel or TF Hub model): it has no layers to explain. ${LAYERS_MODEL_ADVICE}`);
+    throw new CamlabError(
+      `'${path}' is a TensorFlow.js graph model (a converted SavedModel or TF Hub model): it has no layers to explain. ${LAYERS_MODEL_ADVICE}`,
+    );
   }
   if (typeof parsed.modelTopology !== 'object' || parsed.modelTopology === null) {
     throw new CamlabError(`'${path}' has no modelTopology: it is not a TensorFlow.js layers model (graph models are not supported).`);

@@ -122,7 +122,16 @@ function findLogits(model: tf.LayersModel): { logits: ScoreSource; output: Layer
 
 // Layers that do nothing at inference time between GAP and the classifier.
 // Reshape only moves unit axes here (MobileNet's head reshapes the GAP vector to 1×1×K and back).
-const PASS_THROUGH = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Flatten', 'Reshape']);
+const PASS_THROUGH = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+  'Flatten',
+  'Reshape',
+]);
 
 /** A dense layer, or a 1×1 convolution over the 1×1 map that GAP leaves (MobileNet's conv_preds). */
 function isLinearClassifier(layer: Layer): boolean {
@@ -143,7 +152,10 @@ function findCamHead(model: tf.LayersModel): CamHead {
     const hasFeatureMaps = graph.entries.some((e) => isFourD(e.layer));
     throw new CamlabError(
       `CAM needs a GlobalAveragePooling2D layer followed by a dense classifier, and this model has none ` +
-        `(its last layers: ${graph.entries.slice(-4).map((e) => `${e.path} (${e.layer.getClassName()})`).join(', ')}). ` +
+        `(its last layers: ${graph.entries
+          .slice(-4)
+          .map((e) => `${e.path} (${e.layer.getClassName()})`)
+          .join(', ')}). ` +
         (hasFeatureMaps
           ? `Use a gradient method such as Grad-CAM, which works on any convolutional layer.`
           : `It has no layer with feature maps ([n, height, width, channels]) either, so no method of camlab applies: they explain convolutional image models.`),

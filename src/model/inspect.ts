@@ -40,13 +40,16 @@ export function inspectModel(model: tf.LayersModel): ModelAnatomy {
   const head = modelHead(model);
   const anatomy: ModelAnatomy = { numClasses: head.numClasses, inputShape: model.inputs[0].shape, layers };
   if (!head.cam) return displayable({ ...anatomy, problem: head.camProblem }, 'anatomy');
-  return displayable({
-    ...anatomy,
-    featureLayer: describeLayer(head.cam.feature),
-    poolingLayer: describeLayer(head.cam.pooling),
-    classifierLayer: describeLayer(head.cam.classifier),
-    activation: head.cam.activation,
-  }, 'anatomy');
+  return displayable(
+    {
+      ...anatomy,
+      featureLayer: describeLayer(head.cam.feature),
+      poolingLayer: describeLayer(head.cam.pooling),
+      classifierLayer: describeLayer(head.cam.classifier),
+      activation: head.cam.activation,
+    },
+    'anatomy',
+  );
 }
 
 function describeLayer(entry: LayerEntry): LayerInfo {
@@ -82,6 +85,10 @@ export function layerTableRows(anatomy: ModelAnatomy): { header: string[]; rows:
 export function formatLayerTable(anatomy: ModelAnatomy): string {
   const { header, rows, total } = layerTableRows(anatomy);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line), `total parameters: ${total.toLocaleString('en-US')}`].join('\n');
 }

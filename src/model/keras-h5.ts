@@ -33,17 +33,25 @@ interface H5Module {
 let loading: Promise<H5Module> | undefined;
 async function h5wasm(): Promise<H5Module> {
   // A real dynamic import: TypeScript would turn import() into require(), which cannot load ESM.
-  loading ??= (new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: H5Module }>)('h5wasm/node').then(async (m) => {
-    await m.default.ready;
-    return m.default;
-  });
+  loading ??= (new Function('specifier', 'return import(specifier)') as (s: string) => Promise<{ default: H5Module }>)('h5wasm/node').then(
+    async (m) => {
+      await m.default.ready;
+      return m.default;
+    },
+  );
   return loading;
 }
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 async function openH5(path: string): Promise<H5File> {
-  if (!(await stat(path).then((s) => s.isFile(), () => false))) throw new CamlabError(`Keras file not found: '${path}'.`);
+  if (
+    !(await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  )
+    throw new CamlabError(`Keras file not found: '${path}'.`);
   // Checked here because the HDF5 library would only fail later, deep inside a read.
   const head = Buffer.alloc(8);
   const handle = await open(path, 'r');
@@ -96,20 +104,27 @@ function assignWeights(model: tf.LayersModel, root: H5Group, path: string): void
   try {
     for (const layer of model.layers.filter((l) => l.weights.length > 0)) {
       if (!inFile.has(layer.name)) {
-        throw new CamlabError(`'${path}' has no weights for layer '${layer.name}' (it has: ${[...inFile].slice(0, 12).join(', ')}${inFile.size > 12 ? ', …' : ''}).`);
+        throw new CamlabError(
+          `'${path}' has no weights for layer '${layer.name}' (it has: ${[...inFile].slice(0, 12).join(', ')}${inFile.size > 12 ? ', …' : ''}).`,
+        );
       }
       const group = root.get(layer.name) as H5Group;
       const present = new Set(flatKeys(group));
       const names = strings(group.attrs.weight_names?.value ?? []);
       if (names.length !== layer.weights.length) {
-        throw new CamlabError(`Layer '${layer.name}' has ${layer.weights.length} weights but '${path}' gives ${names.length} (${names.join(', ')}).`);
+        throw new CamlabError(
+          `Layer '${layer.name}' has ${layer.weights.length} weights but '${path}' gives ${names.length} (${names.join(', ')}).`,
+        );
       }
       const tensors = names.map((name, i) => {
         const dataset = present.has(name) ? (group.get(name) as H5Dataset) : null;
         const expected = layer.weights[i].shape;
-        if (!dataset || !dataset.shape) throw new CamlabError(`'${path}' lists '${name}' for layer '${layer.name}' but holds no such dataset.`);
+        if (!dataset || !dataset.shape)
+          throw new CamlabError(`'${path}' lists '${name}' for layer '${layer.name}' but holds no such dataset.`);
         if (dataset.shape.length !== expected.length || dataset.shape.some((d, j) => d !== expected[j])) {
-          throw new CamlabError(`Layer '${layer.name}', weight '${name}': the file has shape [${dataset.shape.join(', ')}] but the model expects [${expected.join(', ')}].`);
+          throw new CamlabError(
+            `Layer '${layer.name}', weight '${name}': the file has shape [${dataset.shape.join(', ')}] but the model expects [${expected.join(', ')}].`,
+          );
         }
         return tf.tensor(Float32Array.from(dataset.value as ArrayLike<number>), dataset.shape, 'float32');
       });
@@ -130,7 +145,10 @@ export async function loadKerasModel(path: string): Promise<tf.LayersModel> {
   const file = await openH5(path);
   try {
     const config = file.attrs.model_config?.value;
-    if (config === undefined) throw new CamlabError(`'${path}' has no model_config: it holds weights only. Build the model, then call loadKerasWeights(model, '${path}').`);
+    if (config === undefined)
+      throw new CamlabError(
+        `'${path}' has no model_config: it holds weights only. Build the model, then call loadKerasWeights(model, '${path}').`,
+      );
     let model: tf.LayersModel;
     try {
       model = await tf.models.modelFromJSON({ modelTopology: JSON.parse(strings(config)[0]) as tf.io.ModelJSON['modelTopology'] });
@@ -158,9 +176,14 @@ export async function saveKerasWeights(model: tf.LayersModel, path: string, opti
     create_group(name: string): H5Group & { create_attribute(name: string, data: unknown): void; create_group(name: string): unknown };
   };
   try {
-    const root = options.modelConfig ? (file.create_attribute('model_config', options.modelConfig), file.create_group('model_weights')) : file;
+    const root = options.modelConfig
+      ? (file.create_attribute('model_config', options.modelConfig), file.create_group('model_weights'))
+      : file;
     const layers = model.layers.filter((l) => l.weights.length > 0);
-    (root as typeof file).create_attribute('layer_names', layers.map((l) => l.name));
+    (root as typeof file).create_attribute(
+      'layer_names',
+      layers.map((l) => l.name),
+    );
     for (const layer of layers) {
       const group = (root as typeof file).create_group(layer.name);
       const names = layer.weights.map((w) => `${w.originalName.replace(/_\d+$/, '')}:0`);

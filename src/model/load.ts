@@ -22,7 +22,10 @@ import { DEFAULT_MODEL_PATH } from './default-model';
  * @example const mobilenet = await loadModel('mobilenet_v1_1.0_224'); // 'tf' preprocessing and ImageNet labels by default
  */
 export async function loadModel(src: string): Promise<tf.LayersModel> {
-  if (typeof src !== 'string' || src === '') throw new CamlabError(`loadModel takes a model.json path, its folder, an http(s) URL or a hosted model's name, got ${describeValue(src)}.`);
+  if (typeof src !== 'string' || src === '')
+    throw new CamlabError(
+      `loadModel takes a model.json path, its folder, an http(s) URL or a hosted model's name, got ${describeValue(src)}.`,
+    );
   await ready();
   if (isKerasFile(src)) return loadKerasModel(localPath(src));
   const json = isUrl(src) ? await downloadModel(src) : await localOrNamed(localPath(src));
@@ -75,7 +78,13 @@ async function buildModel(handler: tf.io.IOHandler, json: string): Promise<tf.La
 
 /** A path that exists, else a hosted model's name (downloaded once into the cache), else the path's own error. */
 async function localOrNamed(src: string): Promise<string> {
-  if (await stat(src).then(() => true, () => false)) return resolveModelJson(src);
+  if (
+    await stat(src).then(
+      () => true,
+      () => false,
+    )
+  )
+    return resolveModelJson(src);
   if (isHostedModelName(src)) return downloadNamedModel(src);
   if (looksLikeHostedModelName(src)) {
     throw new CamlabError(`'${src}' is neither a path nor a hosted model's name; the hosted models are: ${HOSTED_MODELS.join(', ')}.`);
@@ -100,9 +109,17 @@ async function downloadNamedModel(name: HostedModelName): Promise<string> {
   }
   const paths = (manifest.weightsManifest ?? []).flatMap((group) => group.paths);
   const outside = paths.find((path) => isAbsolute(path) || path.split(/[/\\]/).includes('..'));
-  if (outside !== undefined) throw new CamlabError(`${url} names a weight file outside its folder ('${outside}'); camlab does not fetch it.`);
+  if (outside !== undefined)
+    throw new CamlabError(`${url} names a weight file outside its folder ('${outside}'); camlab does not fetch it.`);
   const missing: string[] = [];
-  for (const path of paths) if (!(await stat(join(folder, path)).then((s) => s.isFile(), () => false))) missing.push(path);
+  for (const path of paths)
+    if (
+      !(await stat(join(folder, path)).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      missing.push(path);
   if (missing.length === 0) return json;
   const bar = new ProgressBar(missing.length, `downloading ${name}`);
   for (const [done, path] of missing.entries()) {
@@ -128,7 +145,12 @@ async function downloadModel(src: string): Promise<string> {
   }
   // Labels are optional: remember their absence so that a cached model loads without the network.
   const absent = `${json}.no-metadata`;
-  if (!(await stat(absent).then(() => true, () => false))) {
+  if (
+    !(await stat(absent).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await cachedDownload(new URL('metadata.json', url).href).catch(() => writeFile(absent, ''));
   }
   return json;

@@ -61,7 +61,9 @@ export async function attachMetadata(model: tf.LayersModel, modelJsonPath: strin
   }
   const classes = modelHead(model).numClasses;
   if (metadata.labels && metadata.labels.length !== classes) {
-    throw new CamlabError(`'${path}' names ${metadata.labels.length} labels but the model has ${classes} classes; the labels must match the model's output.`);
+    throw new CamlabError(
+      `'${path}' names ${metadata.labels.length} labels but the model has ${classes} classes; the labels must match the model's output.`,
+    );
   }
   metadataOf.set(model, metadata);
 }

@@ -41,7 +41,9 @@ export function inputRangeProblem(network: KnownNetwork, min: number, max: numbe
   const span = `[${min.toPrecision(3)}, ${max.toPrecision(3)}]`;
   return (
     `${network.family} expects inputs in [${low}, ${high}] (its '${network.preprocess}' preprocessing of pixels 0..255), but this input spans ${span}: ` +
-    (squeezed ? 'the images look scaled to 0..1 already; pass pixels 0..255 (as loadImage gives them).' : `check the images' values and the preprocess option (leave it out to get '${network.preprocess}').`)
+    (squeezed
+      ? 'the images look scaled to 0..1 already; pass pixels 0..255 (as loadImage gives them).'
+      : `check the images' values and the preprocess option (leave it out to get '${network.preprocess}').`)
   );
 }
 

@@ -56,33 +56,47 @@ export function probedForward(model: tf.LayersModel, head: ModelHead, input: tf.
   const resumeTape = layer && shift ? pauseTape() : () => {}; // below the layer: see the header
   try {
     if (layer) {
-      restore.push(wrapCall(layer, (original) => function (this: Layer, inputs, kwargs) {
-        let out = original.call(this, inputs, kwargs) as tf.Tensor;
-        // tfjs-layers frees intermediate tensors once consumed, and a model's call runs in a tidy:
-        // keep our own handle (the caller disposes it).
-        activations = tf.keep(tf.clone(out));
-        resumeTape();
-        if (replicas > 1) out = tf.tile(out, [replicas, ...Array(out.rank - 1).fill(1)]);
-        return shift ? tf.add(out, shift) : out;
-      }));
+      restore.push(
+        wrapCall(
+          layer,
+          (original) =>
+            function (this: Layer, inputs, kwargs) {
+              let out = original.call(this, inputs, kwargs) as tf.Tensor;
+              // tfjs-layers frees intermediate tensors once consumed, and a model's call runs in a tidy:
+              // keep our own handle (the caller disposes it).
+              activations = tf.keep(tf.clone(out));
+              resumeTape();
+              if (replicas > 1) out = tf.tile(out, [replicas, ...Array(out.rank - 1).fill(1)]);
+              return shift ? tf.add(out, shift) : out;
+            },
+        ),
+      );
     }
-    if (replicas > 1) for (const merge of mergeLayers(model)) restore.push(wrapCall(merge, (original) => repeatShortcuts(original, input.shape[0], replicas)));
-    restore.push(wrapCall(source.layer, (original) => function (this: Layer, inputs, kwargs) {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
-      const out = original.call(this, inputs, kwargs) as tf.Tensor;
-      // Scores are [n, classes] even where a head keeps unit axes ([n, 1, 1, classes] in MobileNet).
-      const flat = (t: tf.Tensor) => tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D;
-      let raw: tf.Tensor2D;
-      if (source.read === 'input') raw = flat(x);
-      else if (source.read === 'output') raw = flat(out);
-      else {
-        const [kernel, bias] = source.layer.getWeights();
-        const product = tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
-        raw = (bias ? tf.add(product, bias) : product) as tf.Tensor2D;
-      }
-      scores = tf.keep(perClass(head, raw, source.read === 'output' ? 'probability' : 'logit'));
-      return out;
-    }));
+    if (replicas > 1)
+      for (const merge of mergeLayers(model))
+        restore.push(wrapCall(merge, (original) => repeatShortcuts(original, input.shape[0], replicas)));
+    restore.push(
+      wrapCall(
+        source.layer,
+        (original) =>
+          function (this: Layer, inputs, kwargs) {
+            const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+            const out = original.call(this, inputs, kwargs) as tf.Tensor;
+            // Scores are [n, classes] even where a head keeps unit axes ([n, 1, 1, classes] in MobileNet).
+            const flat = (t: tf.Tensor) => tf.reshape(t, [t.shape[0], -1]) as tf.Tensor2D;
+            let raw: tf.Tensor2D;
+            if (source.read === 'input') raw = flat(x);
+            else if (source.read === 'output') raw = flat(out);
+            else {
+              const [kernel, bias] = source.layer.getWeights();
+              const product = tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
+              raw = (bias ? tf.add(product, bias) : product) as tf.Tensor2D;
+            }
+            scores = tf.keep(perClass(head, raw, source.read === 'output' ? 'probability' : 'logit'));
+            return out;
+          },
+      ),
+    );
     const output = model.apply(input, { training: false }) as tf.Tensor;
     if ((layer && !activations) || !scores) {
       tf.dispose([output, ...(activations ? [activations] : []), ...(scores ? [scores] : [])]);

@@ -5,7 +5,8 @@ import { cachedDownload } from './cache';
 import { loadKerasWeights } from './keras-h5';
 
 /** Where keras.applications publishes ResNet-50's ImageNet weights (with the top). */
-export const RESNET50_IMAGENET_URL = 'https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5';
+export const RESNET50_IMAGENET_URL =
+  'https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5';
 
 /**
  * ResNet-50 as keras.applications builds it (same layer names, 25,636,712 parameters with the top).
@@ -21,7 +22,10 @@ export async function resnet50(options: ResNet50Options & { weights?: 'imagenet'
   const model = resnet50Architecture(architecture);
   if (weights == null) return model;
   try {
-    const path = weights === 'imagenet' ? await cachedDownload(process.env.CAMLAB_RESNET50_WEIGHTS_URL ?? RESNET50_IMAGENET_URL, { progress: true }) : weights;
+    const path =
+      weights === 'imagenet'
+        ? await cachedDownload(process.env.CAMLAB_RESNET50_WEIGHTS_URL ?? RESNET50_IMAGENET_URL, { progress: true })
+        : weights;
     await loadKerasWeights(model, path);
     return model;
   } catch (error) {

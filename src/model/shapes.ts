@@ -28,10 +28,14 @@ export function layerShapesAt(model: tf.LayersModel, size: InputSize): Map<Layer
     record(model);
     const input = [1, size.height, size.width, size.channels];
     // A Sequential model that has not run yet has no input layer to start from: walk its layers in order.
-    if (model.inputLayers.length === 0) model.layers.reduce<tf.Shape | tf.Shape[]>((shape, layer) => layer.computeOutputShape(shape), input);
+    if (model.inputLayers.length === 0)
+      model.layers.reduce<tf.Shape | tf.Shape[]>((shape, layer) => layer.computeOutputShape(shape), input);
     else model.computeOutputShape(input);
   } catch (error) {
-    throw new CamlabError(`The model cannot run at ${size.height}×${size.width}: its shapes do not work out (${(error as Error).message}).`, { cause: error });
+    throw new CamlabError(
+      `The model cannot run at ${size.height}×${size.width}: its shapes do not work out (${(error as Error).message}).`,
+      { cause: error },
+    );
   } finally {
     restore.forEach((undo) => undo());
   }
@@ -55,7 +59,9 @@ export function assertLayersFit(model: tf.LayersModel, size: InputSize): void {
   const [layer, shape] = found;
   throw new CamlabError(
     `The model cannot run at ${size.height}×${size.width} (height × width): its layer '${layer.name}' would output [${shape.join(', ')}]. ` +
-      (high <= 8192 ? `Give larger images, or pass { inputSize: [${high}, ${high}] } (the smallest square it takes) or more to stretch them.` : 'Give larger images.'),
+      (high <= 8192
+        ? `Give larger images, or pass { inputSize: [${high}, ${high}] } (the smallest square it takes) or more to stretch them.`
+        : 'Give larger images.'),
   );
 }
 

@@ -37,29 +37,41 @@ export function gapFigure(activations: tf.Tensor3D | tf.Tensor4D, options: GapFi
   const means = maps.map((m) => mean(m.data));
   const channels = options.channels ?? largestFirst(means).slice(0, options.count ?? 6);
   checkChannels(channels, d);
-  const range = sharedRange(channels.map((k) => maps[k].data), true);
+  const range = sharedRange(
+    channels.map((k) => maps[k].data),
+    true,
+  );
   const cells: Cell[] = channels.map((k, i) => ({
     title: `f${k}: mean ${format(means[k])}`,
     panel: mapPanel(maps[k], 'viridis', range, i === 0 ? 'activation' : undefined),
   }));
   const shown = new Set(channels);
   const bars: Panel = {
-    traces: [{
-      type: 'bar',
-      x: means.map((_, k) => String(k)),
-      y: means,
-      marker: { color: means.map((_, k) => (shown.has(k) ? SERIES_COLORS[1] : SERIES_COLORS[0])) },
-      hovertemplate: 'channel %{x}<br>mean %{y:.3f}<extra></extra>',
-    }],
+    traces: [
+      {
+        type: 'bar',
+        x: means.map((_, k) => String(k)),
+        y: means,
+        marker: { color: means.map((_, k) => (shown.has(k) ? SERIES_COLORS[1] : SERIES_COLORS[0])) },
+        hovertemplate: 'channel %{x}<br>mean %{y:.3f}<extra></extra>',
+      },
+    ],
     xaxis: { type: 'category', title: { text: 'channel k' } },
     yaxis: { range: [Math.min(0, ...means), Math.max(...means, 0) * 1.1 || 1], title: { text: 'mean of f_k' } },
     shapes: [],
     annotations: [],
   };
-  const figure = gridFigure([
-    { height: 170, cells },
-    { height: 210, cells: [{ title: `GAP: the ${d} means`, panel: bars, span: true }] },
-  ], { title: options.title ?? `Global average pooling: ${d} maps of ${h}×${w} become ${d} numbers`, columns: Math.max(channels.length, 4), cell: 120 });
+  const figure = gridFigure(
+    [
+      { height: 170, cells },
+      { height: 210, cells: [{ title: `GAP: the ${d} means`, panel: bars, span: true }] },
+    ],
+    {
+      title: options.title ?? `Global average pooling: ${d} maps of ${h}×${w} become ${d} numbers`,
+      columns: Math.max(channels.length, 4),
+      cell: 120,
+    },
+  );
   placeColorbar(figure, 0);
   return figure;
 }
@@ -79,18 +91,32 @@ export interface CamSumFigureOptions {
  *
  * @example await show(camSumFigure(features, kernelColumn, { title: 'CAM of "4"' }));
  */
-export function camSumFigure(activations: tf.Tensor3D | tf.Tensor4D, weights: ArrayLike<number>, options: CamSumFigureOptions = {}): Figure {
+export function camSumFigure(
+  activations: tf.Tensor3D | tf.Tensor4D,
+  weights: ArrayLike<number>,
+  options: CamSumFigureOptions = {},
+): Figure {
   checkDiagramOptions('camSumFigure', options, ['count', 'title', 'colormap']);
   const { maps, h, w, d } = channelMaps(activations, 'camSumFigure');
   if (weights.length !== d) throw new CamlabError(`camSumFigure needs one weight per channel: ${d} channels, ${weights.length} weights.`);
-  for (let k = 0; k < d; k++) if (!Number.isFinite(weights[k])) throw new CamlabError(`Weight ${k} is ${weights[k]}; every weight must be a finite number.`);
+  for (let k = 0; k < d; k++)
+    if (!Number.isFinite(weights[k])) throw new CamlabError(`Weight ${k} is ${weights[k]}; every weight must be a finite number.`);
   const sum = new Float32Array(h * w);
   maps.forEach((m, k) => m.data.forEach((v, i) => (sum[i] += weights[k] * v)));
   const terms = largestFirst(maps.map((m, k) => weights[k] * mean(m.data))).slice(0, Math.min(d, options.count ?? 4));
-  const range = sharedRange(terms.map((k) => maps[k].data), true);
-  const cells: Cell[] = terms.map((k) => ({ title: `${weights[k] < 0 ? '−' : '+'}${format(Math.abs(weights[k]))} × f${k}`, panel: mapPanel(maps[k], 'viridis', range) }));
+  const range = sharedRange(
+    terms.map((k) => maps[k].data),
+    true,
+  );
+  const cells: Cell[] = terms.map((k) => ({
+    title: `${weights[k] < 0 ? '−' : '+'}${format(Math.abs(weights[k]))} × f${k}`,
+    panel: mapPanel(maps[k], 'viridis', range),
+  }));
   const map = { width: w, height: h, data: sum };
-  cells.push({ title: `= Σ over all ${d} maps`, panel: mapPanel(map, options.colormap ?? DIVERGING_COLORMAP, symmetricRange(sum), 'Σ w_k f_k') });
+  cells.push({
+    title: `= Σ over all ${d} maps`,
+    panel: mapPanel(map, options.colormap ?? DIVERGING_COLORMAP, symmetricRange(sum), 'Σ w_k f_k'),
+  });
   return gridFigure([{ height: 170, cells }], {
     title: options.title ?? `The class activation map: ${d} feature maps, weighted and summed`,
     columns: cells.length,
@@ -120,15 +146,23 @@ export function camStagesFigure(image: tf.Tensor3D, result: CamResult, options: 
   const range = symmetricRange(raw.data);
   const input = imageOnlyPanel(image);
   const over = imageOnlyPanel(image);
-  over.traces.push({ ...heatTrace(resizeHeatmap(raw, width, height), width, height, colormap, 0.5, '', false, range), hovertemplate: 'x %{x:.0f}, y %{y:.0f}<br>map %{z:.3f}<extra></extra>' });
-  return gridFigure([{
-    height: 250,
-    cells: [
-      { title: `the input (${width}×${height})`, panel: input },
-      { title: `the map (${raw.width}×${raw.height})`, panel: mapPanel(raw, colormap, range, 'map value') },
-      { title: 'upsampled, over the input', panel: over },
+  over.traces.push({
+    ...heatTrace(resizeHeatmap(raw, width, height), width, height, colormap, 0.5, '', false, range),
+    hovertemplate: 'x %{x:.0f}, y %{y:.0f}<br>map %{z:.3f}<extra></extra>',
+  });
+  return gridFigure(
+    [
+      {
+        height: 250,
+        cells: [
+          { title: `the input (${width}×${height})`, panel: input },
+          { title: `the map (${raw.width}×${raw.height})`, panel: mapPanel(raw, colormap, range, 'map value') },
+          { title: 'upsampled, over the input', panel: over },
+        ],
+      },
     ],
-  }], { title: options.title ?? 'From the input to the class activation map', columns: 3, cell: 210 });
+    { title: options.title ?? 'From the input to the class activation map', columns: 3, cell: 210 },
+  );
 }
 
 interface Cell {
@@ -151,7 +185,16 @@ const [TITLE_SPACE, TICK_SPACE] = [24, 20];
 function gridFigure(rows: Row[], options: { title: string; columns: number; cell: number }): Figure {
   const margin = { l: 40, r: 90, t: 70, b: 40 };
   const innerH = rows.reduce((s, r) => s + r.height, 0);
-  const layout: Layout = { title: { text: options.title }, width: options.columns * options.cell + margin.l + margin.r, height: innerH + margin.t + margin.b, margin, shapes: [], annotations: [], showlegend: false, hovermode: 'closest' };
+  const layout: Layout = {
+    title: { text: options.title },
+    width: options.columns * options.cell + margin.l + margin.r,
+    height: innerH + margin.t + margin.b,
+    margin,
+    shapes: [],
+    annotations: [],
+    showlegend: false,
+    hovermode: 'closest',
+  };
   const figure: Figure = displayable<Figure>({ data: [], layout }, 'figure');
   const gap = 0.16 / options.columns;
   let top = 0;
@@ -165,7 +208,17 @@ function gridFigure(rows: Row[], options: { title: string; columns: number; cell
       const yaxis = cell.panel.yaxis.scaleanchor ? { ...cell.panel.yaxis, scaleanchor: `x${suffix}` } : cell.panel.yaxis;
       layout[`xaxis${suffix}`] = { ...cell.panel.xaxis, domain: x, anchor: `y${suffix}` };
       layout[`yaxis${suffix}`] = { ...yaxis, domain: y, anchor: `x${suffix}` };
-      layout.annotations?.push({ text: cell.title, x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
+      layout.annotations?.push({
+        text: cell.title,
+        x: (x[0] + x[1]) / 2,
+        y: y[1],
+        xref: 'paper',
+        yref: 'paper',
+        showarrow: false,
+        xanchor: 'center',
+        yanchor: 'bottom',
+        font: { size: 12 },
+      });
       index++;
     });
     top += row.height;
@@ -177,13 +230,17 @@ function gridFigure(rows: Row[], options: { title: string; columns: number; cell
 function placeColorbar(figure: Figure, index: number): void {
   const [y0, y1] = figure.layout[`yaxis${index === 0 ? '' : index + 1}`]?.domain ?? [0, 1];
   for (const trace of figure.data) {
-    if (trace.type === 'heatmap' && trace.showscale) trace.colorbar = { ...trace.colorbar, y: (y0 + y1) / 2, len: y1 - y0, yanchor: 'middle' };
+    if (trace.type === 'heatmap' && trace.showscale)
+      trace.colorbar = { ...trace.colorbar, y: (y0 + y1) / 2, len: y1 - y0, yanchor: 'middle' };
   }
 }
 
 /** A map on its own axes, in its own cells, on the colour range given (a colour bar titled `scale`, if given). */
 function mapPanel(map: Heatmap, colormap: ColormapName, range: [number, number], scale?: string): Panel {
-  const trace: HeatmapTrace = { ...heatTrace(map, map.width, map.height, colormap, 1, '', scale !== undefined, range), hovertemplate: 'x %{x:.0f}, y %{y:.0f}<br>value %{z:.3f}<extra></extra>' };
+  const trace: HeatmapTrace = {
+    ...heatTrace(map, map.width, map.height, colormap, 1, '', scale !== undefined, range),
+    hovertemplate: 'x %{x:.0f}, y %{y:.0f}<br>value %{z:.3f}<extra></extra>',
+  };
   if (scale !== undefined) trace.colorbar = { ...trace.colorbar, title: { text: scale } };
   return {
     traces: [trace],
@@ -197,7 +254,17 @@ function mapPanel(map: Heatmap, colormap: ColormapName, range: [number, number],
 function imageOnlyPanel(image: tf.Tensor3D): Panel {
   const [height, width] = image.shape;
   return {
-    traces: [{ type: 'image', pixels: { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) }, x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip' }],
+    traces: [
+      {
+        type: 'image',
+        pixels: { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) },
+        x0: 0,
+        y0: 0,
+        dx: 1,
+        dy: 1,
+        hoverinfo: 'skip',
+      },
+    ],
     xaxis: pixelAxis([-0.5, width - 0.5]),
     yaxis: { ...pixelAxis([height - 0.5, -0.5]), scaleanchor: 'x' },
     shapes: [],
@@ -231,7 +298,10 @@ function mean(data: Float32Array): number {
 
 /** Indices sorted by value, largest first (ties: lower index first). */
 function largestFirst(values: number[]): number[] {
-  return values.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, i]) => i);
+  return values
+    .map((v, i) => [v, i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .map(([, i]) => i);
 }
 
 /** One colour range for several maps: their minimum (or 0, for maps drawn from zero) to their maximum. */

@@ -43,7 +43,11 @@ export interface ResultImages {
 }
 
 const className = (r: CamResult) => (r.label !== undefined ? `class ${r.classIndex} '${clip(r.label, 30)}'` : `class ${r.classIndex}`);
-const methodName = (r: CamResult) => (r.method ?? 'cam').replace(/^cam$/, 'CAM').replace(/^gradcam/, 'Grad-CAM').replace('plusplus', '++');
+const methodName = (r: CamResult) =>
+  (r.method ?? 'cam')
+    .replace(/^cam$/, 'CAM')
+    .replace(/^gradcam/, 'Grad-CAM')
+    .replace('plusplus', '++');
 
 export function resultSummary(r: CamResult): string {
   return `CamResult image ${r.imageIndex}: ${className(r)}, p ${r.score.toPrecision(4)}, ${methodName(r)} at '${clip(r.layer, 40)}', map ${r.raw.width}×${r.raw.height} → ${r.heatmap.width}×${r.heatmap.height}`;
@@ -85,7 +89,18 @@ function resultFigure(r: CamResult, context: ResultImages | undefined): Figure {
 function resultsFigure(results: CamResult[], context: ResultImages | undefined): Figure {
   const shown = results.slice(0, MAX_GRID_PANELS);
   const indices = [...new Set(shown.map((r) => r.imageIndex))];
-  const images = new Map(indices.map((i) => [i, imageOf(present(shown.find((r) => r.imageIndex === i), `camlab bug: no result for image ${i}.`), context)]));
+  const images = new Map(
+    indices.map((i) => [
+      i,
+      imageOf(
+        present(
+          shown.find((r) => r.imageIndex === i),
+          `camlab bug: no result for image ${i}.`,
+        ),
+        context,
+      ),
+    ]),
+  );
   try {
     const list: tf.Tensor3D[] = [];
     for (const [i, { image }] of images) list[i] = image;
@@ -93,7 +108,9 @@ function resultsFigure(results: CamResult[], context: ResultImages | undefined):
     const methods = [...new Set(shown.map(methodName))].join(', ');
     return camGridFigure(list, shown, {
       title: `${methods} at '${shown[0].layer}'${more}`,
-      panelTitles: shown.map((r) => `${indices.length > 1 ? `image ${r.imageIndex}: ` : ''}${r.label ?? `class ${r.classIndex}`} (p = ${r.score.toFixed(3)})`),
+      panelTitles: shown.map(
+        (r) => `${indices.length > 1 ? `image ${r.imageIndex}: ` : ''}${r.label ?? `class ${r.classIndex}`} (p = ${r.score.toFixed(3)})`,
+      ),
     });
   } finally {
     for (const { image } of images.values()) image.dispose();
@@ -108,7 +125,8 @@ const richFigure = (figure: Figure) => {
 
 /** An HTML table, every cell escaped; columns in `numeric` align right. */
 export function htmlTable(caption: string, header: string[], rows: string[][], numeric: number[] = []): string {
-  const cell = (tag: 'td' | 'th', text: string, i: number) => `<${tag} style="text-align:${numeric.includes(i) ? 'right' : 'left'};padding:2px 8px;white-space:pre">${escapeHtml(text)}</${tag}>`;
+  const cell = (tag: 'td' | 'th', text: string, i: number) =>
+    `<${tag} style="text-align:${numeric.includes(i) ? 'right' : 'left'};padding:2px 8px;white-space:pre">${escapeHtml(text)}</${tag}>`;
   return (
     `<table class="camlab-table" style="border-collapse:collapse;font-size:13px"><caption style="text-align:left;font-weight:bold;padding:4px 0">${escapeHtml(caption)}</caption>` +
     `<thead><tr>${header.map((h, i) => cell('th', h, i)).join('')}</tr></thead>` +
@@ -118,9 +136,10 @@ export function htmlTable(caption: string, header: string[], rows: string[][], n
 
 export function anatomySummary(a: ModelAnatomy): string {
   const shape = `[${a.inputShape.map((d) => d ?? 'n').join(', ')}]`;
-  const head = a.featureLayer && a.poolingLayer && a.classifierLayer
-    ? `CAM head '${clip(a.featureLayer.path, 40)}' → '${clip(a.poolingLayer.path, 40)}' → '${clip(a.classifierLayer.path, 40)}'`
-    : `no CAM: ${clip(a.problem ?? 'no GAP head', 120)}`;
+  const head =
+    a.featureLayer && a.poolingLayer && a.classifierLayer
+      ? `CAM head '${clip(a.featureLayer.path, 40)}' → '${clip(a.poolingLayer.path, 40)}' → '${clip(a.classifierLayer.path, 40)}'`
+      : `no CAM: ${clip(a.problem ?? 'no GAP head', 120)}`;
   return `ModelAnatomy: ${a.layers.length} layers, input ${shape}, ${a.numClasses} classes; ${head}`;
 }
 
@@ -133,7 +152,12 @@ export function reportSummary(r: LocalizationReport): string {
 }
 
 function reportHtml(r: LocalizationReport): string {
-  const rows = r.byThreshold.map((t) => [t.threshold.toFixed(2), pct(t.top1Localization), pct(t.gtKnownLocalization), t.meanIou.toFixed(3)]);
+  const rows = r.byThreshold.map((t) => [
+    t.threshold.toFixed(2),
+    pct(t.top1Localization),
+    pct(t.gtKnownLocalization),
+    t.meanIou.toFixed(3),
+  ]);
   return htmlTable(reportSummary(r), ['threshold', 'top-1 localization', 'GT-known localization', 'mean IoU'], rows, [0, 1, 2, 3]);
 }
 
@@ -171,10 +195,16 @@ function register(): void {
     summary: (rows, context) => methodTableSummary(rows, context as MethodTableContext | undefined),
     rich: (rows, context) => {
       const table = methodTableRows(rows, (context as MethodTableContext | undefined)?.threshold);
-      return { 'text/html': htmlTable(methodTableSummary(rows, context as MethodTableContext | undefined), table.header, table.rows, table.header.map((_, i) => i).slice(1)) };
+      return {
+        'text/html': htmlTable(
+          methodTableSummary(rows, context as MethodTableContext | undefined),
+          table.header,
+          table.rows,
+          table.header.map((_, i) => i).slice(1),
+        ),
+      };
     },
   });
 }
 
 register();
-

@@ -144,8 +144,14 @@ let counter = 0;
 
 function drawingMarkup(data: DrawingData, id: string): string {
   const [height, width] = data.canvas;
-  const mapPanel = (which: string) => `<figure class="cd-panel cd-map" style="max-width:${Math.round((data.size * 11) / 14)}px"><canvas class="cd-${which}" width="${width}" height="${height}"></canvas><figcaption class="cd-${which}-caption"></figcaption></figure>`;
-  const starts = data.starts.map((s, i) => `<button type="button" class="cd-start" data-start="${i}">${escapeHtml(s.label === null ? `${i + 1}` : data.labels[s.label] ?? String(s.label))}</button>`).join('');
+  const mapPanel = (which: string) =>
+    `<figure class="cd-panel cd-map" style="max-width:${Math.round((data.size * 11) / 14)}px"><canvas class="cd-${which}" width="${width}" height="${height}"></canvas><figcaption class="cd-${which}-caption"></figcaption></figure>`;
+  const starts = data.starts
+    .map(
+      (s, i) =>
+        `<button type="button" class="cd-start" data-start="${i}">${escapeHtml(s.label === null ? `${i + 1}` : (data.labels[s.label] ?? String(s.label)))}</button>`,
+    )
+    .join('');
   const gradient = data.anchors.map((c, i) => `rgb(${c.join(',')}) ${Math.round((100 * i) / (data.anchors.length - 1))}%`).join(', ');
   return `<div class="camlab-drawing" id="${id}-live" style="display:none">
 <div class="cd-title">${escapeHtml(data.title)}</div>

@@ -78,13 +78,19 @@ export async function drawingFigure(model: tf.LayersModel, options: DrawingOptio
   checkDrawingOptions(options);
   const head = camHead(model);
   if (modelHead(model).binary || head.activation !== 'softmax') {
-    throw new CamlabError(`drawingFigure needs a classifier with a softmax over its classes; '${head.classifier.path}' ends in ${head.activation}${modelHead(model).binary ? ' with one unit' : ''}.`);
+    throw new CamlabError(
+      `drawingFigure needs a classifier with a softmax over its classes; '${head.classifier.path}' ends in ${head.activation}${modelHead(model).binary ? ' with one unit' : ''}.`,
+    );
   }
   if (head.feature.containers.length > 1 || head.classifier.containers.length > 1) {
-    throw new CamlabError(`drawingFigure runs the model in the page and needs its feature layer and classifier at the top level; '${head.feature.path}' is inside a nested model.`);
+    throw new CamlabError(
+      `drawingFigure runs the model in the page and needs its feature layer and classifier at the top level; '${head.feature.path}' is inside a nested model.`,
+    );
   }
   if (defaultPreprocessing(model) !== 'none') {
-    throw new CamlabError(`drawingFigure gives the model the canvas's pixels as they are (0..255), and this model expects '${defaultPreprocessing(model)}' preprocessing: it reads photographs, not drawings.`);
+    throw new CamlabError(
+      `drawingFigure gives the model the canvas's pixels as they are (0..255), and this model expects '${defaultPreprocessing(model)}' preprocessing: it reads photographs, not drawings.`,
+    );
   }
   const { height, width, channels } = modelInputSize(model);
   const starts = options.starts ?? (await defaultStarts());
@@ -118,7 +124,15 @@ export async function drawingFigure(model: tf.LayersModel, options: DrawingOptio
     ...(figure.layout.annotations ?? []),
     {
       text: 'Live version: draw a digit with mouse, pen or finger;\nthe network runs in the page and answers with its class\nprobabilities, the CAM of the top class and of your pick.',
-      x: 0, y: -50 / panel, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 12, color: [68, 68, 68] },
+      x: 0,
+      y: -50 / panel,
+      xref: 'paper',
+      yref: 'paper',
+      showarrow: false,
+      xanchor: 'left',
+      yanchor: 'top',
+      align: 'left',
+      font: { size: 12, color: [68, 68, 68] },
     },
   ];
   const data: DrawingData = {
@@ -149,10 +163,12 @@ async function defaultStarts(): Promise<{ image: tf.Tensor3D; label: number }[]>
 /** The model's topology and weights, as model.save gives them; keyed by a hash so a page holds them once. */
 async function serializedModel(model: tf.LayersModel): Promise<DrawingData['model']> {
   let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    saved = artifacts;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   if (!saved?.weightData || !saved.weightSpecs) throw new CamlabError('The model could not be saved for the page: it gave no weights.');
   const bytes = Buffer.from(tf.io.CompositeArrayBuffer.join(saved.weightData));
   const { createHash } = await import('node:crypto');

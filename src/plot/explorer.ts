@@ -99,7 +99,10 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const alpha = options.alpha ?? 0.5;
   const reasons = layers.flatMap((layer) => methodNames.map((method) => unavailableReason(model, layer, method, methodNames)));
   const available = reasons.map((r, i) => (r === null ? i : -1)).filter((i) => i >= 0);
-  if (available.length === 0) throw new CamlabError(`None of the methods ${methodNames.join(', ')} is defined at ${layers.map((l) => l.path).join(', ')}: ${reasons[0]}`);
+  if (available.length === 0)
+    throw new CamlabError(
+      `None of the methods ${methodNames.join(', ')} is defined at ${layers.map((l) => l.path).join(', ')}: ${reasons[0]}`,
+    );
 
   const input = { fit: options.fit, preprocess: options.preprocess };
   // A combination that is defined may still fail to run (a kernel the backend lacks): it is marked with
@@ -124,13 +127,21 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
       break;
     }
   }
-  if (!firstRun) throw new CamlabError(`None of the methods ${methodNames.join(', ')} could run at ${layers.map((l) => l.path).join(', ')}: ${reasons[available[0]]}`);
+  if (!firstRun)
+    throw new CamlabError(
+      `None of the methods ${methodNames.join(', ')} could run at ${layers.map((l) => l.path).join(', ')}: ${reasons[available[0]]}`,
+    );
   const first = firstRun.results;
   const [firstLayer, firstMethod] = [Math.floor(firstRun.k / methodNames.length), firstRun.k % methodNames.length];
   const classes = options.classes ?? first.map((r) => r.classIndex);
   const [height, width] = image.shape;
   const labels = options.labels ?? modelLabels(model);
-  const firstOf = classes.map((c) => present(first.find((r) => r.classIndex === c), `camlab bug: no map of class ${c}.`));
+  const firstOf = classes.map((c) =>
+    present(
+      first.find((r) => r.classIndex === c),
+      `camlab bug: no map of class ${c}.`,
+    ),
+  );
   const classNames = classes.map((c, i) => labels?.[c] ?? firstOf[i].label ?? `class ${c}`);
   const probability = firstOf.map((r) => r.score);
 
@@ -139,7 +150,14 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const maps: (string | null)[] = Array(choices).fill(null);
   const boxes: ExplorerData['boxes'] = Array(choices).fill(null);
   // A layer where no chosen method is defined keeps one empty cell over the whole image.
-  const grids: ExplorerData['grids'] = layers.map(() => ({ width: 1, height: 1, x0: (width - 1) / 2, dx: width, y0: (height - 1) / 2, dy: height }));
+  const grids: ExplorerData['grids'] = layers.map(() => ({
+    width: 1,
+    height: 1,
+    x0: (width - 1) / 2,
+    dx: width,
+    y0: (height - 1) / 2,
+    dy: height,
+  }));
   const negative = options.negative ?? 'clip';
   const offset = negative === 'clip' ? 0 : 100;
   for (let l = 0; l < counts[1]; l++) {
@@ -149,7 +167,11 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
       const results = at === firstRun.k ? first : await attempt(at, { classIndex: classes });
       if (!results) continue;
       // The classes' maps at this layer by this method share one scale, so an improbable class's map is faint.
-      const scaled = scaleMaps(results.map((r) => r.raw), results.map(scaleGroup), negative);
+      const scaled = scaleMaps(
+        results.map((r) => r.raw),
+        results.map(scaleGroup),
+        negative,
+      );
       for (const [i, result] of results.entries()) {
         const c = classes.indexOf(result.classIndex);
         if (c < 0) continue;
@@ -160,7 +182,9 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
         maps[k] = Buffer.from(Uint8Array.from(scaled[i].percent.data, (v) => Math.round(v) + offset)).toString('base64');
         // The box of the evidence drawn (negative values clipped): none where there is none.
         const clipped = { ...raw, data: raw.data.map((v) => Math.max(0, v)) };
-        const box = clipped.data.some((v) => v > 0) ? boundingBox(heatmapOverImage(clipped, { width, height }, region), { threshold }) : null;
+        const box = clipped.data.some((v) => v > 0)
+          ? boundingBox(heatmapOverImage(clipped, { width, height }, region), { threshold })
+          : null;
         boxes[k] = box && [box.x - 0.5, box.y - 0.5, box.x + box.width - 0.5, box.y + box.height - 0.5];
       }
     }
@@ -185,7 +209,7 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
   const choice: [number, number, number] = [0, firstLayer, firstMethod];
   const k0 = (choice[0] * counts[1] + choice[1]) * counts[2] + choice[2];
   const grid = grids[firstLayer];
-  const anchors = colormapAnchors(negative === 'clip' ? options.colormap ?? 'jet' : DIVERGING_COLORMAP);
+  const anchors = colormapAnchors(negative === 'clip' ? (options.colormap ?? 'jet') : DIVERGING_COLORMAP);
   const heat: HeatmapTrace = {
     type: 'heatmap',
     z: rowsOf(Buffer.from(present(maps[k0], 'camlab bug: the first choice has no map.'), 'base64'), grid.width, grid.height, offset),
@@ -205,12 +229,39 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
     yaxis: 'y',
   };
   const firstBox = boxes[k0];
-  const boxShape: Shape = { type: 'rect', xref: 'x', yref: 'y', x0: 0, y0: 0, x1: 0, y1: 0, line: { color: BOX_COLOR, width: 2 }, name: 'box' };
+  const boxShape: Shape = {
+    type: 'rect',
+    xref: 'x',
+    yref: 'y',
+    x0: 0,
+    y0: 0,
+    x1: 0,
+    y1: 0,
+    line: { color: BOX_COLOR, width: 2 },
+    name: 'box',
+  };
   // Notes start at the plot's left edge, in lines short enough for a phone (Plotly does not wrap).
-  const noteAt = { x: 0, y: 0, yshift: -26, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 12, color: [68, 68, 68] as Color } } as const;
-  const scaleNote = negative === 'clip' ? 'One scale for all classes per layer and method: 100% = their largest value; negative evidence clipped to 0.' : 'One scale for all classes per layer and method, centred on 0: blue against the class, red for it.';
+  const noteAt = {
+    x: 0,
+    y: 0,
+    yshift: -26,
+    xref: 'paper',
+    yref: 'paper',
+    showarrow: false,
+    xanchor: 'left',
+    yanchor: 'top',
+    align: 'left',
+    font: { size: 12, color: [68, 68, 68] as Color },
+  } as const;
+  const scaleNote =
+    negative === 'clip'
+      ? 'One scale for all classes per layer and method: 100% = their largest value; negative evidence clipped to 0.'
+      : 'One scale for all classes per layer and method, centred on 0: blue against the class, red for it.';
   const boxNote = `Box: ≥ ${Math.round(threshold * 100)}% of the map's own maximum.`;
-  const staticLines = wrapText(`${scaleNote} ${boxNote} The interactive version picks one of ${plural(counts[0], 'class', 'classes')}, ${plural(counts[1], 'layer', 'layers')} and ${plural(counts[2], 'method', 'methods')}.`, NOTE_LINE);
+  const staticLines = wrapText(
+    `${scaleNote} ${boxNote} The interactive version picks one of ${plural(counts[0], 'class', 'classes')}, ${plural(counts[1], 'layer', 'layers')} and ${plural(counts[2], 'method', 'methods')}.`,
+    NOTE_LINE,
+  );
   const staticNote: Annotation = { ...noteAt, text: staticLines.join('\n') };
   const margin = { l: 50, r: 110, t: 60, b: 40 + 17 * staticLines.length };
   const figureWidth = panelW + margin.l + margin.r;
@@ -229,24 +280,51 @@ export async function explorerFigure(model: tf.LayersModel, image: tf.Tensor3D, 
     reasons: reasons.map((r) => (r === null ? null : wrapText(r, 52).join('\n'))),
     boxShape,
     liveNote: { ...noteAt, text: wrapText(`${scaleNote} ${boxNote}`, NOTE_LINE).join('\n') },
-    reasonNote: { text: '', x: width / 2 - 0.5, y: height / 2 - 0.5, xref: 'x', yref: 'y', showarrow: false, xanchor: 'center', yanchor: 'middle', font: { size: 12, color: [0, 0, 0] }, bgcolor: [255, 255, 255, 0.85] },
-  };
-  return displayable<Figure>({
-    data: [{ type: 'image', pixels: { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) }, x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip', xaxis: 'x', yaxis: 'y' }, heat],
-    layout: {
-      title: { text: titles[k0] },
-      width: figureWidth,
-      height: panelH + margin.t + margin.b,
-      margin,
-      xaxis: { range: [-0.5, width - 0.5], showgrid: false, zeroline: false, constrain: 'domain', ticks: 'outside' },
-      yaxis: { range: [height - 0.5, -0.5], showgrid: false, zeroline: false, constrain: 'domain', ticks: 'outside', scaleanchor: 'x' },
-      shapes: firstBox ? [{ ...boxShape, x0: firstBox[0], y0: firstBox[1], x1: firstBox[2], y1: firstBox[3] }] : [],
-      annotations: [staticNote],
-      meta: { camlabExplorer: data },
-      showlegend: false,
-      hovermode: 'closest',
+    reasonNote: {
+      text: '',
+      x: width / 2 - 0.5,
+      y: height / 2 - 0.5,
+      xref: 'x',
+      yref: 'y',
+      showarrow: false,
+      xanchor: 'center',
+      yanchor: 'middle',
+      font: { size: 12, color: [0, 0, 0] },
+      bgcolor: [255, 255, 255, 0.85],
     },
-  }, 'figure');
+  };
+  return displayable<Figure>(
+    {
+      data: [
+        {
+          type: 'image',
+          pixels: { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) },
+          x0: 0,
+          y0: 0,
+          dx: 1,
+          dy: 1,
+          hoverinfo: 'skip',
+          xaxis: 'x',
+          yaxis: 'y',
+        },
+        heat,
+      ],
+      layout: {
+        title: { text: titles[k0] },
+        width: figureWidth,
+        height: panelH + margin.t + margin.b,
+        margin,
+        xaxis: { range: [-0.5, width - 0.5], showgrid: false, zeroline: false, constrain: 'domain', ticks: 'outside' },
+        yaxis: { range: [height - 0.5, -0.5], showgrid: false, zeroline: false, constrain: 'domain', ticks: 'outside', scaleanchor: 'x' },
+        shapes: firstBox ? [{ ...boxShape, x0: firstBox[0], y0: firstBox[1], x1: firstBox[2], y1: firstBox[3] }] : [],
+        annotations: [staticNote],
+        meta: { camlabExplorer: data },
+        showlegend: false,
+        hovermode: 'closest',
+      },
+    },
+    'figure',
+  );
 }
 
 /** The layers named (their list was checked with the options), else the default layer. */
@@ -257,7 +335,9 @@ function chosenLayers(model: tf.LayersModel, anatomy: ModelAnatomy, names: strin
   return names.map((name) => {
     const layer = anatomy.layers.find((l) => l.path === name || l.name === name);
     if (!layer || layer.outputShape?.length !== 4) {
-      throw new CamlabError(`${layer ? `Layer '${name}' has no feature maps` : `There is no layer '${name}'`}. Layers with feature maps: ${fourD.map((l) => l.path).join(', ')}.`);
+      throw new CamlabError(
+        `${layer ? `Layer '${name}' has no feature maps` : `There is no layer '${name}'`}. Layers with feature maps: ${fourD.map((l) => l.path).join(', ')}.`,
+      );
     }
     return layer;
   });
@@ -269,7 +349,9 @@ function unavailableReason(model: tf.LayersModel, layer: LayerInfo, method: Meth
   const refusal = camRefusalAt(model, layer.path);
   if (!refusal) return null;
   const others = chosen.filter((m) => m !== 'cam').map(methodTitle);
-  const pick = others.length ? `At ${layer.path}, pick ${others.join(' or ')}.` : `At ${layer.path}, a gradient method (Grad-CAM, Layer-CAM, …) works.`;
+  const pick = others.length
+    ? `At ${layer.path}, pick ${others.join(' or ')}.`
+    : `At ${layer.path}, a gradient method (Grad-CAM, Layer-CAM, …) works.`;
   if (refusal.reason === 'no-cam-head') return `CAM is not defined for this model: ${refusal.problem} ${pick}`;
   return `CAM is defined only at ${refusal.cam.feature.path}, the layer that feeds global average pooling: its weights are the classifier's, and the classifier sees no other layer. ${pick}`;
 }

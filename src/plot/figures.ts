@@ -10,7 +10,18 @@ import type { Box } from '../localize/box';
 import type { CamResult } from '../cam/types';
 import type { Region } from '../image/place';
 import type { SanityReport } from '../metrics/sanity';
-import { escapeText, wrapText, type Annotation, type Axis, type Color, type Figure, type HeatmapTrace, type Layout, type Shape, type Trace } from './figure';
+import {
+  escapeText,
+  wrapText,
+  type Annotation,
+  type Axis,
+  type Color,
+  type Figure,
+  type HeatmapTrace,
+  type Layout,
+  type Shape,
+  type Trace,
+} from './figure';
 import { DIVERGING_COLORMAP, NEGATIVE_EVIDENCE, scaleCaption, scaleGroup, scaleMaps, type NegativeEvidence } from './scale';
 
 /** Heat map traces have at most this many cells a side (area-averaged), in the live plot and the PNG alike. */
@@ -38,7 +49,14 @@ export interface HeatmapFigureOptions {
   negative?: NegativeEvidence;
 }
 
-const HEATMAP_OPTIONS: Record<keyof HeatmapFigureOptions, true> = { title: true, colormap: true, alpha: true, boxes: true, size: true, negative: true };
+const HEATMAP_OPTIONS: Record<keyof HeatmapFigureOptions, true> = {
+  title: true,
+  colormap: true,
+  alpha: true,
+  boxes: true,
+  size: true,
+  negative: true,
+};
 
 /**
  * The image under a semi-transparent heat map, with a colour bar, hover values and optional boxes.
@@ -58,21 +76,24 @@ export function heatmapFigure(image: tf.Tensor3D, map: Heatmap | CamResult, opti
   const margin = { l: 50, r: 90, t: 60, b: 60 + 18 * lines.length };
   const [height, width] = image.shape;
   const scale = size / Math.max(width, height);
-  return displayable<Figure>({
-    data: panel.traces,
-    layout: {
-      title: { text: options.title ?? 'Class activation map' },
-      width: Math.round(width * scale) + margin.l + margin.r,
-      height: Math.round(height * scale) + margin.t + margin.b,
-      margin,
-      xaxis: { ...panel.xaxis, title: { text: 'x (pixels)' } },
-      yaxis: { ...panel.yaxis, title: { text: 'y (pixels)' } },
-      shapes: panel.shapes,
-      annotations: [...panel.annotations, ...(caption ? [captionNote(lines, 50)] : [])],
-      showlegend: false,
-      hovermode: 'closest',
+  return displayable<Figure>(
+    {
+      data: panel.traces,
+      layout: {
+        title: { text: options.title ?? 'Class activation map' },
+        width: Math.round(width * scale) + margin.l + margin.r,
+        height: Math.round(height * scale) + margin.t + margin.b,
+        margin,
+        xaxis: { ...panel.xaxis, title: { text: 'x (pixels)' } },
+        yaxis: { ...panel.yaxis, title: { text: 'y (pixels)' } },
+        shapes: panel.shapes,
+        annotations: [...panel.annotations, ...(caption ? [captionNote(lines, 50)] : [])],
+        showlegend: false,
+        hovermode: 'closest',
+      },
     },
-  }, 'figure');
+    'figure',
+  );
 }
 
 /** How a heat map trace reads its values: the colour scale's range, its colours, and the unit shown. */
@@ -97,13 +118,29 @@ function percentScale(negative: NegativeEvidence): ZScale {
 /** Results' raw maps on plot/scale.ts's scales: one per image × method × layer. */
 function scaledMaps(results: CamResult[], negative: NegativeEvidence = 'clip'): { map: Heatmap; region: Region; scale: ZScale }[] {
   checkOneOf('negative', negative, NEGATIVE_EVIDENCE);
-  const scaled = scaleMaps(results.map((r) => r.raw), results.map(scaleGroup), negative);
+  const scaled = scaleMaps(
+    results.map((r) => r.raw),
+    results.map(scaleGroup),
+    negative,
+  );
   return scaled.map((s, i) => ({ map: s.percent, region: results[i].region, scale: percentScale(negative) }));
 }
 
 /** A note under the plot, from its left edge, `shift` pixels below the plot's bottom. */
 function captionNote(lines: string[], shift: number): Annotation {
-  return { text: lines.join('\n'), x: 0, y: 0, yshift: -shift, xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'left', yanchor: 'top', align: 'left', font: { size: 12, color: [68, 68, 68] } };
+  return {
+    text: lines.join('\n'),
+    x: 0,
+    y: 0,
+    yshift: -shift,
+    xref: 'paper',
+    yref: 'paper',
+    showarrow: false,
+    xanchor: 'left',
+    yanchor: 'top',
+    align: 'left',
+    font: { size: 12, color: [68, 68, 68] },
+  };
 }
 
 export interface CamGridOptions {
@@ -119,7 +156,15 @@ export interface CamGridOptions {
   negative?: NegativeEvidence;
 }
 
-const CAM_GRID_OPTIONS: Record<keyof CamGridOptions, true> = { title: true, panelTitles: true, labels: true, columns: true, colormap: true, alpha: true, negative: true };
+const CAM_GRID_OPTIONS: Record<keyof CamGridOptions, true> = {
+  title: true,
+  panelTitles: true,
+  labels: true,
+  columns: true,
+  colormap: true,
+  alpha: true,
+  negative: true,
+};
 
 /**
  * The most panels a grid figure draws. A grid of 100 was seen with empty panels from about the 48th on
@@ -146,10 +191,22 @@ export function camGridFigure(images: tf.Tensor3D | tf.Tensor3D[], results: CamR
     const image = list[Array.isArray(images) ? r.imageIndex : 0];
     if (!image) throw new CamlabError(`Result ${i} is for image ${r.imageIndex}, but ${list.length} image(s) were given.`);
     const label = options.labels?.[r.classIndex] ?? `class ${r.classIndex}`;
-    return { image, heatmap: scaled[i].map, region: scaled[i].region, title: options.panelTitles?.[i] ?? `${label} (p = ${r.score.toFixed(3)})` };
+    return {
+      image,
+      heatmap: scaled[i].map,
+      region: scaled[i].region,
+      title: options.panelTitles?.[i] ?? `${label} (p = ${r.score.toFixed(3)})`,
+    };
   });
   const caption = scaleCaption(results.length, new Set(results.map(scaleGroup)).size, negative);
-  return gridFigure(panels, { title: options.title ?? 'Class activation maps', columns: options.columns ?? Math.min(4, panels.length), colormap: options.colormap, alpha: options.alpha, scale: scaled[0].scale, caption });
+  return gridFigure(panels, {
+    title: options.title ?? 'Class activation maps',
+    columns: options.columns ?? Math.min(4, panels.length),
+    colormap: options.colormap,
+    alpha: options.alpha,
+    scale: scaled[0].scale,
+    caption,
+  });
 }
 
 /**
@@ -160,17 +217,31 @@ export function camGridFigure(images: tf.Tensor3D | tf.Tensor3D[], results: CamR
  *
  * @example await show(sanityFigure(image, [await sanityCheck(model, image, methodMaker('gradcam'))]));
  */
-export function sanityFigure(image: tf.Tensor3D, reports: SanityReport[], options: { title?: string; colormap?: ColormapName; alpha?: number } = {}): Figure {
+export function sanityFigure(
+  image: tf.Tensor3D,
+  reports: SanityReport[],
+  options: { title?: string; colormap?: ColormapName; alpha?: number } = {},
+): Figure {
   checkOptionNames('sanityFigure', options, ['title', 'colormap', 'alpha']);
   if (reports.length === 0) throw new CamlabError('sanityFigure needs at least one sanity report.');
   const columns = reports[0].steps.length + 1;
-  if (reports.some((r) => r.steps.length + 1 !== columns)) throw new CamlabError('sanityFigure draws reports of the same randomisation steps (the same model and layers), one per row.');
+  if (reports.some((r) => r.steps.length + 1 !== columns))
+    throw new CamlabError('sanityFigure draws reports of the same randomisation steps (the same model and layers), one per row.');
   const panels: GridPanel[] = reports.flatMap((r) => [
     { image, heatmap: r.original, title: `${r.map}${r.flagged ? ' (FLAGGED)' : ''}: trained` },
-    ...r.steps.map((s) => ({ image, heatmap: s.heatmap, title: `${r.mode === 'cascading' ? 'to ' : 'only '}${s.layer}: corr ${s.rankCorrelation.toFixed(2)}` })),
+    ...r.steps.map((s) => ({
+      image,
+      heatmap: s.heatmap,
+      title: `${r.mode === 'cascading' ? 'to ' : 'only '}${s.layer}: corr ${s.rankCorrelation.toFixed(2)}`,
+    })),
   ]);
   const mode = reports[0].mode;
-  return gridFigure(panels, { title: options.title ?? `Maps as the weights are randomised (${mode}, top layer first); corr: rank correlation with the trained map`, columns, colormap: options.colormap, alpha: options.alpha });
+  return gridFigure(panels, {
+    title: options.title ?? `Maps as the weights are randomised (${mode}, top layer first); corr: rank correlation with the trained map`,
+    columns,
+    colormap: options.colormap,
+    alpha: options.alpha,
+  });
 }
 
 export interface FeatureMapsOptions {
@@ -187,20 +258,30 @@ export interface FeatureMapsOptions {
  */
 export function featureMapsFigure(activations: tf.Tensor3D | tf.Tensor4D, options: FeatureMapsOptions = {}): Figure {
   checkOptionNames('featureMapsFigure', options, ['channels', 'columns', 'title', 'colormap'] satisfies (keyof FeatureMapsOptions)[]);
-  if (options.channels) checkPanelCount('featureMapsFigure', options.channels.length, 'channels', 'channels: [0, …, 31], then [32, …, 63], …');
+  if (options.channels)
+    checkPanelCount('featureMapsFigure', options.channels.length, 'channels', 'channels: [0, …, 31], then [32, …, 63], …');
   if (!(activations.rank === 3 || (activations.rank === 4 && activations.shape[0] === 1))) {
-    throw new CamlabError(`featureMapsFigure takes activations [h, w, channels] or [1, h, w, channels], got [${activations.shape.join(', ')}].`);
+    throw new CamlabError(
+      `featureMapsFigure takes activations [h, w, channels] or [1, h, w, channels], got [${activations.shape.join(', ')}].`,
+    );
   }
   const [h, w, c] = activations.shape.slice(-3);
   const channels = options.channels ?? [...Array(Math.min(16, c)).keys()];
-  for (const k of channels) if (!Number.isInteger(k) || k < 0 || k >= c) throw new CamlabError(`Channel ${k} does not exist: the layer has channels 0 to ${c - 1}.`);
+  for (const k of channels)
+    if (!Number.isInteger(k) || k < 0 || k >= c)
+      throw new CamlabError(`Channel ${k} does not exist: the layer has channels 0 to ${c - 1}.`);
   const values = activations.dataSync();
   const panels = channels.map((k) => {
     const data = new Float32Array(h * w);
     for (let i = 0; i < h * w; i++) data[i] = values[i * c + k];
     return { heatmap: { width: w, height: h, data }, title: `channel ${k}` };
   });
-  return gridFigure(panels, { title: options.title ?? `Feature maps (${h}×${w}, ${channels.length} of ${c} channels)`, columns: options.columns ?? 8, colormap: options.colormap ?? 'viridis', ownScale: true });
+  return gridFigure(panels, {
+    title: options.title ?? `Feature maps (${h}×${w}, ${channels.length} of ${c} channels)`,
+    columns: options.columns ?? 8,
+    colormap: options.colormap ?? 'viridis',
+    ownScale: true,
+  });
 }
 
 /** A bar chart of class probabilities, the top class highlighted. */
@@ -208,29 +289,35 @@ export function probabilitiesFigure(scores: ArrayLike<number>, labels?: string[]
   checkOptionNames('probabilitiesFigure', options, ['title']);
   const values = Array.from(scores);
   if (values.length === 0) throw new CamlabError('probabilitiesFigure needs at least one score.');
-  if (labels && labels.length !== values.length) throw new CamlabError(`${labels.length} labels for ${values.length} scores: give one label per class.`);
+  if (labels && labels.length !== values.length)
+    throw new CamlabError(`${labels.length} labels for ${values.length} scores: give one label per class.`);
   const names = values.map((_, i) => labels?.[i] ?? String(i));
   const top = values.indexOf(Math.max(...values));
-  return displayable<Figure>({
-    data: [{
-      type: 'bar',
-      x: names,
-      y: values,
-      marker: { color: values.map((_, i) => (i === top ? SERIES_COLORS[1] : SERIES_COLORS[0])) },
-      text: values.map((v) => v.toFixed(3)),
-      textposition: 'outside',
-      hovertemplate: 'class %{x}<br>probability %{y:.4f}<extra></extra>',
-    }],
-    layout: {
-      title: { text: options.title ?? 'Class probabilities' },
-      width: Math.max(360, 40 * values.length + 120),
-      height: 320,
-      margin: { l: 60, r: 20, t: 60, b: 60 },
-      xaxis: { type: 'category', title: { text: 'class' } },
-      yaxis: { range: [0, 1.1], title: { text: 'probability' }, tickformat: '.1f' },
-      showlegend: false,
+  return displayable<Figure>(
+    {
+      data: [
+        {
+          type: 'bar',
+          x: names,
+          y: values,
+          marker: { color: values.map((_, i) => (i === top ? SERIES_COLORS[1] : SERIES_COLORS[0])) },
+          text: values.map((v) => v.toFixed(3)),
+          textposition: 'outside',
+          hovertemplate: 'class %{x}<br>probability %{y:.4f}<extra></extra>',
+        },
+      ],
+      layout: {
+        title: { text: options.title ?? 'Class probabilities' },
+        width: Math.max(360, 40 * values.length + 120),
+        height: 320,
+        margin: { l: 60, r: 20, t: 60, b: 60 },
+        xaxis: { type: 'category', title: { text: 'class' } },
+        yaxis: { range: [0, 1.1], title: { text: 'probability' }, tickformat: '.1f' },
+        showlegend: false,
+      },
     },
-  }, 'figure');
+    'figure',
+  );
 }
 
 export interface Series {
@@ -239,45 +326,68 @@ export interface Series {
   dash?: boolean;
 }
 
-export const SERIES_COLORS: Color[] = [[31, 119, 180], [214, 39, 40], [44, 160, 44], [148, 103, 189], [255, 127, 14]];
+export const SERIES_COLORS: Color[] = [
+  [31, 119, 180],
+  [214, 39, 40],
+  [44, 160, 44],
+  [148, 103, 189],
+  [255, 127, 14],
+];
 
 /**
  * Lines of values against a common x, with a legend: accuracy against threshold, for example.
  *
  * @example await show(curveFigure(thresholds, [{ name: 'GT-known', y: accuracy }], { title: '…', xTitle: 'threshold', yTitle: 'accuracy' }));
  */
-export function curveFigure(x: number[], series: Series[], options: { title: string; xTitle: string; yTitle: string; yRange?: [number, number]; legend?: LegendPlace }): Figure {
+export function curveFigure(
+  x: number[],
+  series: Series[],
+  options: { title: string; xTitle: string; yTitle: string; yRange?: [number, number]; legend?: LegendPlace },
+): Figure {
   checkOptionNames('curveFigure', options, ['title', 'xTitle', 'yTitle', 'yRange', 'legend']);
-  for (const s of series) if (s.y.length !== x.length) throw new CamlabError(`Series '${s.name}' has ${s.y.length} values for ${x.length} x positions.`);
+  for (const s of series)
+    if (s.y.length !== x.length) throw new CamlabError(`Series '${s.name}' has ${s.y.length} values for ${x.length} x positions.`);
   const ys = series.flatMap((s) => s.y);
-  return displayable<Figure>({
-    data: series.map((s, i) => ({
-      type: 'scatter',
-      mode: 'lines+markers',
-      name: s.name,
-      x,
-      y: s.y,
-      line: { color: SERIES_COLORS[i % SERIES_COLORS.length], dash: s.dash ? 'dash' : 'solid' },
-      hovertemplate: `${escapeText(s.name)}<br>%{x}: %{y:.3f}<extra></extra>`,
-    })),
-    layout: {
-      title: { text: options.title },
-      width: 560,
-      height: 360,
-      margin: { l: 60, r: 20, t: 60, b: 60 },
-      xaxis: { range: [Math.min(...x), Math.max(...x)], title: { text: options.xTitle } },
-      yaxis: { range: options.yRange ?? [Math.min(0, ...ys), Math.max(...ys) * 1.05], title: { text: options.yTitle } },
-      showlegend: true,
-      legend: { x: 1, y: LEGEND_Y[options.legend ?? 'upper right'], xanchor: 'right', yanchor: LEGEND_ANCHOR[options.legend ?? 'upper right'] },
-      hovermode: 'closest',
+  return displayable<Figure>(
+    {
+      data: series.map((s, i) => ({
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: s.name,
+        x,
+        y: s.y,
+        line: { color: SERIES_COLORS[i % SERIES_COLORS.length], dash: s.dash ? 'dash' : 'solid' },
+        hovertemplate: `${escapeText(s.name)}<br>%{x}: %{y:.3f}<extra></extra>`,
+      })),
+      layout: {
+        title: { text: options.title },
+        width: 560,
+        height: 360,
+        margin: { l: 60, r: 20, t: 60, b: 60 },
+        xaxis: { range: [Math.min(...x), Math.max(...x)], title: { text: options.xTitle } },
+        yaxis: { range: options.yRange ?? [Math.min(0, ...ys), Math.max(...ys) * 1.05], title: { text: options.yTitle } },
+        showlegend: true,
+        legend: {
+          x: 1,
+          y: LEGEND_Y[options.legend ?? 'upper right'],
+          xanchor: 'right',
+          yanchor: LEGEND_ANCHOR[options.legend ?? 'upper right'],
+        },
+        hovermode: 'closest',
+      },
     },
-  }, 'figure');
+    'figure',
+  );
 }
 
 /** Where a curve figure's legend sits inside the plot: put it where the curves are not. */
 export type LegendPlace = 'upper right' | 'center right' | 'lower right';
 const LEGEND_Y: Record<LegendPlace, number> = { 'upper right': 1, 'center right': 0.5, 'lower right': 0 };
-const LEGEND_ANCHOR: Record<LegendPlace, 'top' | 'middle' | 'bottom'> = { 'upper right': 'top', 'center right': 'middle', 'lower right': 'bottom' };
+const LEGEND_ANCHOR: Record<LegendPlace, 'top' | 'middle' | 'bottom'> = {
+  'upper right': 'top',
+  'center right': 'middle',
+  'lower right': 'bottom',
+};
 
 interface GridPanel {
   image?: tf.Tensor3D;
@@ -287,7 +397,18 @@ interface GridPanel {
   title: string;
 }
 
-function gridFigure(panels: GridPanel[], options: { title: string; columns: number; colormap?: ColormapName; alpha?: number; ownScale?: boolean; scale?: ZScale; caption?: string }): Figure {
+function gridFigure(
+  panels: GridPanel[],
+  options: {
+    title: string;
+    columns: number;
+    colormap?: ColormapName;
+    alpha?: number;
+    ownScale?: boolean;
+    scale?: ZScale;
+    caption?: string;
+  },
+): Figure {
   const columns = Math.max(1, Math.min(options.columns, panels.length));
   const rows = Math.ceil(panels.length / columns);
   const cell = options.ownScale ? 110 : 210;
@@ -299,19 +420,46 @@ function gridFigure(panels: GridPanel[], options: { title: string; columns: numb
   const height = rows * (cell + 24) + margin.t + margin.b;
   const inner = columns * cell;
   const data: Trace[] = [];
-  const layout: Layout = { title: { text: options.title }, width, height, margin, shapes: [], annotations: [], showlegend: false, hovermode: 'closest' };
+  const layout: Layout = {
+    title: { text: options.title },
+    width,
+    height,
+    margin,
+    shapes: [],
+    annotations: [],
+    showlegend: false,
+    hovermode: 'closest',
+  };
   panels.forEach((p, i) => {
     const [row, col] = [Math.floor(i / columns), i % columns];
     const suffix = i === 0 ? '' : String(i + 1);
     const x: [number, number] = [(col * cell + left) / inner, ((col + 1) * cell - gap) / inner];
     const y: [number, number] = [1 - (row + 1) / rows + 0.04, 1 - row / rows - 0.04];
     const panel = p.image
-      ? imagePanel(p.image, p.heatmap, suffix, { colormap: options.colormap, alpha: options.alpha }, options.scale ?? SHOWN_AS_GIVEN, p.region, i === 0)
+      ? imagePanel(
+          p.image,
+          p.heatmap,
+          suffix,
+          { colormap: options.colormap, alpha: options.alpha },
+          options.scale ?? SHOWN_AS_GIVEN,
+          p.region,
+          i === 0,
+        )
       : mapPanel(p.heatmap, suffix, options.colormap ?? 'viridis');
     data.push(...panel.traces);
     layout[`xaxis${suffix}`] = { ...panel.xaxis, domain: x, anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { ...panel.yaxis, domain: y, anchor: `x${suffix}` };
-    layout.annotations?.push({ text: p.title, x: (x[0] + x[1]) / 2, y: y[1], xref: 'paper', yref: 'paper', showarrow: false, xanchor: 'center', yanchor: 'bottom', font: { size: 12 } });
+    layout.annotations?.push({
+      text: p.title,
+      x: (x[0] + x[1]) / 2,
+      y: y[1],
+      xref: 'paper',
+      yref: 'paper',
+      showarrow: false,
+      xanchor: 'center',
+      yanchor: 'bottom',
+      font: { size: 12 },
+    });
   });
   if (lines.length) layout.annotations?.push(captionNote(lines, 22));
   return displayable<Figure>({ data, layout }, 'figure');
@@ -320,7 +468,9 @@ function gridFigure(panels: GridPanel[], options: { title: string; columns: numb
 /** A grid of more than MAX_GRID_PANELS is refused, with the limit and how to split it. */
 function checkPanelCount(entry: string, count: number, what: string, split: string): void {
   if (count > MAX_GRID_PANELS) {
-    throw new CamlabError(`${entry} draws at most ${MAX_GRID_PANELS} panels, got ${count} ${what}: more would leave panels empty. Draw them as several figures (${split}).`);
+    throw new CamlabError(
+      `${entry} draws at most ${MAX_GRID_PANELS} panels, got ${count} ${what}: more would leave panels empty. Draw them as several figures (${split}).`,
+    );
   }
 }
 
@@ -333,22 +483,59 @@ export interface Panel {
 }
 
 /** Image trace + heat map trace on one pair of axes, in image pixel coordinates (y down); the map over `region`. */
-function imagePanel(image: tf.Tensor3D, heatmap: Heatmap, suffix: string, options: HeatmapFigureOptions, zScale: ZScale, region: Region | undefined, showScale = true): Panel {
+function imagePanel(
+  image: tf.Tensor3D,
+  heatmap: Heatmap,
+  suffix: string,
+  options: HeatmapFigureOptions,
+  zScale: ZScale,
+  region: Region | undefined,
+  showScale = true,
+): Panel {
   assertImage3D(image);
   assertHeatmap(heatmap);
   checkOverlayOptions(options, 'the figure', true);
   const [height, width] = image.shape;
   const alpha = options.alpha ?? 0.5;
   const pixels = { width, height, rgba: rgbaFromRgb(image.dataSync(), width, height) };
-  const heat = placedHeatTrace(heatmap, region ?? { x: 0, y: 0, width, height }, zScale.colormap ?? options.colormap ?? 'jet', alpha, suffix, showScale, zScale);
+  const heat = placedHeatTrace(
+    heatmap,
+    region ?? { x: 0, y: 0, width, height },
+    zScale.colormap ?? options.colormap ?? 'jet',
+    alpha,
+    suffix,
+    showScale,
+    zScale,
+  );
   const shapes: Shape[] = [];
   const annotations: Annotation[] = [];
   for (const [i, { box, label, color, dash }] of (options.boxes ?? []).entries()) {
     const stroke = color ?? BOX_COLORS[i % BOX_COLORS.length];
-    shapes.push({ type: 'rect', xref: `x${suffix}`, yref: `y${suffix}`, x0: box.x - 0.5, y0: box.y - 0.5, x1: box.x + box.width - 0.5, y1: box.y + box.height - 0.5, line: { color: stroke, width: 2, dash: (dash ?? i > 0) ? 'dash' : 'solid' }, name: label });
+    shapes.push({
+      type: 'rect',
+      xref: `x${suffix}`,
+      yref: `y${suffix}`,
+      x0: box.x - 0.5,
+      y0: box.y - 0.5,
+      x1: box.x + box.width - 0.5,
+      y1: box.y + box.height - 0.5,
+      line: { color: stroke, width: 2, dash: (dash ?? i > 0) ? 'dash' : 'solid' },
+      name: label,
+    });
     // Labels alternate above and below their boxes so that two boxes with close corners stay readable.
     const above = i % 2 === 0;
-    annotations.push({ text: label, x: box.x - 0.5, y: above ? box.y - 0.5 : box.y + box.height - 0.5, xref: `x${suffix}`, yref: `y${suffix}`, showarrow: false, xanchor: 'left', yanchor: above ? 'bottom' : 'top', font: { size: 11, color: stroke }, bgcolor: [255, 255, 255, 0.7] });
+    annotations.push({
+      text: label,
+      x: box.x - 0.5,
+      y: above ? box.y - 0.5 : box.y + box.height - 0.5,
+      xref: `x${suffix}`,
+      yref: `y${suffix}`,
+      showarrow: false,
+      xanchor: 'left',
+      yanchor: above ? 'bottom' : 'top',
+      font: { size: 11, color: stroke },
+      bgcolor: [255, 255, 255, 0.7],
+    });
   }
   return {
     traces: [{ type: 'image', pixels, x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip', xaxis: `x${suffix}`, yaxis: `y${suffix}` }, heat],
@@ -376,10 +563,24 @@ export function pixelAxis(range: [number, number]): Axis {
   return { range, showgrid: false, zeroline: false, constrain: 'domain', ticks: 'outside' };
 }
 
-const BOX_COLORS: Color[] = [[0, 230, 118], [255, 255, 255], [255, 23, 68], [41, 121, 255]];
+const BOX_COLORS: Color[] = [
+  [0, 230, 118],
+  [255, 255, 255],
+  [255, 23, 68],
+  [41, 121, 255],
+];
 
 /** A heat map trace over a whole width × height image, its values drawn against `zRange` as given. */
-export function heatTrace(map: Heatmap, width: number, height: number, colormap: ColormapName, opacity: number, suffix: string, showScale: boolean, zRange: [number, number] = [0, 1]): HeatmapTrace {
+export function heatTrace(
+  map: Heatmap,
+  width: number,
+  height: number,
+  colormap: ColormapName,
+  opacity: number,
+  suffix: string,
+  showScale: boolean,
+  zRange: [number, number] = [0, 1],
+): HeatmapTrace {
   return placedHeatTrace(map, { x: 0, y: 0, width, height }, colormap, opacity, suffix, showScale, { ...SHOWN_AS_GIVEN, range: zRange });
 }
 
@@ -387,7 +588,15 @@ export function heatTrace(map: Heatmap, width: number, height: number, colormap:
  * A heat map trace over `region` of an image, at most MAX_CELLS cells a side (area-averaged). A map
  * coarser than the image is drawn smoothed (Plotly interpolates between cell centres, as the PNG does).
  */
-function placedHeatTrace(map: Heatmap, region: Region, colormap: ColormapName, opacity: number, suffix: string, showScale: boolean, zScale: ZScale): HeatmapTrace {
+function placedHeatTrace(
+  map: Heatmap,
+  region: Region,
+  colormap: ColormapName,
+  opacity: number,
+  suffix: string,
+  showScale: boolean,
+  zScale: ZScale,
+): HeatmapTrace {
   const step = Math.max(1, Math.ceil(Math.max(map.width, map.height) / MAX_CELLS));
   const cols = Math.ceil(map.width / step);
   const rows = Math.ceil(map.height / step);

@@ -24,7 +24,7 @@ export function fitLayout(layout: Layout, available: number): Layout {
     const inner = Math.max(40, width - margin.l - margin.r);
     const innerBefore = layout.width - margin.l - margin.r;
     const panels = (Object.keys(layout) as (keyof Layout)[])
-      .filter((key) => /^xaxis\d*$/.test(String(key)) && (layout[key as `xaxis${string}`]?.domain !== undefined))
+      .filter((key) => /^xaxis\d*$/.test(String(key)) && layout[key as `xaxis${string}`]?.domain !== undefined)
       .sort((a, b) => Number(String(a).slice(5) || 1) - Number(String(b).slice(5) || 1)) as `xaxis${string}`[];
     if (panels.length > 1) {
       // A grid: panel i sits at row i / columns; its title is the i-th paper-anchored annotation above it.
@@ -79,7 +79,13 @@ export function fitLayout(layout: Layout, available: number): Layout {
     // (measured in chromium).
     const block = size * 1.2 + (lines.length - 1) * size * 1.3;
     const top = Math.max(4, (fitted.margin.t - block) / 2);
-    fitted.title = { ...fitted.title, text: lines.join('<br>'), yref: 'container', y: 1 - (top + size * 0.95) / fitted.height, yanchor: 'bottom' };
+    fitted.title = {
+      ...fitted.title,
+      text: lines.join('<br>'),
+      yref: 'container',
+      y: 1 - (top + size * 0.95) / fitted.height,
+      yanchor: 'bottom',
+    };
   }
   return fitted;
 }

@@ -11,7 +11,9 @@ type Attributes = Record<string, string | number>;
 /** The attributes of every `<tag …/>` of a BMFont XML file, numbers as numbers. */
 function elements(xml: string, tag: string): Attributes[] {
   return [...xml.matchAll(new RegExp(`<${tag}\\s([^>]*?)/?>`, 'g'))].map(([, body]) =>
-    Object.fromEntries([...body.matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key, /^-?\d+$/.test(value) ? Number(value) : value])),
+    Object.fromEntries(
+      [...body.matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key, /^-?\d+$/.test(value) ? Number(value) : value]),
+    ),
   );
 }
 
@@ -20,7 +22,10 @@ export async function fontFromFile(file: string): Promise<Font> {
   const xml = await readFile(file, 'utf8');
   const chars = Object.fromEntries(elements(xml, 'char').map((c) => [String.fromCharCode(Number(c.id)), c]));
   const kernings: Record<string, Record<string, number>> = {};
-  for (const k of elements(xml, 'kerning')) (kernings[String.fromCharCode(Number(k.first))] ??= {})[String.fromCharCode(Number(k.second))] = Number(k.amount);
-  const pages = await Promise.all(elements(xml, 'page').map(async (page) => Jimp.read(await readFile(join(dirname(file), String(page.file))))));
+  for (const k of elements(xml, 'kerning'))
+    (kernings[String.fromCharCode(Number(k.first))] ??= {})[String.fromCharCode(Number(k.second))] = Number(k.amount);
+  const pages = await Promise.all(
+    elements(xml, 'page').map(async (page) => Jimp.read(await readFile(join(dirname(file), String(page.file))))),
+  );
   return { info: elements(xml, 'info')[0], common: elements(xml, 'common')[0], chars, kernings, pages } as unknown as Font;
 }

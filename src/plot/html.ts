@@ -90,7 +90,8 @@ const COLOR_KEYS = new Set(['color', 'bgcolor', 'plot_bgcolor', 'paper_bgcolor']
 
 function toPlotly(value: unknown, key: string): unknown {
   if (typeof value === 'string') return key === 'hovertemplate' ? value : escapeText(value).replace(/\n/g, '<br>');
-  if (COLOR_KEYS.has(key) && Array.isArray(value)) return Array.isArray(value[0]) ? (value as Color[]).map(cssColor) : cssColor(value as Color);
+  if (COLOR_KEYS.has(key) && Array.isArray(value))
+    return Array.isArray(value[0]) ? (value as Color[]).map(cssColor) : cssColor(value as Color);
   if (key === 'colorscale') return (value as [number, Color][]).map(([at, color]) => [at, cssColor(color)]);
   if (key === 'pixels') {
     const { rgba, width, height } = value as Pixels;

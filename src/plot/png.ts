@@ -20,20 +20,52 @@ let fonts: Promise<Fonts> | undefined;
 function loadFonts(): Promise<Fonts> {
   // jimp's bundled bitmap fonts; 'jimp/fonts' is an exports-only subpath, so it is required at run time.
   const paths = require('jimp/fonts') as Record<'SANS_10_BLACK' | 'SANS_12_BLACK' | 'SANS_16_BLACK', string>;
-  fonts ??= Promise.all([fontFromFile(paths.SANS_16_BLACK), fontFromFile(paths.SANS_12_BLACK), fontFromFile(paths.SANS_10_BLACK)]).then(([title, label, tick]) => ({ title, label, tick }));
+  fonts ??= Promise.all([fontFromFile(paths.SANS_16_BLACK), fontFromFile(paths.SANS_12_BLACK), fontFromFile(paths.SANS_10_BLACK)]).then(
+    ([title, label, tick]) => ({ title, label, tick }),
+  );
   return fonts;
 }
 
 /** Characters jimp's bitmap fonts lack (they have printable ASCII only), as they are spelled in ASCII. */
 const SPELLED: Record<string, string> = {
-  '≥': '>=', '≤': '<=', '≠': '!=', '≈': '~', '×': 'x', '÷': '/', '±': '+/-', '−': '-', '–': '-', '—': '-',
-  '‘': "'", '’': "'", '“': '"', '”': '"', '…': '...', '·': '.', '•': '*', '→': '->', '←': '<-', '°': ' deg',
-  '²': '^2', '³': '^3', '√': 'sqrt', 'Σ': 'sum', 'σ': 'sigma', 'μ': 'mu', 'α': 'alpha', 'β': 'beta', 'λ': 'lambda', '\u00a0': ' ',
+  '≥': '>=',
+  '≤': '<=',
+  '≠': '!=',
+  '≈': '~',
+  '×': 'x',
+  '÷': '/',
+  '±': '+/-',
+  '−': '-',
+  '–': '-',
+  '—': '-',
+  '‘': "'",
+  '’': "'",
+  '“': '"',
+  '”': '"',
+  '…': '...',
+  '·': '.',
+  '•': '*',
+  '→': '->',
+  '←': '<-',
+  '°': ' deg',
+  '²': '^2',
+  '³': '^3',
+  '√': 'sqrt',
+  Σ: 'sum',
+  σ: 'sigma',
+  μ: 'mu',
+  α: 'alpha',
+  β: 'beta',
+  λ: 'lambda',
+  '\u00a0': ' ',
 };
 
 /** The text as the PNG's fonts can draw it: accents dropped, signs spelled out, anything else '?'. */
 export function fontText(text: string): string {
-  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e\n]/g, (c) => SPELLED[c] ?? '?');
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e\n]/g, (c) => SPELLED[c] ?? '?');
 }
 
 type PrintOptions = Parameters<Picture['print']>[0];
@@ -68,18 +100,45 @@ export async function figurePng(figure: Figure): Promise<Uint8Array> {
     else if (trace.type === 'bar') paintBars(canvas, trace, area, font);
     else paintLine(canvas, trace, area);
   }
-  if (layout.showlegend) paintLegend(canvas, figure.data.filter((t): t is ScatterTrace => t.type === 'scatter'), areaOf(areas, 'x'), font, layout.legend);
+  if (layout.showlegend)
+    paintLegend(
+      canvas,
+      figure.data.filter((t): t is ScatterTrace => t.type === 'scatter'),
+      areaOf(areas, 'x'),
+      font,
+      layout.legend,
+    );
   for (const shape of layout.shapes ?? []) paintRect(canvas, shape, areaOf(areas, shape.xref));
   for (const note of layout.annotations ?? []) paintAnnotation(canvas, note, layout, areas, font);
-  for (const [suffix, area] of areas) paintAxes(canvas, axisOf(layout, 'x', suffix), axisOf(layout, 'y', suffix), area, font, figure.data.some((t) => t.type === 'bar' && suffixOf(t.xaxis) === suffix));
+  for (const [suffix, area] of areas)
+    paintAxes(
+      canvas,
+      axisOf(layout, 'x', suffix),
+      axisOf(layout, 'y', suffix),
+      area,
+      font,
+      figure.data.some((t) => t.type === 'bar' && suffixOf(t.xaxis) === suffix),
+    );
   const scale = figure.data.find((t): t is HeatmapTrace => t.type === 'heatmap' && t.showscale);
   if (scale) paintColorbar(canvas, scale, layout, areaOf(areas, scale.xaxis), font);
-  print(canvas, { font: font.title, x: 0, y: 12, text: { text: layout.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: layout.width });
-  return encodePng(new Uint8Array(canvas.bitmap.data.buffer, canvas.bitmap.data.byteOffset, canvas.bitmap.data.length), canvas.bitmap.width, canvas.bitmap.height);
+  print(canvas, {
+    font: font.title,
+    x: 0,
+    y: 12,
+    text: { text: layout.title.text, alignmentX: HorizontalAlign.CENTER },
+    maxWidth: layout.width,
+  });
+  return encodePng(
+    new Uint8Array(canvas.bitmap.data.buffer, canvas.bitmap.data.byteOffset, canvas.bitmap.data.length),
+    canvas.bitmap.width,
+    canvas.bitmap.height,
+  );
 }
 
 function axisSuffixes(layout: Layout): string[] {
-  return Object.keys(layout).filter((k) => /^xaxis\d*$/.test(k)).map((k) => k.slice(5));
+  return Object.keys(layout)
+    .filter((k) => /^xaxis\d*$/.test(k))
+    .map((k) => k.slice(5));
 }
 
 function suffixOf(ref: string | undefined): string {
@@ -154,7 +213,10 @@ function paintHeatmap(canvas: Picture, trace: HeatmapTrace, area: Area): void {
     const fr = ((py + 0.5 - top) / (bottom - top)) * rows;
     for (let px = Math.max(0, Math.round(left)); px < Math.min(canvas.bitmap.width, Math.round(right)); px++) {
       const fc = ((px + 0.5 - left) / (right - left)) * cols;
-      const value = trace.zsmooth === 'best' ? bilinear(trace.z, fr - 0.5, fc - 0.5) : trace.z[Math.min(rows - 1, Math.floor(fr))][Math.min(cols - 1, Math.floor(fc))];
+      const value =
+        trace.zsmooth === 'best'
+          ? bilinear(trace.z, fr - 0.5, fc - 0.5)
+          : trace.z[Math.min(rows - 1, Math.floor(fr))][Math.min(cols - 1, Math.floor(fc))];
       const t = (value - trace.zmin) / (trace.zmax - trace.zmin || 1);
       const color = scaleColor(trace.colorscale, t);
       const i = (py * canvas.bitmap.width + px) * 4;
@@ -203,9 +265,22 @@ function paintBars(canvas: Picture, trace: BarTrace, area: Area, font: Fonts): v
     fillRect(canvas, left, top, slot * 0.8, area.top + area.height - top, color);
     if (i % every === 0) {
       const [x, width] = [area.left + slot * (i + 0.5) - (slot * every) / 2, slot * every];
-      print(canvas, { font: font.tick, x: Math.round(x), y: Math.round(area.top + area.height + 4), text: { text: trace.x[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(width) });
+      print(canvas, {
+        font: font.tick,
+        x: Math.round(x),
+        y: Math.round(area.top + area.height + 4),
+        text: { text: trace.x[i], alignmentX: HorizontalAlign.CENTER },
+        maxWidth: Math.round(width),
+      });
     }
-    if (trace.text) print(canvas, { font: font.tick, x: Math.round(area.left + slot * i), y: Math.round(top - 14), text: { text: trace.text[i], alignmentX: HorizontalAlign.CENTER }, maxWidth: Math.round(slot) });
+    if (trace.text)
+      print(canvas, {
+        font: font.tick,
+        x: Math.round(area.left + slot * i),
+        y: Math.round(top - 14),
+        text: { text: trace.text[i], alignmentX: HorizontalAlign.CENTER },
+        maxWidth: Math.round(slot),
+      });
   });
 }
 
@@ -284,7 +359,17 @@ function paintAnnotation(canvas: Picture, note: Annotation, layout: Layout, area
   const left = note.xanchor === 'center' ? x - width / 2 : note.xanchor === 'right' ? x - width : x;
   const top = note.yanchor === 'bottom' ? y - 16 : y;
   if (note.bgcolor) fillRect(canvas, x, top, Math.min(width, text.length * 6 + 4), 14, rgbOf(note.bgcolor));
-  print(canvas, { font: f, x: Math.round(left), y: Math.round(top), text: { text, alignmentX: note.xanchor === 'center' ? HorizontalAlign.CENTER : note.xanchor === 'right' ? HorizontalAlign.RIGHT : HorizontalAlign.LEFT }, maxWidth: width });
+  print(canvas, {
+    font: f,
+    x: Math.round(left),
+    y: Math.round(top),
+    text: {
+      text,
+      alignmentX:
+        note.xanchor === 'center' ? HorizontalAlign.CENTER : note.xanchor === 'right' ? HorizontalAlign.RIGHT : HorizontalAlign.LEFT,
+    },
+    maxWidth: width,
+  });
 }
 
 /** Frame, a few tick labels and the axis titles (the y title written horizontally above the axis). */
@@ -295,17 +380,37 @@ function paintAxes(canvas: Picture, xaxis: Axis, yaxis: Axis, area: Area, font: 
   if (xaxis.showticklabels !== false && !isBar) {
     for (const value of ticks(xaxis.range ?? [0, 1])) {
       const [px] = toPixel(area, value, area.yRange[0]);
-      print(canvas, { font: font.tick, x: Math.round(px - 20), y: area.top + area.height + 3, text: { text: String(value), alignmentX: HorizontalAlign.CENTER }, maxWidth: 40 });
+      print(canvas, {
+        font: font.tick,
+        x: Math.round(px - 20),
+        y: area.top + area.height + 3,
+        text: { text: String(value), alignmentX: HorizontalAlign.CENTER },
+        maxWidth: 40,
+      });
     }
   }
   if (yaxis.showticklabels !== false) {
     for (const value of ticks(yaxis.range ?? [0, 1])) {
       const [, py] = toPixel(area, area.xRange[0], value);
-      print(canvas, { font: font.tick, x: area.left - 44, y: Math.round(py - 6), text: { text: isBar ? value.toFixed(1) : String(value), alignmentX: HorizontalAlign.RIGHT }, maxWidth: 40 });
+      print(canvas, {
+        font: font.tick,
+        x: area.left - 44,
+        y: Math.round(py - 6),
+        text: { text: isBar ? value.toFixed(1) : String(value), alignmentX: HorizontalAlign.RIGHT },
+        maxWidth: 40,
+      });
     }
   }
-  if (xaxis.title) print(canvas, { font: font.label, x: area.left, y: area.top + area.height + (isBar ? 36 : 18), text: { text: xaxis.title.text, alignmentX: HorizontalAlign.CENTER }, maxWidth: area.width });
-  if (yaxis.title) print(canvas, { font: font.label, x: Math.max(0, area.left - 48), y: Math.max(0, area.top - 16), text: yaxis.title.text });
+  if (xaxis.title)
+    print(canvas, {
+      font: font.label,
+      x: area.left,
+      y: area.top + area.height + (isBar ? 36 : 18),
+      text: { text: xaxis.title.text, alignmentX: HorizontalAlign.CENTER },
+      maxWidth: area.width,
+    });
+  if (yaxis.title)
+    print(canvas, { font: font.label, x: Math.max(0, area.left - 48), y: Math.max(0, area.top - 16), text: yaxis.title.text });
 }
 
 function ticks(range: [number, number]): number[] {
@@ -323,7 +428,11 @@ function paintColorbar(canvas: Picture, trace: HeatmapTrace, layout: Layout, are
   const height = Math.round(area.height * 0.9);
   const top = area.top + Math.round((area.height - height) / 2);
   for (let y = 0; y < height; y++) fillRect(canvas, left, top + y, 14, 1, scaleColor(trace.colorscale, 1 - y / (height - 1)));
-  for (const [value, y] of [[trace.zmax, top], [(trace.zmin + trace.zmax) / 2, top + height / 2], [trace.zmin, top + height]] as const) {
+  for (const [value, y] of [
+    [trace.zmax, top],
+    [(trace.zmin + trace.zmax) / 2, top + height / 2],
+    [trace.zmin, top + height],
+  ] as const) {
     print(canvas, { font: font.tick, x: left + 18, y: Math.round(y - 6), text: String(Math.round(value * 100) / 100) });
   }
   if (trace.colorbar?.title) print(canvas, { font: font.tick, x: left - 4, y: Math.max(0, top - 16), text: trace.colorbar.title.text });

@@ -43,9 +43,13 @@ export function scaleGroup(result: Pick<CamResult, 'imageIndex' | 'method' | 'la
 
 /** The sentence under a figure that says how its maps were scaled. */
 export function scaleCaption(maps: number, groups: number, negative: NegativeEvidence): string {
-  const zero = negative === 'clip' ? 'Negative evidence (against the class) is clipped to 0.' : 'Blue: evidence against the class, red: for it; white is 0.';
+  const zero =
+    negative === 'clip'
+      ? 'Negative evidence (against the class) is clipped to 0.'
+      : 'Blue: evidence against the class, red: for it; white is 0.';
   const hundred = negative === 'clip' ? '100%' : '±100%';
   if (maps === 1) return `${hundred} = the map's largest ${negative === 'clip' ? 'value' : 'magnitude'}. ${zero}`;
-  if (groups === 1) return `One colour scale: ${hundred} = the largest ${negative === 'clip' ? 'value' : 'magnitude'} of these ${maps} maps. ${zero}`;
+  if (groups === 1)
+    return `One colour scale: ${hundred} = the largest ${negative === 'clip' ? 'value' : 'magnitude'} of these ${maps} maps. ${zero}`;
   return `One scale per method and layer (their units differ): ${hundred} = the largest value among its maps. ${zero}`;
 }

@@ -105,7 +105,11 @@ async function explainBatch(runner: JobRunner, images: tf.Tensor3D | tf.Tensor4D
   for (let first = 0; first < count; first += per) {
     const size = Math.min(per, count - first);
     const pixels = tf.tidy(() => tf.slice(tf.reshape(images, shape), first, size).dataSync() as Float32Array);
-    jobs.push(runner.run({ pixels: Float32Array.from(pixels), shape: [size, ...shape.slice(1)], ...targets }).then((output) => output.results.map((r) => ({ ...r, imageIndex: r.imageIndex + first }))));
+    jobs.push(
+      runner
+        .run({ pixels: Float32Array.from(pixels), shape: [size, ...shape.slice(1)], ...targets })
+        .then((output) => output.results.map((r) => ({ ...r, imageIndex: r.imageIndex + first }))),
+    );
   }
   return (await Promise.all(jobs)).flat();
 }

@@ -38,7 +38,8 @@ export function defaultWorkerCount(weightBytes: number): number {
 
 /** Checks a `workers` count before anything starts. */
 export function checkWorkers(workers: number | undefined): void {
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) throw new CamlabError(`workers must be a whole number ≥ 1, got ${workers}.`);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1))
+    throw new CamlabError(`workers must be a whole number ≥ 1, got ${workers}.`);
 }
 
 interface Pending {
@@ -100,7 +101,9 @@ async function localModelBytes(src: string): Promise<number> {
   if (!info) return 0; // the worker will say what is wrong with the path
   if (info.isFile() && !src.toLowerCase().endsWith('.json')) return info.size;
   const folder = info.isDirectory() ? src : dirname(src);
-  const sizes = await Promise.all((await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => stat(join(folder, e.name)).then((s) => s.size)));
+  const sizes = await Promise.all(
+    (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => stat(join(folder, e.name)).then((s) => s.size)),
+  );
   return sizes.reduce((a, b) => a + b, 0);
 }
 
@@ -153,7 +156,10 @@ class ThreadPool implements JobRunner {
     const worker = spawn({ settings: this.settings, probe, awaitFiles: files !== undefined }, this.threads);
     this.workers.add(worker);
     // A failed read fails the pool's opening, which then stops this worker.
-    files?.then((read) => worker.postMessage({ type: 'files', files: read } satisfies ToWorker), () => undefined);
+    files?.then(
+      (read) => worker.postMessage({ type: 'files', files: read } satisfies ToWorker),
+      () => undefined,
+    );
     return new Promise<ExplainerInfo | undefined>((resolve, reject) => {
       const fail = (error: Error) => {
         this.workers.delete(worker);
@@ -164,7 +170,12 @@ class ThreadPool implements JobRunner {
       worker.once('exit', (code) => fail(new CamlabError(`A worker thread stopped (exit code ${code}) before its model loaded.`)));
       worker.once('message', (message: FromWorker) => {
         worker.removeAllListeners('error').removeAllListeners('exit');
-        if (message.type !== 'ready') return fail(new CamlabError(message.type === 'unusable' ? message.reason : `A worker thread answered '${message.type}' before it was ready.`));
+        if (message.type !== 'ready')
+          return fail(
+            new CamlabError(
+              message.type === 'unusable' ? message.reason : `A worker thread answered '${message.type}' before it was ready.`,
+            ),
+          );
         if (message.info) this.info = message.info;
         worker.on('message', (m: FromWorker) => this.answer(worker, m));
         worker.on('error', (error) => this.lost(worker, error.message));

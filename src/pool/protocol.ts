@@ -9,7 +9,8 @@ export interface WorkerStart extends Omit<ExplainerStart, 'files'> {
   awaitFiles: boolean;
 }
 
-export type ToWorker = { type: 'files'; files: SharedModelFiles | undefined } | { type: 'job'; id: number; input: JobInput } | { type: 'close' };
+export type ToWorker =
+  { type: 'files'; files: SharedModelFiles | undefined } | { type: 'job'; id: number; input: JobInput } | { type: 'close' };
 
 export type FromWorker =
   /** `info` from the worker that probed (see openExplainer); the others have none. */

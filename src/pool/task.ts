@@ -95,7 +95,11 @@ export async function openExplainer(settings: ExplainSettings, { files, probe = 
   checkExplainSettings(settings);
   const backend = await ready();
   const read = await files;
-  const model = read ? await loadSharedModel(read) : settings.model === undefined ? await loadDefaultModel() : await loadModel(settings.model);
+  const model = read
+    ? await loadSharedModel(read)
+    : settings.model === undefined
+      ? await loadDefaultModel()
+      : await loadModel(settings.model);
   try {
     // The model is this explainer's own copy, loaded above, so it may be folded for speed; the
     // explained layer's output stays as it is.
@@ -138,13 +142,17 @@ export async function openExplainer(settings: ExplainSettings, { files, probe = 
     const run = async (input: JobInput): Promise<JobOutput> => {
       const image = 'path' in input ? await loadFile(input.path, settings) : tf.tensor(input.pixels, input.shape, 'float32');
       try {
-        const targets = 'path' in input || (input.classIndex === undefined && input.topK === undefined) ? {} : { classIndex: input.classIndex, topK: input.topK };
+        const targets =
+          'path' in input || (input.classIndex === undefined && input.topK === undefined)
+            ? {}
+            : { classIndex: input.classIndex, topK: input.topK };
         const maps = await explain(model, image as tf.Tensor3D | tf.Tensor4D, { ...options, ...targets });
         const [height, width] = image.shape.slice(image.rank - 3);
         const results: MapResult[] = [];
         for (const map of maps) {
           const box = boundingBox(map.heatmap, { threshold });
-          const png = settings.overlay && image.rank === 3 ? await overlayPng(image as tf.Tensor3D, map.heatmap, settings.overlay) : undefined;
+          const png =
+            settings.overlay && image.rank === 3 ? await overlayPng(image as tf.Tensor3D, map.heatmap, settings.overlay) : undefined;
           results.push({ ...map, box, ...(png ? { png } : {}) });
         }
         return { width, height, colour: await hasColour(image), results };
@@ -173,13 +181,16 @@ async function hasColour(image: tf.Tensor): Promise<boolean> {
 
 function loadFile(path: string, { maxMegapixels, megapixelsFlag }: ExplainSettings): Promise<tf.Tensor3D> {
   return loadImage(path, { maxMegapixels }).catch((error: Error) => {
-    throw error instanceof ImageTooLargeError && megapixelsFlag ? error.withAdvice((needed) => `run with ${megapixelsFlag} ${needed}`) : error;
+    throw error instanceof ImageTooLargeError && megapixelsFlag
+      ? error.withAdvice((needed) => `run with ${megapixelsFlag} ${needed}`)
+      : error;
   });
 }
 
 /** The buffers of a job's output, to move to another thread rather than copy. */
 export function transferables(output: JobOutput): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
-  for (const r of output.results) for (const array of [r.heatmap.data, r.raw.data, r.png]) if (array) buffers.add(array.buffer as ArrayBuffer);
+  for (const r of output.results)
+    for (const array of [r.heatmap.data, r.raw.data, r.png]) if (array) buffers.add(array.buffer as ArrayBuffer);
   return [...buffers];
 }

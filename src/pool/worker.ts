@@ -9,7 +9,11 @@ const port = present(parentPort, 'camlab/pool/worker runs only as a worker threa
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 const { settings, probe, awaitFiles } = workerData as WorkerStart;
-const files = awaitFiles ? new Promise<SharedModelFiles | undefined>((resolve) => port.once('message', (message: ToWorker) => resolve(message.type === 'files' ? message.files : undefined))) : undefined;
+const files = awaitFiles
+  ? new Promise<SharedModelFiles | undefined>((resolve) =>
+      port.once('message', (message: ToWorker) => resolve(message.type === 'files' ? message.files : undefined)),
+    )
+  : undefined;
 
 openExplainer(settings, { probe, files }).then(
   (explainer) => {

@@ -26,7 +26,12 @@ export function correlation(a: ArrayLike<number>, b: ArrayLike<number>): number 
 export const GRADIENT_METHODS = methods.filter((m) => m.needsGradients).map((m) => m.name);
 
 /** Every gradient method's map at each layer, for one class, on a backend (the model built there from its seed). */
-export async function mapsOn(backend: string, build: () => tf.LayersModel, layers: string[], classIndex: number): Promise<Map<string, CamResult>> {
+export async function mapsOn(
+  backend: string,
+  build: () => tf.LayersModel,
+  layers: string[],
+  classIndex: number,
+): Promise<Map<string, CamResult>> {
   await tf.setBackend(backend);
   const model = build();
   const size = model.inputs[0].shape[1]!;
@@ -44,7 +49,6 @@ export async function mapsOn(backend: string, build: () => tf.LayersModel, layer
   model.dispose();
   return maps;
 }
-
 
 /** Every gradient method at each layer equals the CPU backend's map on WASM: correlation ≥ 0.999, raw maps within 1e-4 of their scale. */
 export async function assertSameMapsOnWasm(build: () => tf.LayersModel, layers: string[], classIndex: number): Promise<void> {

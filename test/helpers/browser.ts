@@ -17,9 +17,19 @@ export async function launchChromium(options: { javaScriptEnabled?: boolean; pho
       headless: true,
       javaScriptEnabled: options.javaScriptEnabled ?? true,
       // A phone: 390 px wide, touch events, a coarse pointer (as chromium's device emulation gives them).
-      ...(options.phone ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 } : { viewport: { width: 1100, height: 900 } }),
+      ...(options.phone
+        ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 }
+        : { viewport: { width: 1100, height: 900 } }),
       timeout: 60000,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
     });
   } catch (error) {
     await removeProfile();

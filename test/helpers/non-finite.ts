@@ -20,7 +20,19 @@ export async function nonFiniteReport(): Promise<NonFiniteReport> {
     buffer.set(NaN, 10, 20, 1);
     return buffer.toTensor() as tf.Tensor3D;
   };
-  const inBatch = () => tf.tidy(() => tf.concat([tf.zeros([1, 32, 32, 3]), tf.pad(tf.fill([1, 1, 1, 3], Infinity), [[0, 0], [4, 27], [5, 26], [0, 0]])]) as tf.Tensor4D);
+  const inBatch = () =>
+    tf.tidy(
+      () =>
+        tf.concat([
+          tf.zeros([1, 32, 32, 3]),
+          tf.pad(tf.fill([1, 1, 1, 3], Infinity), [
+            [0, 0],
+            [4, 27],
+            [5, 26],
+            [0, 0],
+          ]),
+        ]) as tf.Tensor4D,
+    );
   const cases: [() => tf.Tensor3D | tf.Tensor4D, (x: tf.Tensor3D | tf.Tensor4D) => Promise<unknown>][] = [
     [() => tf.fill([32, 32, 3], NaN) as tf.Tensor3D, (x) => classActivationMap(model, x)],
     [onePixel, (x) => classActivationMap(model, x)],

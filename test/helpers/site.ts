@@ -25,20 +25,29 @@ export interface SiteReport {
 function measure(): { scrollWidth: number; viewport: number; outside: string[]; smallest: { size: number; text: string } } {
   const viewport = document.documentElement.clientWidth;
   const outside: string[] = [];
-  for (const el of Array.from(document.querySelectorAll('img, .camlab-figure, .camlab-drawing-figure, .camlab-drawing canvas, .camlab-live svg.main-svg, .jp-InputArea-editor, .jp-OutputArea-output'))) {
+  for (const el of Array.from(
+    document.querySelectorAll(
+      'img, .camlab-figure, .camlab-drawing-figure, .camlab-drawing canvas, .camlab-live svg.main-svg, .jp-InputArea-editor, .jp-OutputArea-output',
+    ),
+  )) {
     const box = el.getBoundingClientRect();
     if (box.width === 0 || getComputedStyle(el).display === 'none') continue;
-    if (box.left < -0.5 || box.right > viewport + 0.5) outside.push(`${el.tagName.toLowerCase()}.${String(el.getAttribute('class')).split(' ')[0]} spans ${Math.round(box.left)}..${Math.round(box.right)} px`);
+    if (box.left < -0.5 || box.right > viewport + 0.5)
+      outside.push(
+        `${el.tagName.toLowerCase()}.${String(el.getAttribute('class')).split(' ')[0]} spans ${Math.round(box.left)}..${Math.round(box.right)} px`,
+      );
   }
   for (const title of Array.from(document.querySelectorAll('.camlab-live .gtitle'))) {
     const svg = title.closest('svg')!.getBoundingClientRect();
     const box = title.getBoundingClientRect();
-    if (box.top < svg.top - 0.5 || box.left < svg.left - 0.5 || box.right > svg.right + 0.5) outside.push(`the title '${title.textContent}' is cut at the figure's edge`);
+    if (box.top < svg.top - 0.5 || box.left < svg.left - 0.5 || box.right > svg.right + 0.5)
+      outside.push(`the title '${title.textContent}' is cut at the figure's edge`);
   }
   // Code and printed text wider than their box must be reachable by scrolling that box, not cut off.
   for (const box of Array.from(document.querySelectorAll('.jp-InputArea-editor, .jp-OutputArea-output'))) {
     const pre = box.querySelector('pre');
-    if (pre && pre.scrollWidth > box.clientWidth + 1 && box.scrollWidth < pre.scrollWidth) outside.push(`a ${pre.scrollWidth} px line is cut at ${box.clientWidth} px in ${box.className.split(' ').pop()}`);
+    if (pre && pre.scrollWidth > box.clientWidth + 1 && box.scrollWidth < pre.scrollWidth)
+      outside.push(`a ${pre.scrollWidth} px line is cut at ${box.clientWidth} px in ${box.className.split(' ').pop()}`);
   }
   let smallest = { size: Infinity, text: '' };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -61,7 +70,9 @@ async function waitForFigures(page: Page): Promise<number> {
   await page.waitForFunction(
     () =>
       Array.from(document.querySelectorAll('.camlab-figure')).every((f) => f.querySelector('.camlab-live.js-plotly-plot svg.main-svg')) &&
-      Array.from(document.querySelectorAll('.camlab-drawing-figure')).every((f) => (f as unknown as { camlabDrawing?: { ready: boolean } }).camlabDrawing?.ready),
+      Array.from(document.querySelectorAll('.camlab-drawing-figure')).every(
+        (f) => (f as unknown as { camlabDrawing?: { ready: boolean } }).camlabDrawing?.ready,
+      ),
     undefined,
     { timeout: 60000 },
   );
@@ -96,7 +107,8 @@ function toolbarsOverTitles(): string[] {
     const title = live.querySelector('.gtitle');
     const box = title?.getBoundingClientRect();
     if (!bar || !box || bar.width === 0) continue;
-    if (bar.left < box.right && box.left < bar.right && bar.top < box.bottom && box.top < bar.bottom) overlaps.push(`the toolbar covers the title '${title!.textContent}'`);
+    if (bar.left < box.right && box.left < bar.right && bar.top < box.bottom && box.top < bar.bottom)
+      overlaps.push(`the toolbar covers the title '${title!.textContent}'`);
   }
   return overlaps;
 }
@@ -104,7 +116,12 @@ function toolbarsOverTitles(): string[] {
 /** The axis ranges of a live figure, by axis name. */
 function axisRanges(live: Element): string {
   const layout = (live as unknown as { layout: Record<string, { range?: number[] }> }).layout;
-  return JSON.stringify(Object.keys(layout).filter((k) => /^[xy]axis\d*$/.test(k)).sort().map((k) => [k, layout[k].range]));
+  return JSON.stringify(
+    Object.keys(layout)
+      .filter((k) => /^[xy]axis\d*$/.test(k))
+      .sort()
+      .map((k) => [k, layout[k].range]),
+  );
 }
 
 /** A vertical swipe with one finger from (x, y) by dy pixels, as touch events through the browser's input pipeline. */
@@ -138,10 +155,17 @@ async function swipeOverFigure(context: BrowserContext, page: Page): Promise<{ s
   const distance = Math.min(150, area.height * 0.6);
   if (below > distance) await swipe(context, page, area.x + area.width / 2, area.y + area.height * 0.8, -distance);
   else await swipe(context, page, area.x + area.width / 2, area.y + area.height * 0.2, distance);
-  return { scrolled: Math.abs((await page.evaluate(() => window.scrollY)) - before.y), rangesKept: (await live.evaluate(axisRanges)) === before.ranges };
+  return {
+    scrolled: Math.abs((await page.evaluate(() => window.scrollY)) - before.y),
+    rangesKept: (await live.evaluate(axisRanges)) === before.ranges,
+  };
 }
 
-export async function checkSitePages(siteDir: string, notebooks: string[], screenshots = join(siteDir, '..', 'site-screenshots')): Promise<SiteReport> {
+export async function checkSitePages(
+  siteDir: string,
+  notebooks: string[],
+  screenshots = join(siteDir, '..', 'site-screenshots'),
+): Promise<SiteReport> {
   const pages = ['index.html', ...notebooks.map((n) => n.replace(/\.ipynb$/, '.html'))];
   const problems: string[] = [];
   const lines: string[] = [];
@@ -170,29 +194,42 @@ export async function checkSitePages(siteDir: string, notebooks: string[], scree
           const figures = await waitForFigures(page);
           await page.evaluate(() => window.scrollTo(0, 0));
           const seen = await page.evaluate(measure);
-          if (seen.scrollWidth > seen.viewport) problems.push(`${where}: the page scrolls sideways (${seen.scrollWidth} px of content in ${seen.viewport} px)`);
+          if (seen.scrollWidth > seen.viewport)
+            problems.push(`${where}: the page scrolls sideways (${seen.scrollWidth} px of content in ${seen.viewport} px)`);
           for (const o of seen.outside) problems.push(`${where}: ${o}, past the ${seen.viewport} px viewport`);
           if (seen.smallest.size < 12) problems.push(`${where}: text at ${seen.smallest.size} px ('${seen.smallest.text}')`);
           for (const o of await page.evaluate(toolbarsOverTitles)) problems.push(`${where}: ${o}`);
           // plotly.js's own first run is one task that no page can split (its length is reported); every other task must be short.
-          const { long, plotlyRan } = await page.evaluate(() => ({ long: (window as unknown as { __longTasks: [number, number][] }).__longTasks, plotlyRan: (window as unknown as { __camlabPlotlyRan?: number }).__camlabPlotlyRan }));
-          const isPlotly = ([start, duration]: [number, number]) => plotlyRan !== undefined && start <= plotlyRan && plotlyRan <= start + duration + 5;
+          const { long, plotlyRan } = await page.evaluate(() => ({
+            long: (window as unknown as { __longTasks: [number, number][] }).__longTasks,
+            plotlyRan: (window as unknown as { __camlabPlotlyRan?: number }).__camlabPlotlyRan,
+          }));
+          const isPlotly = ([start, duration]: [number, number]) =>
+            plotlyRan !== undefined && start <= plotlyRan && plotlyRan <= start + duration + 5;
           const plotlyTask = long.find(isPlotly)?.[1] ?? 0;
           const longest = Math.max(0, ...long.filter((task) => !isPlotly(task)).map(([, duration]) => duration));
           if (longest > 1000) problems.push(`${where}: a task held the page for ${longest} ms (over 1 s)`);
-          const drawn = await page.evaluate(() => (window as unknown as { __camlabQueue?: { drawn: number[] } }).__camlabQueue?.drawn ?? []);
+          const drawn = await page.evaluate(
+            () => (window as unknown as { __camlabQueue?: { drawn: number[] } }).__camlabQueue?.drawn ?? [],
+          );
           if (viewport.name === 'phone' && name.startsWith('01-')) {
             const hover = await hoverFirstHeatmap(page);
-            if (!/\d+% of the largest value|activation \d\.\d{3}/.test(hover)) problems.push(`${where}: no hover text on the live heat map (got '${hover}')`);
+            if (!/\d+% of the largest value|activation \d\.\d{3}/.test(hover))
+              problems.push(`${where}: no hover text on the live heat map (got '${hover}')`);
           }
           let swiped = '';
           if (phone) {
             const result = await swipeOverFigure(context, page);
-            if (result && !(result.scrolled > 30 && result.rangesKept)) problems.push(`${where}: a swipe over a figure scrolled the page ${result.scrolled} px and ${result.rangesKept ? 'kept' : 'changed'} its axes`);
+            if (result && !(result.scrolled > 30 && result.rangesKept))
+              problems.push(
+                `${where}: a swipe over a figure scrolled the page ${result.scrolled} px and ${result.rangesKept ? 'kept' : 'changed'} its axes`,
+              );
             if (result) swiped = `, a swipe over a figure scrolled ${result.scrolled} px`;
           }
           await page.screenshot({ path: join(screenshots, `${name.replace(/\.html$/, '')}-${viewport.width}.png`), fullPage: true });
-          lines.push(`${where}: ${figures} live figures, the first interactive at ${drawn[0] ?? '-'} ms, plotly.js ran in ${plotlyTask} ms, the longest other task ${longest} ms, content ${seen.scrollWidth} px wide, smallest text ${seen.smallest.size} px${swiped}`);
+          lines.push(
+            `${where}: ${figures} live figures, the first interactive at ${drawn[0] ?? '-'} ms, plotly.js ran in ${plotlyTask} ms, the longest other task ${longest} ms, content ${seen.scrollWidth} px wide, smallest text ${seen.smallest.size} px${swiped}`,
+          );
         } finally {
           await page.close();
         }

@@ -12,7 +12,14 @@ export function digitsGapCnn(options: { seed?: number; size?: number } = {}): tf
   const size = options.size ?? 64;
   let next = options.seed ?? 1;
   const conv = (filters: number, name: string) =>
-    tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.heNormal({ seed: next++ }), name });
+    tf.layers.conv2d({
+      filters,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed: next++ }),
+      name,
+    });
   return tf.sequential({
     name: 'digits_gap_cnn',
     layers: [
@@ -25,7 +32,12 @@ export function digitsGapCnn(options: { seed?: number; size?: number } = {}): tf
       conv(64, 'block3_conv1'),
       conv(64, 'features'),
       tf.layers.globalAveragePooling2d({ name: 'gap' }),
-      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: next++ }), name: 'predictions' }),
+      tf.layers.dense({
+        units: 10,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: next++ }),
+        name: 'predictions',
+      }),
     ],
   });
 }

@@ -23,11 +23,28 @@ function layersWithSeed(first: number) {
   let seed = first;
   const apply = (layer: tf.layers.Layer, x: Tensor) => layer.apply(x) as Tensor;
   return {
-    conv: (x: Tensor, filters: number, kernelSize: number, name: string, strides = 1, padding: 'same' | 'valid' = 'same', useBias = false) =>
-      apply(tf.layers.conv2d({ filters, kernelSize, strides, padding, useBias, kernelInitializer: heNormal(seed++), name }), x),
+    conv: (
+      x: Tensor,
+      filters: number,
+      kernelSize: number,
+      name: string,
+      strides = 1,
+      padding: 'same' | 'valid' = 'same',
+      useBias = false,
+    ) => apply(tf.layers.conv2d({ filters, kernelSize, strides, padding, useBias, kernelInitializer: heNormal(seed++), name }), x),
     // A depthwise kernel [k, k, channels, 1] has a fan-in of k·k: heNormal's channels-last rule would count the channels too.
     depthwise: (x: Tensor, name: string, strides = 1, padding: 'same' | 'valid' = 'same') =>
-      apply(tf.layers.depthwiseConv2d({ kernelSize: 3, strides, padding, useBias: false, depthwiseInitializer: tf.initializers.randomNormal({ stddev: Math.sqrt(2 / 9), seed: seed++ }), name }), x),
+      apply(
+        tf.layers.depthwiseConv2d({
+          kernelSize: 3,
+          strides,
+          padding,
+          useBias: false,
+          depthwiseInitializer: tf.initializers.randomNormal({ stddev: Math.sqrt(2 / 9), seed: seed++ }),
+          name,
+        }),
+        x,
+      ),
     bn: (x: Tensor, name: string, epsilon: number) => apply(tf.layers.batchNormalization({ axis: 3, epsilon, momentum: 0.999, name }), x),
     relu6: (x: Tensor, name: string) => apply(tf.layers.reLU({ maxValue: 6, name }), x),
     nextSeed: () => seed++,
@@ -51,7 +68,21 @@ export function mobilenetV1Architecture(options: MobileNetOptions = {}): tf.Laye
   const l = layersWithSeed(options.seed ?? 1);
   const input = tf.input({ shape: [size, size, 3], name: 'input_1' });
   let x = l.relu6(l.bn(l.conv(input, Math.round(32 * alpha), 3, 'conv1', 2), 'conv1_bn', 1e-3), 'conv1_relu');
-  const blocks: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
+  const blocks: [number, number][] = [
+    [64, 1],
+    [128, 2],
+    [128, 1],
+    [256, 2],
+    [256, 1],
+    [512, 2],
+    [512, 1],
+    [512, 1],
+    [512, 1],
+    [512, 1],
+    [512, 1],
+    [1024, 2],
+    [1024, 1],
+  ];
   for (const [i, [filters, strides]] of blocks.entries()) {
     const id = i + 1;
     x = l.relu6(l.bn(l.depthwise(x, `conv_dw_${id}`, strides), `conv_dw_${id}_bn`, 1e-3), `conv_dw_${id}_relu`);
@@ -61,7 +92,15 @@ export function mobilenetV1Architecture(options: MobileNetOptions = {}): tf.Laye
   x = tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d_1' }).apply(x) as Tensor;
   x = tf.layers.reshape({ targetShape: [1, 1, channels], name: 'reshape_1' }).apply(x) as Tensor;
   x = tf.layers.dropout({ rate: 1e-3, name: 'dropout' }).apply(x) as Tensor;
-  x = tf.layers.conv2d({ filters: classes, kernelSize: 1, padding: 'same', kernelInitializer: tf.initializers.glorotUniform({ seed: l.nextSeed() }), name: 'conv_preds' }).apply(x) as Tensor;
+  x = tf.layers
+    .conv2d({
+      filters: classes,
+      kernelSize: 1,
+      padding: 'same',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: l.nextSeed() }),
+      name: 'conv_preds',
+    })
+    .apply(x) as Tensor;
   x = tf.layers.activation({ activation: 'softmax', name: 'act_softmax' }).apply(x) as Tensor;
   x = tf.layers.reshape({ targetShape: [classes], name: 'reshape_2' }).apply(x) as Tensor;
   return tf.model({ inputs: input, outputs: x, name: `mobilenet_${alphaName(alpha)}_${size}` });
@@ -92,7 +131,15 @@ export function mobilenetV2Architecture(options: MobileNetOptions = {}): tf.Laye
     return tf.layers.zeroPadding2d({ padding: [side, side], name }).apply(x) as Tensor;
   };
   let x = l.relu6(l.bn(l.conv(input, divisible(32 * alpha), 3, 'Conv1', 2), 'bn_Conv1', 1e-3), 'Conv1_relu');
-  const settings: [number, number, number, number][] = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+  const settings: [number, number, number, number][] = [
+    [1, 16, 1, 1],
+    [6, 24, 2, 2],
+    [6, 32, 3, 2],
+    [6, 64, 4, 2],
+    [6, 96, 3, 1],
+    [6, 160, 3, 2],
+    [6, 320, 1, 1],
+  ];
   let id = 0;
   for (const [expansion, filters, repeats, firstStride] of settings) {
     for (let r = 0; r < repeats; r++) {
@@ -101,7 +148,14 @@ export function mobilenetV2Architecture(options: MobileNetOptions = {}): tf.Laye
   }
   x = l.relu6(l.bn(l.conv(x, alpha > 1 ? divisible(1280 * alpha) : 1280, 1, 'Conv_1'), 'Conv_1_bn', 1e-3), 'out_relu');
   x = tf.layers.globalAveragePooling2d({ name: 'global_average_pooling2d' }).apply(x) as Tensor;
-  x = tf.layers.dense({ units: classes, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: l.nextSeed() }), name: 'predictions' }).apply(x) as Tensor;
+  x = tf.layers
+    .dense({
+      units: classes,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: l.nextSeed() }),
+      name: 'predictions',
+    })
+    .apply(x) as Tensor;
   return tf.model({ inputs: input, outputs: x, name: `mobilenetv2_${alphaName(alpha)}_${size}` });
 
   function invertedResidual(inputs: Tensor, expansion: number, filters: number, strides: number, block: number): Tensor {
@@ -110,7 +164,10 @@ export function mobilenetV2Architecture(options: MobileNetOptions = {}): tf.Laye
     let y = inputs;
     if (block) y = l.relu6(l.bn(l.conv(y, expansion * channels, 1, `${prefix}expand`), `${prefix}expand_BN`, 1e-3), `${prefix}expand_relu`);
     if (strides === 2) y = pad(y, `${prefix}pad`);
-    y = l.relu6(l.bn(l.depthwise(y, `${prefix}depthwise`, strides, strides === 2 ? 'valid' : 'same'), `${prefix}depthwise_BN`, 1e-3), `${prefix}depthwise_relu`);
+    y = l.relu6(
+      l.bn(l.depthwise(y, `${prefix}depthwise`, strides, strides === 2 ? 'valid' : 'same'), `${prefix}depthwise_BN`, 1e-3),
+      `${prefix}depthwise_relu`,
+    );
     y = l.bn(l.conv(y, filters, 1, `${prefix}project`), `${prefix}project_BN`, 1e-3);
     return channels === filters && strides === 1 ? (tf.layers.add({ name: `${prefix}add` }).apply([inputs, y]) as Tensor) : y;
   }

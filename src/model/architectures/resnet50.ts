@@ -17,10 +17,17 @@ export interface ResNet50Options {
 export function resnet50Architecture(options: ResNet50Options = {}): tf.LayersModel {
   let seed = options.seed ?? 50;
   const init = () => heNormal(seed++);
-  const conv = (x: tf.SymbolicTensor, filters: number, kernelSize: number, name: string, strides = 1, padding: 'valid' | 'same' = 'valid') =>
-    tf.layers.conv2d({ filters, kernelSize, strides, padding, kernelInitializer: init(), name }).apply(x) as tf.SymbolicTensor;
+  const conv = (
+    x: tf.SymbolicTensor,
+    filters: number,
+    kernelSize: number,
+    name: string,
+    strides = 1,
+    padding: 'valid' | 'same' = 'valid',
+  ) => tf.layers.conv2d({ filters, kernelSize, strides, padding, kernelInitializer: init(), name }).apply(x) as tf.SymbolicTensor;
   // Keras's ResNet uses epsilon 1.001e-5 in every batch normalization.
-  const bn = (x: tf.SymbolicTensor, name: string) => tf.layers.batchNormalization({ axis: 3, epsilon: 1.001e-5, name }).apply(x) as tf.SymbolicTensor;
+  const bn = (x: tf.SymbolicTensor, name: string) =>
+    tf.layers.batchNormalization({ axis: 3, epsilon: 1.001e-5, name }).apply(x) as tf.SymbolicTensor;
   const relu = (x: tf.SymbolicTensor, name: string) => tf.layers.activation({ activation: 'relu', name }).apply(x) as tf.SymbolicTensor;
 
   const block = (x: tf.SymbolicTensor, filters: number, name: string, strides: number, convShortcut: boolean) => {
@@ -48,7 +55,14 @@ export function resnet50Architecture(options: ResNet50Options = {}): tf.LayersMo
   x = stack(x, 512, 3, 'conv5', 2);
   if (options.includeTop ?? true) {
     x = tf.layers.globalAveragePooling2d({ name: 'avg_pool' }).apply(x) as tf.SymbolicTensor;
-    x = tf.layers.dense({ units: options.classes ?? 1000, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }), name: 'predictions' }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers
+      .dense({
+        units: options.classes ?? 1000,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }),
+        name: 'predictions',
+      })
+      .apply(x) as tf.SymbolicTensor;
   }
   return tf.model({ inputs: input, outputs: x, name: 'resnet50' });
 }
