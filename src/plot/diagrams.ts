@@ -12,7 +12,7 @@ import type { ColormapName } from '../image/colormap';
 import type { CamResult } from '../cam/types';
 import { checkDiagramOptions } from '../validate';
 import { displayable } from '../display';
-import { heatTrace, pixelAxis, SERIES_COLORS, type Panel } from './figures';
+import { heatTrace, panelTitle, pixelAxis, SERIES_COLORS, type Panel } from './figures';
 import { DIVERGING_COLORMAP } from './scale';
 import type { Figure, HeatmapTrace, Layout } from './figure';
 
@@ -208,17 +208,7 @@ function gridFigure(rows: Row[], options: { title: string; columns: number; cell
       const yaxis = cell.panel.yaxis.scaleanchor ? { ...cell.panel.yaxis, scaleanchor: `x${suffix}` } : cell.panel.yaxis;
       layout[`xaxis${suffix}`] = { ...cell.panel.xaxis, domain: x, anchor: `y${suffix}` };
       layout[`yaxis${suffix}`] = { ...yaxis, domain: y, anchor: `x${suffix}` };
-      layout.annotations?.push({
-        text: cell.title,
-        x: (x[0] + x[1]) / 2,
-        y: y[1],
-        xref: 'paper',
-        yref: 'paper',
-        showarrow: false,
-        xanchor: 'center',
-        yanchor: 'bottom',
-        font: { size: 12 },
-      });
+      layout.annotations?.push(panelTitle(cell.title, x, y));
       index++;
     });
     top += row.height;

@@ -449,17 +449,7 @@ function gridFigure(
     data.push(...panel.traces);
     layout[`xaxis${suffix}`] = { ...panel.xaxis, domain: x, anchor: `y${suffix}` };
     layout[`yaxis${suffix}`] = { ...panel.yaxis, domain: y, anchor: `x${suffix}` };
-    layout.annotations?.push({
-      text: p.title,
-      x: (x[0] + x[1]) / 2,
-      y: y[1],
-      xref: 'paper',
-      yref: 'paper',
-      showarrow: false,
-      xanchor: 'center',
-      yanchor: 'bottom',
-      font: { size: 12 },
-    });
+    layout.annotations?.push(panelTitle(p.title, x, y));
   });
   if (lines.length) layout.annotations?.push(captionNote(lines, 22));
   return displayable<Figure>({ data, layout }, 'figure');
@@ -635,5 +625,20 @@ function placedHeatTrace(
     hovertemplate: `x %{x:.0f}, y %{y:.0f}<br>${zScale.hover}<extra></extra>`,
     xaxis: `x${suffix}`,
     yaxis: `y${suffix}`,
+  };
+}
+
+/** A grid panel's title, centred above the panel whose paper domain is x × y. */
+export function panelTitle(text: string, x: [number, number], y: [number, number]): Annotation {
+  return {
+    text,
+    x: (x[0] + x[1]) / 2,
+    y: y[1],
+    xref: 'paper',
+    yref: 'paper',
+    showarrow: false,
+    xanchor: 'center',
+    yanchor: 'bottom',
+    font: { size: 12 },
   };
 }
