@@ -378,7 +378,7 @@ async function threadsTable(): Promise<string> {
  * `camlab cam FOLDER --model M --json` on 16 and 64 photograph-like PNGs (ResNet-50, random weights),
  * timed as a user waits for it: the whole command, start-up included. Settings, alternating in each
  * round with PyTorch's Grad-CAM: one worker on one thread (what camlab did before threads), one worker
- * on every core's threads (`--workers 1`), and the default pool.
+ * on every core's threads (`--workers 1`), and the default (in-process on threads below WORKERS_FROM_JOBS images, else one worker per core).
  */
 async function folderTable(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'camlab-bench-folder-'));
@@ -405,7 +405,7 @@ async function folderTable(): Promise<string> {
     const settings = [
       { name: '--workers 1, 1 thread', threads: '1', args: ['--workers', '1'] },
       { name: '--workers 1 (threads)', threads: '', args: ['--workers', '1'] },
-      { name: 'default pool', threads: '', args: [] },
+      { name: 'default', threads: '', args: [] },
     ];
     type Run = { wallMs: number; steadyMs: number; workers: string };
     const runs = new Map<string, Run[]>();
@@ -458,14 +458,14 @@ async function folderTable(): Promise<string> {
           over(single),
           over(threaded),
         ]);
-        if (setting.name === 'default pool' && count === Math.max(...counts) && torchPerImage.length === r.length) {
+        if (setting.name === 'default' && count === Math.max(...counts) && torchPerImage.length === r.length) {
           steadyRatio = middle(r.map((run, i) => run.steadyMs / torchPerImage[i])).toFixed(2);
         }
       }
     }
     const reference =
       typeof torch === 'object'
-        ? `PyTorch ${torch.torch} on ${torch.threads} threads, in the same rounds (scripts/bench_torch.py): Grad-CAM ${torch.gradcam_8.toFixed(0)} ms per image at batch 8 (${torch.gradcam_1.toFixed(0)} at batch 1), forward ${torch.forward_8.toFixed(0)} ms (${torch.forward_1.toFixed(0)}) (fastest round). The default pool's steady state per image on ${Math.max(...counts)} images ÷ PyTorch's Grad-CAM per image at batch 8, median of the rounds' ratios: ${steadyRatio} (target ≤ 1.2).`
+        ? `PyTorch ${torch.torch} on ${torch.threads} threads, in the same rounds (scripts/bench_torch.py): Grad-CAM ${torch.gradcam_8.toFixed(0)} ms per image at batch 8 (${torch.gradcam_1.toFixed(0)} at batch 1), forward ${torch.forward_8.toFixed(0)} ms (${torch.forward_1.toFixed(0)}) (fastest round). The default's steady state per image on ${Math.max(...counts)} images ÷ PyTorch's Grad-CAM per image at batch 8, median of the rounds' ratios: ${steadyRatio} (target ≤ 1.2).`
         : `PyTorch reference not measured: ${torch}.`;
     return [
       table(
@@ -480,7 +480,7 @@ async function folderTable(): Promise<string> {
         ],
         rows,
       ),
-      `\`camlab cam FOLDER --model M --json\`, ResNet-50 224×224 (random weights, CAM where exact), PNGs, through dist/ (as installed); the command's wall time, median of ${rounds} alternating rounds; each speed-up is the median of the rounds' ratios. "Steady" is the command's own summary (after the model is open) per image. ${availableParallelism()} cores. Targets: the default pool ≥ 1.6× one worker on one thread at 16 images, ≥ 1.8× at 64.`,
+      `\`camlab cam FOLDER --model M --json\`, ResNet-50 224×224 (random weights, CAM where exact), PNGs, through dist/ (as installed); the command's wall time, median of ${rounds} alternating rounds; each speed-up is the median of the rounds' ratios. "Steady" is the command's own summary (after the model is open) per image. ${availableParallelism()} cores. Targets: the default ≥ 1.6× one worker on one thread at 16 images, ≥ 1.8× at 64.`,
       reference,
     ].join('\n');
   } finally {

@@ -79,6 +79,11 @@ async function startThreaded(wasm: WasmPackage, threads: number): Promise<tf.Ker
     // caps the threads asked for at that; it asks the host, so the host answers with what was asked for.
     instantiateWasm(imports: Imports, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
       imports.env.emscripten_num_logical_cores = () => 2 * threads;
+      // The build has just started a fixed pool of 8 workers, each a Node thread that boots for about
+      // 0.3 s of CPU: all but the `threads` the pool will use stop now, before they load the module (the
+      // build pops its workers from the end, and starts another if it ever runs out).
+      const started = (config as { PThread?: ThreadedModule['PThread'] }).PThread?.unusedWorkers ?? [];
+      for (const worker of started.splice(threads)) void worker.terminate();
       const compiled = new WebAssembly.Module(readFileSync(join(folder, `${BUILD}.wasm`)));
       void WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled));
       return {};

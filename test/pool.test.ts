@@ -25,6 +25,7 @@ import {
 } from '../src';
 import { sequentialGapCnn, randomImages } from './helpers/models';
 import { readSharedModel, loadSharedModel } from '../src/model/load';
+import { WORKERS_FROM_JOBS } from '../src/pool/pool';
 
 let dir: string;
 let modelDir: string;
@@ -251,6 +252,24 @@ test('the default pool is one worker per core, fewer when the model would not fi
   assert.equal(defaultWorkerCount(1e6), Math.min(availableParallelism(), Math.floor((freemem() * 0.5) / 304e6)) || 1);
   assert.equal(defaultWorkerCount(freemem()), 1, 'a model as large as the free memory gets one worker');
   assert.ok(defaultWorkerCount(100e6) >= 1 && defaultWorkerCount(100e6) <= availableParallelism());
+});
+
+test('a few files run in-process on threads, many on one worker per core, unless workers are asked for', async () => {
+  const sizes: number[] = [];
+  for (const [jobs, workers] of [
+    [WORKERS_FROM_JOBS - 1, undefined],
+    [WORKERS_FROM_JOBS, undefined],
+    [3, 2],
+  ] as const) {
+    const pool = await openExplainPool({ model: modelDir, method: 'cam' }, { jobs, workers });
+    try {
+      sizes.push(pool.size);
+    } finally {
+      await pool.close();
+    }
+  }
+  const perCore = Math.min(availableParallelism(), defaultWorkerCount(0));
+  assert.deepEqual(sizes, [1, perCore, 2], `${WORKERS_FROM_JOBS - 1} jobs in-process, ${WORKERS_FROM_JOBS} on ${perCore}, workers: 2 on 2`);
 });
 
 test('a pool reads a model once: the weights in shared memory build the same model as loadModel', async () => {

@@ -1,6 +1,6 @@
 // Reading and writing tfjs layers models on disk (tfjs's own file:// handler lives in tfjs-node,
 // which may not be installed).
-import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
+import { open, readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
@@ -53,11 +53,11 @@ export async function readModelArtifacts(modelJsonPath: string, { shared = false
   const weightSpecs = groups.flatMap((group) => group.weights);
   const note = describeNormalisation(normaliseKeras3(json.modelTopology as Record<string, unknown>, weightSpecs));
   if (note && !process.env.CAMLAB_QUIET) console.error(note);
-  const chunks: Uint8Array[] = [];
-  for (const path of groups.flatMap((group) => group.paths)) {
-    chunks.push(await readWeightFile(join(dirname(modelJsonPath), path), path));
-  }
-  const weightData = concat(chunks, shared);
+  const weightData = await readWeightFiles(
+    groups.flatMap((group) => group.paths),
+    dirname(modelJsonPath),
+    shared,
+  );
   const expected = weightSpecs.reduce((sum, spec) => sum + weightBytes(spec), 0);
   if (weightData.byteLength !== expected) {
     throw new CamlabError(
@@ -122,27 +122,46 @@ async function readModelJson(path: string): Promise<ModelJson> {
   return parsed;
 }
 
-async function readWeightFile(path: string, name: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch {
-    throw new CamlabError(`The weight file '${name}' listed in the model's manifest is missing (looked for '${path}').`);
+/**
+ * Reads the weight files one after another into one buffer (shared or not), each straight to its place:
+ * ResNet-50's 100 MB are not copied again.
+ */
+async function readWeightFiles(names: string[], folder: string, shared: boolean): Promise<Uint8Array> {
+  const missing = (name: string, path: string) =>
+    new CamlabError(`The weight file '${name}' listed in the model's manifest is missing (looked for '${path}').`);
+  const files = await Promise.all(
+    names.map(async (name) => {
+      const path = join(folder, name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile()) throw missing(name, path);
+      return { name, path, size: info.size };
+    }),
+  );
+  const size = files.reduce((n, file) => n + file.size, 0);
+  const out = new Uint8Array(shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+  let offset = 0;
+  for (const file of files) {
+    const handle = await open(file.path, 'r').catch(() => {
+      throw missing(file.name, file.path);
+    });
+    try {
+      let read = 0;
+      while (read < file.size) {
+        const { bytesRead } = await handle.read(out, offset + read, file.size - read, read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      if (read !== file.size) throw new CamlabError(`The weight file '${file.path}' changed while it was read; read it again.`);
+    } finally {
+      await handle.close();
+    }
+    offset += file.size;
   }
+  return out;
 }
 
 function weightBytes(spec: tf.io.WeightsManifestEntry): number {
   const count = spec.shape.reduce((a, b) => a * b, 1);
   const dtype = spec.quantization?.dtype ?? spec.dtype;
   return count * (DTYPE_BYTES[dtype] ?? 4);
-}
-
-function concat(chunks: Uint8Array[], shared = false): Uint8Array {
-  const size = chunks.reduce((n, c) => n + c.byteLength, 0);
-  const out = new Uint8Array(shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -170,9 +170,10 @@ export async function openExplainer(settings: ExplainSettings, { files, probe = 
 /** Whether any pixel's channels differ by more than a few levels (JPEG noise in a grey image stays below). */
 async function hasColour(image: tf.Tensor): Promise<boolean> {
   if (image.shape[image.rank - 1] < 3) return false;
+  // The largest difference between a pixel's channels: reductions over the channel axis, no strided slices.
   const spread = tf.tidy(() => {
-    const [r, g, b] = tf.unstack(tf.reshape(image, [-1, image.shape[image.rank - 1]]).slice([0, 0], [-1, 3]), 1);
-    return tf.max(tf.maximum(tf.abs(tf.sub(r, g)), tf.abs(tf.sub(g, b))));
+    const rgb = image.shape[image.rank - 1] === 3 ? image : tf.slice(image, Array(image.rank).fill(0), [...image.shape.slice(0, -1), 3]);
+    return tf.max(tf.sub(tf.max(rgb, -1), tf.min(rgb, -1)));
   });
   const [value] = await spread.data();
   spread.dispose();
