@@ -347,7 +347,12 @@ function paintAnnotation(canvas: Picture, note: Annotation, layout: Layout, area
   if (note.xref === 'paper') {
     x = layout.margin.l + note.x * (layout.width - layout.margin.l - layout.margin.r);
     y = layout.margin.t + (1 - note.y) * (layout.height - layout.margin.t - layout.margin.b);
-    const area = [...areas.values()].find((a) => Math.abs(a.left + a.width / 2 - x) < a.width / 2 + 1 && a.top >= y - a.height);
+    // A title above a panel (anchored at its bottom) sits on the panel's top edge, not on the paper's
+    // top edge, in a grid; other notes (captions under the figure) stay where the paper puts them.
+    const area =
+      note.yanchor === 'bottom'
+        ? [...areas.values()].find((a) => Math.abs(a.left + a.width / 2 - x) < a.width / 2 + 1 && a.top >= y - a.height)
+        : undefined;
     if (area) y = Math.min(y, area.top);
   } else {
     [x, y] = toPixel(areaOf(areas, note.xref), note.x, note.y);

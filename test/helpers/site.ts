@@ -144,7 +144,10 @@ export async function swipe(context: BrowserContext, page: Page, x: number, y: n
  * Swipes over the middle of the page's first live figure, up (or down, where the page cannot scroll
  * further down): how far the window scrolled, and whether the figure's axes moved.
  */
-async function swipeOverFigure(context: BrowserContext, page: Page): Promise<{ scrolled: number; rangesKept: boolean } | undefined> {
+async function swipeOverFigure(
+  context: BrowserContext,
+  page: Page,
+): Promise<{ distance: number; scrolled: number; rangesKept: boolean } | undefined> {
   const live = page.locator('.camlab-live.js-plotly-plot:has(.nsewdrag)').first();
   if ((await live.count()) === 0) return undefined;
   await live.scrollIntoViewIfNeeded();
@@ -156,6 +159,7 @@ async function swipeOverFigure(context: BrowserContext, page: Page): Promise<{ s
   if (below > distance) await swipe(context, page, area.x + area.width / 2, area.y + area.height * 0.8, -distance);
   else await swipe(context, page, area.x + area.width / 2, area.y + area.height * 0.2, distance);
   return {
+    distance: Math.round(distance),
     scrolled: Math.abs((await page.evaluate(() => window.scrollY)) - before.y),
     rangesKept: (await live.evaluate(axisRanges)) === before.ranges,
   };
@@ -224,7 +228,7 @@ export async function checkSitePages(
               problems.push(
                 `${where}: a swipe over a figure scrolled the page ${result.scrolled} px and ${result.rangesKept ? 'kept' : 'changed'} its axes`,
               );
-            if (result) swiped = `, a swipe over a figure scrolled ${result.scrolled} px`;
+            if (result) swiped = `, a ${result.distance} px swipe over a figure scrolled ${result.scrolled} px`;
           }
           await page.screenshot({ path: join(screenshots, `${name.replace(/\.html$/, '')}-${viewport.width}.png`), fullPage: true });
           lines.push(
