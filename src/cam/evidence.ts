@@ -9,6 +9,7 @@ import { probedForward, type Probed } from '../model/probe';
 import { layerShapesAt } from '../model/shapes';
 import { classColumns } from './core';
 import type { ClassChoice } from './options';
+import { repeatRows } from '../fast-ops';
 
 /**
  * What one pass yields. Maps come in rows, rank first: row r·n + i is image i's class of rank r
@@ -49,7 +50,7 @@ export function forwardEvidence(pass: Pass, input: tf.Tensor4D): Evidence {
   const probed = probedForward(pass.model, pass.head, input, { layer: pass.layer, scores: pass.scores });
   try {
     const classes = chooseClasses(pass, probed.scores, n);
-    const repeat = (t: tf.Tensor2D) => tf.tile(t, [pass.ranks, 1]) as tf.Tensor2D;
+    const repeat = (t: tf.Tensor2D) => repeatRows(t, pass.ranks);
     return {
       activations: tf.clone(probed.activations) as tf.Tensor4D,
       classes,

@@ -30,6 +30,7 @@ import { labelOf } from './label';
 import { ablationBatch, resolveOptions, SCORE_CAM_BATCH, type MethodOptions, type ResolvedOptions } from './options';
 import type { CamMethod, LayerScorer, MethodInput, Scorer } from './methods/method';
 import type { CamResult } from './types';
+import { repeatRows } from '../fast-ops';
 
 export type Images = tf.Tensor3D | tf.Tensor4D;
 
@@ -183,7 +184,7 @@ function weighAndMap(explainer: Explainer, input: tf.Tensor4D): { evidence: Evid
 /** The rows a method works on: each image's activations once per rank of classes. */
 function methodInput(explainer: Explainer, input: tf.Tensor4D, evidence: Evidence): MethodInput {
   return {
-    activations: tf.tile(evidence.activations, [explainer.options.ranks, 1, 1, 1]) as tf.Tensor4D,
+    activations: repeatRows(evidence.activations, explainer.options.ranks),
     classes: evidence.classes,
     scores: evidence.scores,
     classifierKernel: () => classifierKernel(explainer.model),

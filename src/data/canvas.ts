@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { repeatChannels } from '../fast-ops';
 import { checkCanvasOptions } from '../validate';
 import type { Box } from '../localize/box';
 import { DIGIT_SIZE, SPLITS, sourceDigits, type SourceDigit, type Split } from './digits';
@@ -46,7 +47,7 @@ export interface CanvasOptions {
  */
 export function digitsCanvas(options: CanvasOptions): Sample[] {
   return renderCanvases(options).map(({ pixels, label, box, source }) => ({
-    image: tf.tidy(() => tf.tile(tf.tensor3d(pixels, [CANVAS_SIZE, CANVAS_SIZE, 1]), [1, 1, 3]) as tf.Tensor3D),
+    image: tf.tidy(() => repeatChannels(tf.tensor3d(pixels, [CANVAS_SIZE, CANVAS_SIZE, 1]), 3)),
     label,
     box,
     source,

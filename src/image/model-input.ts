@@ -5,6 +5,7 @@ import { assertFinite, assertImages } from './validate';
 import type { Region } from './place';
 import { preprocess, type Preprocessing } from './preprocess';
 import type { Fit } from '../choices';
+import { repeatChannels } from '../fast-ops';
 
 export type { Fit };
 
@@ -115,7 +116,7 @@ function matchChannels(batch: tf.Tensor4D, channels: number): tf.Tensor4D {
   const have = batch.shape[3];
   if (have === channels) return batch;
   if (have === 3 && channels === 1) return tf.mean(batch, 3, true);
-  if (have === 1 && channels === 3) return tf.tile(batch, [1, 1, 1, 3]);
+  if (have === 1 && channels === 3) return repeatChannels(batch, 3);
   throw new CamlabError(`The model takes ${channels} channels and the image has ${have}; camlab converts only between grey and RGB.`);
 }
 

@@ -1,10 +1,11 @@
 import { tf } from '../tf';
 import { CamlabError } from '../errors';
 import { PREPROCESSINGS, type Preprocessing } from '../choices';
+import { bgrMinusMean } from '../fast-ops';
 
 export { PREPROCESSINGS, type Preprocessing };
 
-const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
+const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68] as const;
 const TORCH_MEAN = [0.485, 0.456, 0.406];
 const TORCH_STD = [0.229, 0.224, 0.225];
 
@@ -18,7 +19,7 @@ export function preprocess(batch: tf.Tensor4D, mode: Preprocessing): tf.Tensor4D
       case 'none':
         return tf.clone(batch);
       case 'caffe':
-        return tf.sub(tf.reverse(batch, 3), CAFFE_MEAN_BGR) as tf.Tensor4D;
+        return bgrMinusMean(batch, CAFFE_MEAN_BGR);
       case 'tf':
         return tf.sub(tf.div(batch, 127.5), 1) as tf.Tensor4D;
       case 'torch':

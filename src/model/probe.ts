@@ -20,6 +20,7 @@ import { tf } from '../tf';
 import { pauseTape, wrapLayerCall as wrapCall } from '../tf-internals';
 import { perClass, type ModelHead, type ScoreSource } from './head';
 import { applicationNode, flattenLayers, isContainer, type Layer } from './layers';
+import { repeatRows } from '../fast-ops';
 
 type Call = Layer['call'];
 
@@ -66,7 +67,7 @@ export function probedForward(model: tf.LayersModel, head: ModelHead, input: tf.
               // keep our own handle (the caller disposes it).
               activations = tf.keep(tf.clone(out));
               resumeTape();
-              if (replicas > 1) out = tf.tile(out, [replicas, ...Array(out.rank - 1).fill(1)]);
+              if (replicas > 1) out = repeatRows(out, replicas);
               return shift ? tf.add(out, shift) : out;
             },
         ),
@@ -123,7 +124,7 @@ function repeatShortcuts(original: Call, batch: number, replicas: number): Call 
   return function (this: Layer, inputs, kwargs) {
     if (!Array.isArray(inputs)) return original.call(this, inputs, kwargs);
     const repeated = inputs.some((t) => t.shape[0] === batch * replicas);
-    const matched = inputs.map((t) => (repeated && t.shape[0] === batch ? tf.tile(t, [replicas, ...Array(t.rank - 1).fill(1)]) : t));
+    const matched = inputs.map((t) => (repeated && t.shape[0] === batch ? repeatRows(t, replicas) : t));
     return original.call(this, matched, kwargs);
   };
 }

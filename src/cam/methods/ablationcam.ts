@@ -1,6 +1,7 @@
 import { tf } from '../../tf';
 import { byChannelWeights, classColumns } from '../core';
 import type { ForwardMethod } from './method';
+import { repeatRows } from '../../fast-ops';
 
 /**
  * Ablation-CAM (Desai & Ramaswamy, WACV 2020): each channel is weighted by the share of the class
@@ -23,7 +24,7 @@ export const ablationCamMethod: ForwardMethod = {
       }),
     );
     // Rows repeat the images rank after rank; each row takes its class's column of its image's scores.
-    const ablated = classColumns(tf.tile(tf.stack(perImage), [classes.shape[0] / numImages, 1, 1]), classes) as tf.Tensor2D; // [m, K]
+    const ablated = classColumns(repeatRows(tf.stack(perImage), classes.shape[0] / numImages), classes) as tf.Tensor2D; // [m, K]
     const y = tf.reshape(scores, [-1, 1]);
     const safe = tf.where(tf.notEqual(y, 0), y, tf.onesLike(y));
     return tf.where(tf.notEqual(y, 0), tf.div(tf.sub(y, ablated), safe), tf.zerosLike(ablated)) as tf.Tensor2D;

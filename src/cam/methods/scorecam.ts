@@ -1,6 +1,7 @@
 import { tf } from '../../tf';
 import { byChannelWeights, classColumns } from '../core';
 import type { ForwardMethod } from './method';
+import { repeatRows } from '../../fast-ops';
 
 /**
  * Score-CAM (Wang et al., CVPR-W 2020, eq. 3–6): each channel, upsampled and scaled to [0, 1], masks the
@@ -26,7 +27,7 @@ export const scoreCamMethod: ForwardMethod = {
       }),
     );
     // Rows repeat the images rank after rank; each row takes its class's column of its image's scores.
-    const scores = tf.tile(tf.stack(perImage), [classes.shape[0] / numImages, 1, 1]); // [m, K, classes]
+    const scores = repeatRows(tf.stack(perImage), classes.shape[0] / numImages); // [m, K, classes]
     return tf.softmax(classColumns(scores, classes) as tf.Tensor2D) as tf.Tensor2D;
   }),
 };
