@@ -104,3 +104,50 @@ test('a box is solid when first and dashed after, unless it says which: a true b
     image.dispose();
   }
 });
+
+test('a curve figure marks chosen thresholds with labelled dashed lines, live and in the PNG, and refuses one off its x range', async () => {
+  const x = [0, 0.25, 0.5, 0.75, 1];
+  const series = [{ name: 'accuracy', y: [0, 0.6, 0.8, 0.4, 0] }];
+  const options = { title: 'marks', xTitle: 'threshold', yTitle: 'accuracy', yRange: [0, 1] as [number, number] };
+  const marked = curveFigure(x, series, { ...options, marks: [{ x: 0.5, label: 'chosen' }] });
+  assert.deepEqual(
+    marked.layout.shapes?.map((s) => [s.x0, s.x1, s.y0, s.y1, s.line.dash]),
+    [[0.5, 0.5, 0, 1, 'dash']],
+  );
+  assert.deepEqual(
+    marked.layout.annotations?.map((a) => a.text.trim()),
+    ['chosen'],
+  );
+  // In the PNG the mark adds grey pixels down the middle of the plot, where the plain figure has none.
+  const [plain, withMark] = await Promise.all([figurePng(curveFigure(x, series, options)), figurePng(marked)]);
+  const [a, b] = await Promise.all([Jimp.read(Buffer.from(plain)), Jimp.read(Buffer.from(withMark))]);
+  const { width, height } = a.bitmap;
+  const middle = Math.round(60 + (width - 80) / 2); // the plot spans margin.l (60) to width − margin.r (20)
+  const grey = (png: typeof a) => {
+    let count = 0;
+    for (let y = 80; y < height - 80; y++)
+      for (let dx = -1; dx <= 1; dx++) {
+        const i = (y * width + middle + dx) * 4;
+        const [r, g, bl] = [png.bitmap.data[i], png.bitmap.data[i + 1], png.bitmap.data[i + 2]];
+        if (Math.abs(r - 90) < 30 && Math.abs(g - 90) < 30 && Math.abs(bl - 90) < 30) count++;
+      }
+    return count;
+  };
+  assert.ok(grey(b) > grey(a) + 40, `grey pixels down the middle: ${grey(a)} without the mark, ${grey(b)} with it`);
+  const two = curveFigure(x, series, {
+    ...options,
+    marks: [
+      { x: 0.3, label: 'b' },
+      { x: 0.2, label: 'a' },
+    ],
+  });
+  assert.deepEqual(
+    two.layout.annotations?.map((a) => [a.text.trim(), a.xanchor]),
+    [
+      ['a', 'right'],
+      ['b', 'left'],
+    ],
+    'two close marks: the left label before its line, the right one after',
+  );
+  assert.throws(() => curveFigure(x, series, { ...options, marks: [{ x: 1.5, label: 'off' }] }), /'off' at x = 1.5 is outside .* 0\.\.1/);
+});

@@ -1,7 +1,7 @@
 // Figures laid out again for a narrow screen: what the browser runs (figureHtml embeds fitLayout's source).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tf, ready, heatmapFigure, featureMapsFigure, camGridFigure, probabilitiesFigure, type Figure } from '../src';
+import { tf, ready, heatmapFigure, featureMapsFigure, camGridFigure, probabilitiesFigure, curveFigure, type Figure } from '../src';
 import { fitLayout } from '../src/plot/fit';
 import type { Layout } from '../src/plot/figure';
 
@@ -97,4 +97,24 @@ test('long panel titles get wide enough panels; an image keeps its aspect; a lon
   assert.ok(fittedHeat.margin.t > heat.layout.margin.t, 'room for the second line');
   const bars = probabilitiesFigure([0.1, 0.9], ['a', 'b']);
   assert.equal(fitLayout(bars.layout, 300).height, bars.layout.height, 'a bar chart keeps its height');
+});
+
+test('at a phone width a curve figure moves its legend under the plot, one line an entry; at full width it stays inside', () => {
+  const x = [0, 0.5, 1];
+  const figure = curveFigure(
+    x,
+    [
+      { name: 'a', y: [0, 1, 0] },
+      { name: 'b', y: [0, 0.9, 0] },
+      { name: 'baseline', y: [0.2, 0.2, 0.2], dash: true },
+    ],
+    { title: 'curves', xTitle: 'x', yTitle: 'y', legend: 'center right' },
+  );
+  const full = fitLayout(figure.layout, figure.layout.width, 3);
+  assert.deepEqual(full.legend, figure.layout.legend, 'the legend as designed where the figure fits');
+  const narrow = fitLayout(figure.layout, 358, 3);
+  assert.deepEqual(narrow.legend, { x: 0, xanchor: 'left', y: 0, yref: 'container', yanchor: 'bottom' });
+  assert.equal(narrow.margin.b, figure.layout.margin.b + 68, 'room for three lines under the axis title');
+  assert.equal(narrow.height, figure.layout.height + 68);
+  assert.deepEqual(fitLayout(figure.layout, 358).legend, figure.layout.legend, 'without a count of entries nothing moves');
 });

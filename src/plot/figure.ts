@@ -155,7 +155,7 @@ export interface Layout {
   shapes?: Shape[];
   annotations?: Annotation[];
   showlegend?: boolean;
-  legend?: { x?: number; y?: number; xanchor?: 'left' | 'right'; yanchor?: 'top' | 'middle' | 'bottom' };
+  legend?: { x?: number; y?: number; xanchor?: 'left' | 'right'; yanchor?: 'top' | 'middle' | 'bottom'; yref?: 'paper' | 'container' };
   plot_bgcolor?: Color;
   paper_bgcolor?: Color;
   hovermode?: 'closest' | false;

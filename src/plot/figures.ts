@@ -342,12 +342,26 @@ export const SERIES_COLORS: Color[] = [
 export function curveFigure(
   x: number[],
   series: Series[],
-  options: { title: string; xTitle: string; yTitle: string; yRange?: [number, number]; legend?: LegendPlace },
+  options: {
+    title: string;
+    xTitle: string;
+    yTitle: string;
+    yRange?: [number, number];
+    legend?: LegendPlace;
+    /** Dashed vertical lines at chosen x values, each labelled at its top: a threshold in use, for example. */
+    marks?: { x: number; label: string }[];
+  },
 ): Figure {
-  checkOptionNames('curveFigure', options, ['title', 'xTitle', 'yTitle', 'yRange', 'legend']);
+  checkOptionNames('curveFigure', options, ['title', 'xTitle', 'yTitle', 'yRange', 'legend', 'marks']);
   for (const s of series)
     if (s.y.length !== x.length) throw new CamlabError(`Series '${s.name}' has ${s.y.length} values for ${x.length} x positions.`);
+  const [xMin, xMax] = [Math.min(...x), Math.max(...x)];
+  for (const mark of options.marks ?? [])
+    if (!(Number.isFinite(mark.x) && mark.x >= xMin && mark.x <= xMax))
+      throw new CamlabError(`The mark '${mark.label}' at x = ${mark.x} is outside the curves' x range ${xMin}..${xMax}.`);
   const ys = series.flatMap((s) => s.y);
+  const yRange = options.yRange ?? [Math.min(0, ...ys), Math.max(...ys) * 1.05];
+  const marks = options.marks ?? [];
   return displayable<Figure>(
     {
       data: series.map((s, i) => ({
@@ -364,8 +378,36 @@ export function curveFigure(
         width: 560,
         height: 360,
         margin: { l: 60, r: 20, t: 60, b: 60 },
-        xaxis: { range: [Math.min(...x), Math.max(...x)], title: { text: options.xTitle } },
-        yaxis: { range: options.yRange ?? [Math.min(0, ...ys), Math.max(...ys) * 1.05], title: { text: options.yTitle } },
+        xaxis: { range: [xMin, xMax], title: { text: options.xTitle } },
+        yaxis: { range: yRange, title: { text: options.yTitle } },
+        // A rectangle of no width is a vertical line, in Plotly and in the PNG alike.
+        shapes: marks.map((mark) => ({
+          type: 'rect',
+          xref: 'x',
+          yref: 'y',
+          x0: mark.x,
+          x1: mark.x,
+          y0: yRange[0],
+          y1: yRange[1],
+          line: { color: MARK_COLOR, width: 1, dash: 'dash' },
+          name: mark.label,
+        })),
+        // Neighbouring labels never meet: from left to right they sit before, then after, their lines,
+        // a row lower every second pair.
+        annotations: [...marks]
+          .sort((a, b) => a.x - b.x)
+          .map((mark, i) => ({
+            text: i % 2 === 0 ? `${mark.label} ` : ` ${mark.label}`,
+            x: mark.x,
+            y: yRange[1],
+            yshift: -16 * Math.floor(i / 2),
+            xref: 'x',
+            yref: 'y',
+            showarrow: false,
+            xanchor: i % 2 === 0 ? 'right' : 'left',
+            yanchor: 'top',
+            font: { size: 12, color: MARK_COLOR },
+          })),
         showlegend: true,
         legend: {
           x: 1,
@@ -379,6 +421,8 @@ export function curveFigure(
     'figure',
   );
 }
+
+const MARK_COLOR: Color = [90, 90, 90];
 
 /** Where a curve figure's legend sits inside the plot: put it where the curves are not. */
 export type LegendPlace = 'upper right' | 'center right' | 'lower right';

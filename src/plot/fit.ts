@@ -3,14 +3,15 @@ import type { Layout } from './figure';
 /**
  * The layout of a figure drawn `available` pixels wide. A figure that fits is drawn as designed; a wider
  * one becomes `available` wide: a grid's panels reflow into fewer columns (as many as keep a panel's
- * title readable), an image keeps square pixels, a title too long for its width wraps, and no annotation or bar label is drawn smaller than 12 px.
+ * title readable), an image keeps square pixels, a legend moves under the plot (given its `legendEntries`), a title too long for its width
+ * wraps, and no annotation or bar label is drawn smaller than 12 px.
  *
  * The browser runs this very function (figureHtml embeds its source), so it refers to nothing outside
  * itself and declares no named inner functions.
  *
  * @example Plotly.react(div, figure.data, fitLayout(figure.layout, div.clientWidth));
  */
-export function fitLayout(layout: Layout, available: number): Layout {
+export function fitLayout(layout: Layout, available: number, legendEntries = 0): Layout {
   // A copy to change; the data a figure's script keeps in meta (large for an explorer) is shared, not copied.
   const fitted = JSON.parse(JSON.stringify({ ...layout, meta: undefined })) as Layout;
   if (layout.meta !== undefined) fitted.meta = layout.meta;
@@ -57,6 +58,12 @@ export function fitLayout(layout: Layout, available: number): Layout {
     } else if (Object.keys(layout).some((key) => /^yaxis\d*$/.test(key) && layout[key as `yaxis${string}`]?.scaleanchor)) {
       // An image: its height shrinks with its width.
       fitted.height = Math.round(margin.t + margin.b + ((layout.height - margin.t - margin.b) * inner) / innerBefore);
+    } else if (layout.showlegend && legendEntries > 0) {
+      // A legend inside a narrowed plot covers the curves: it moves under the axis title, one line an entry.
+      const extra = 20 * legendEntries + 8;
+      fitted.margin = { ...fitted.margin, b: fitted.margin.b + extra };
+      fitted.height += extra;
+      fitted.legend = { x: 0, xanchor: 'left', y: 0, yref: 'container', yanchor: 'bottom' };
     }
   }
   // A title longer than the figure is wide (the figure as designed, or narrowed) wraps at spaces.

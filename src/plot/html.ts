@@ -206,7 +206,7 @@ export function figureHtml(figure: Figure, png: Uint8Array, options: FigureHtmlO
       var available = root.clientWidth || figure.layout.width;
       if (available === drawnWidth && !force) return Promise.resolve();
       drawnWidth = available;
-      var layout = fitLayout(figure.layout, available);
+      var layout = fitLayout(figure.layout, available, figure.data.filter(function (trace) { return trace.showlegend !== false && trace.name; }).length);
       // On a touch screen a swipe scrolls the page; the toolbar's zoom and pan buttons turn dragging on.
       if (queue.touch && live.layout === undefined) layout.dragmode = false;
       else if (live.layout) layout.dragmode = live.layout.dragmode;
