@@ -109,7 +109,7 @@ test('every show() gave both renderings: the PNG and the script that draws the l
       }
       for (const html of outputs) {
         assert.match(html, /<img class="camlab-static" alt="[^"]+" width="\d+" height="\d+" src="data:image\/png;base64,/);
-        assert.match(html, /var layout = fitLayout\(figure\.layout, available\);[^]*Plotly\.react\(live, figure\.data, layout, config\)/);
+        assert.match(html, /var layout = fitLayout\(figure\.layout, available[,)][^]*Plotly\.react\(live, figure\.data, layout, config\)/);
         figures++;
       }
     }
