@@ -6,6 +6,7 @@ import { tf } from '../tf';
 import { present } from '../errors';
 import type { WasmBackend as Backend } from '../tf-internals';
 import { registerWasmDepthwiseGradients } from './wasm-depthwise-gradients';
+import { registerWasmBatchNorm } from './wasm-batch-norm';
 
 type Attrs = Record<string, unknown>;
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
@@ -51,6 +52,7 @@ export function registerWasmGradientKernels(): void {
     });
   }
   registerWasmDepthwiseGradients();
+  registerWasmBatchNorm();
   registered = true;
 }
 
