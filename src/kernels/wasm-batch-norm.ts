@@ -5,8 +5,8 @@
 // faster on ResNet-50's shapes here, and still 1.4–2.5× on one thread. The values differ from tfjs's kernel
 // only by float rounding (≤ 2e-6 on unit-scale activations, test/wasm-batch-norm.test.ts).
 import { tf } from '../tf';
-import { present } from '../errors';
 import type { WasmBackend as Backend } from '../tf-internals';
+import { releaseData, replaceWasmKernel, runWasmKernel } from './wasm-kernel';
 
 interface BatchNormInputs {
   x: tf.TensorInfo;
@@ -18,52 +18,42 @@ interface BatchNormInputs {
 
 /** Replaces WASM's FusedBatchNorm where the normalisation is per last-axis channel (what Keras's layers ask for). */
 export function registerWasmBatchNorm(): void {
-  const native = present(
-    tf.getKernel('FusedBatchNorm', 'wasm'),
-    'The WASM backend has no FusedBatchNorm kernel (camlab supports @tensorflow/tfjs-backend-wasm 4.22.0).',
-  );
-  tf.unregisterKernel('FusedBatchNorm', 'wasm');
-  tf.registerKernel({
-    kernelName: 'FusedBatchNorm',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const inputs = args.inputs as unknown as BatchNormInputs;
-      const epsilon = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
-      const channels = inputs.x.shape[inputs.x.shape.length - 1];
-      const perChannel = (t: tf.TensorInfo | undefined) =>
-        t === undefined || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === channels);
-      const { x, mean, variance, offset, scale } = inputs;
-      if (x.shape.length !== 4 || x.dtype !== 'float32' || ![mean, variance, offset, scale].every(perChannel))
-        return native.kernelFunc(args);
-      const backend = args.backend as Backend;
-      const [m, v] = [backend.readSync(mean.dataId), backend.readSync(variance.dataId)];
-      const [g, b] = [scale && backend.readSync(scale.dataId), offset && backend.readSync(offset.dataId)];
-      const factor = new Float32Array(channels);
-      const shift = new Float32Array(channels);
-      for (let c = 0; c < channels; c++) {
-        factor[c] = (g ? g[c] : 1) / Math.sqrt(v[c] + epsilon);
-        shift[c] = (b ? b[c] : 0) - m[c] * factor[c];
-      }
-      const filter = backend.makeOutput([1, 1, channels, 1], 'float32', undefined, factor);
-      const bias = backend.makeOutput([channels], 'float32', undefined, shift);
-      try {
-        const depthwise = present(tf.getKernel('FusedDepthwiseConv2D', 'wasm'), 'The WASM backend has no FusedDepthwiseConv2D kernel.');
-        return depthwise.kernelFunc({
-          inputs: { x, filter, bias },
-          backend: args.backend,
-          attrs: {
-            strides: [1, 1],
-            pad: 'valid',
-            dilations: [1, 1],
-            dataFormat: 'NHWC',
-            dimRoundingMode: undefined,
-            activation: 'linear',
-          } as unknown as tf.NamedAttrMap,
-        }) as tf.TensorInfo;
-      } finally {
-        backend.disposeData(filter.dataId);
-        backend.disposeData(bias.dataId);
-      }
-    },
+  replaceWasmKernel('FusedBatchNorm', (args, native) => {
+    const inputs = args.inputs as unknown as BatchNormInputs;
+    const epsilon = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
+    const channels = inputs.x.shape[inputs.x.shape.length - 1];
+    const perChannel = (t: tf.TensorInfo | undefined) =>
+      t === undefined || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === channels);
+    const { x, mean, variance, offset, scale } = inputs;
+    if (x.shape.length !== 4 || x.dtype !== 'float32' || ![mean, variance, offset, scale].every(perChannel))
+      return native(args) as tf.TensorInfo;
+    const backend = args.backend as Backend;
+    const [m, v] = [backend.readSync(mean.dataId), backend.readSync(variance.dataId)];
+    const [g, b] = [scale && backend.readSync(scale.dataId), offset && backend.readSync(offset.dataId)];
+    const factor = new Float32Array(channels);
+    const shift = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) {
+      factor[c] = (g ? g[c] : 1) / Math.sqrt(v[c] + epsilon);
+      shift[c] = (b ? b[c] : 0) - m[c] * factor[c];
+    }
+    const filter = backend.makeOutput([1, 1, channels, 1], 'float32', undefined, factor);
+    const bias = backend.makeOutput([channels], 'float32', undefined, shift);
+    try {
+      return runWasmKernel(
+        'FusedDepthwiseConv2D',
+        backend,
+        { x, filter, bias },
+        {
+          strides: [1, 1],
+          pad: 'valid',
+          dilations: [1, 1],
+          dataFormat: 'NHWC',
+          dimRoundingMode: undefined,
+          activation: 'linear',
+        },
+      );
+    } finally {
+      releaseData(backend, filter, bias);
+    }
   });
 }

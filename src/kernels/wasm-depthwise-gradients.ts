@@ -7,8 +7,8 @@
 // output value, so the direct sums stay small beside the pointwise convolutions.
 import { tf } from '../tf';
 import type { WasmBackend as Backend } from '../tf-internals';
+import { runWasmKernel, type Attrs } from './wasm-kernel';
 
-type Attrs = Record<string, unknown>;
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
 /** Registers DepthwiseConv2dNativeBackpropInput and …BackpropFilter for 'wasm' where they are missing. */
@@ -79,7 +79,7 @@ function inputGradientByForward(dy: tf.TensorInfo, filter: tf.TensorInfo, info: 
     [kw - 1 - left, kw - 1 - right],
     [0, 0],
   ];
-  const dx = run(
+  const dx = runWasmKernel(
     'DepthwiseConv2dNative',
     backend,
     { x: dy, filter: flipped },
@@ -87,13 +87,6 @@ function inputGradientByForward(dy: tf.TensorInfo, filter: tf.TensorInfo, info: 
   );
   backend.disposeData(flipped.dataId);
   return dx;
-}
-
-/** Runs another WASM kernel by name, as the backend's own kernels do. */
-function run(name: string, backend: Backend, inputs: Record<string, tf.TensorInfo>, attrs: Attrs): tf.TensorInfo {
-  const kernel = tf.getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`WASM kernel '${name}' is missing`);
-  return kernel.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
 }
 
 /**

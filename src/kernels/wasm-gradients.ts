@@ -3,12 +3,11 @@
 // and its Conv2DBackpropInput is slow; both are convolutions in disguise: expressed through the forward
 // Conv2D they matched the CPU backend to 4e-5 and made a training batch ≈ 6× faster (test/wasm-gradients.test.ts).
 import { tf } from '../tf';
-import { present } from '../errors';
 import type { WasmBackend as Backend } from '../tf-internals';
 import { registerWasmDepthwiseGradients } from './wasm-depthwise-gradients';
 import { registerWasmBatchNorm } from './wasm-batch-norm';
+import { releaseData, replaceWasmKernel, runWasmKernel, type Attrs } from './wasm-kernel';
 
-type Attrs = Record<string, unknown>;
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 type ExplicitPadding = [[number, number], [number, number], [number, number], [number, number]];
 
@@ -18,23 +17,14 @@ let registered = false;
 export function registerWasmGradientKernels(): void {
   if (registered) return;
   // WASM ships a Conv2DBackpropInput; ours takes over where it is a plain convolution (stride 1, NHWC).
-  const nativeBackpropInput = present(
-    tf.getKernel('Conv2DBackpropInput', 'wasm'),
-    'The WASM backend has no Conv2DBackpropInput kernel (camlab supports @tensorflow/tfjs-backend-wasm 4.22.0).',
-  );
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
-      const attrs = args.attrs as Attrs;
-      const info = convInfo(attrs.inputShape as number[], filter.shape, attrs);
-      if (!isStrideOneNhwc(info, attrs)) return nativeBackpropInput.kernelFunc(args);
-      return isPointwise(info)
-        ? pointwiseInputGradient(dy, filter, info, args.backend as Backend)
-        : inputGradient(dy, filter, info, args.backend as Backend);
-    },
+  replaceWasmKernel('Conv2DBackpropInput', (args, native) => {
+    const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as Attrs;
+    const info = convInfo(attrs.inputShape as number[], filter.shape, attrs);
+    if (!isStrideOneNhwc(info, attrs)) return native(args) as tf.TensorInfo;
+    return isPointwise(info)
+      ? pointwiseInputGradient(dy, filter, info, args.backend as Backend)
+      : inputGradient(dy, filter, info, args.backend as Backend);
   });
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
     tf.registerKernel({
@@ -87,11 +77,11 @@ function isPointwise(info: Conv2DInfo): boolean {
 /** dx[n, c] = Σ_o dy[n, o] · w[c, o] over the b·h·w pixels n: one matrix product with the filter transposed. */
 function pointwiseInputGradient(dy: tf.TensorInfo, filter: tf.TensorInfo, info: Conv2DInfo, backend: Backend): tf.TensorInfo {
   const pixels = info.batchSize * info.outHeight * info.outWidth;
-  const a = run('Reshape', backend, { x: dy }, { shape: [1, pixels, info.outChannels] });
+  const a = runWasmKernel('Reshape', backend, { x: dy }, { shape: [1, pixels, info.outChannels] });
   const b = transposed(filter, info.inChannels, info.outChannels, backend);
-  const product = run('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
-  const dx = run('Reshape', backend, { x: product }, { shape: [info.batchSize, info.inHeight, info.inWidth, info.inChannels] });
-  release(backend, a, b, product);
+  const product = runWasmKernel('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
+  const dx = runWasmKernel('Reshape', backend, { x: product }, { shape: [info.batchSize, info.inHeight, info.inWidth, info.inChannels] });
+  releaseData(backend, a, b, product);
   return dx;
 }
 
@@ -99,10 +89,10 @@ function pointwiseInputGradient(dy: tf.TensorInfo, filter: tf.TensorInfo, info: 
 function pointwiseFilterGradient(x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv2DInfo, backend: Backend): tf.TensorInfo {
   const pixels = info.batchSize * info.outHeight * info.outWidth;
   const a = transposed(x, pixels, info.inChannels, backend);
-  const b = run('Reshape', backend, { x: dy }, { shape: [1, pixels, info.outChannels] });
-  const product = run('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
-  const dw = run('Reshape', backend, { x: product }, { shape: [1, 1, info.inChannels, info.outChannels] });
-  release(backend, a, b, product);
+  const b = runWasmKernel('Reshape', backend, { x: dy }, { shape: [1, pixels, info.outChannels] });
+  const product = runWasmKernel('BatchMatMul', backend, { a, b }, { transposeA: false, transposeB: false });
+  const dw = runWasmKernel('Reshape', backend, { x: product }, { shape: [1, 1, info.inChannels, info.outChannels] });
+  releaseData(backend, a, b, product);
   return dw;
 }
 
@@ -120,17 +110,6 @@ function transposed(matrix: tf.TensorInfo, rows: number, cols: number, backend: 
   return backend.makeOutput([1, cols, rows], 'float32', undefined, out);
 }
 
-/** Runs another WASM kernel by name, as the backend's own kernels do. */
-function run(name: string, backend: Backend, inputs: Record<string, tf.TensorInfo>, attrs: Attrs): tf.TensorInfo {
-  const kernel = tf.getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`WASM kernel '${name}' is missing`);
-  return kernel.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
-}
-
-function release(backend: Backend, ...infos: tf.TensorInfo[]): void {
-  for (const info of infos) backend.disposeData(info.dataId);
-}
-
 /**
  * dx = conv(dy, w'), with w'[p, q, o, c] = w[kh-1-p, kw-1-q, c, o] and the padding mirrored:
  * each output pixel's gradient collects the filter taps that touched it.
@@ -146,8 +125,8 @@ function inputGradient(dy: tf.TensorInfo, filter: tf.TensorInfo, info: Conv2DInf
     [kw - 1 - left, kw - 1 - right],
     [0, 0],
   ];
-  const dx = run('Conv2D', backend, { x: dy, filter: swapped }, convAttrs(pad));
-  release(backend, swapped);
+  const dx = runWasmKernel('Conv2D', backend, { x: dy, filter: swapped }, convAttrs(pad));
+  releaseData(backend, swapped);
   return dx;
 }
 
@@ -175,17 +154,17 @@ function flippedTransposed(filter: tf.TensorInfo, backend: Backend): tf.TensorIn
  */
 function filterGradient(x: tf.TensorInfo, dy: tf.TensorInfo, info: Conv2DInfo, backend: Backend): tf.TensorInfo {
   const { top, bottom, left, right } = info.padInfo;
-  const xByChannel = run('Transpose', backend, { x }, { perm: [3, 1, 2, 0] });
-  const dyAsFilter = run('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
+  const xByChannel = runWasmKernel('Transpose', backend, { x }, { perm: [3, 1, 2, 0] });
+  const dyAsFilter = runWasmKernel('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] });
   const pad: ExplicitPadding = [
     [0, 0],
     [top, bottom],
     [left, right],
     [0, 0],
   ];
-  const byChannel = run('Conv2D', backend, { x: xByChannel, filter: dyAsFilter }, convAttrs(pad));
-  const dw = run('Transpose', backend, { x: byChannel }, { perm: [1, 2, 0, 3] });
-  release(backend, xByChannel, dyAsFilter, byChannel);
+  const byChannel = runWasmKernel('Conv2D', backend, { x: xByChannel, filter: dyAsFilter }, convAttrs(pad));
+  const dw = runWasmKernel('Transpose', backend, { x: byChannel }, { perm: [1, 2, 0, 3] });
+  releaseData(backend, xByChannel, dyAsFilter, byChannel);
   return dw;
 }
 
