@@ -72,6 +72,8 @@ async function startThreaded(wasm: WasmPackage, threads: number): Promise<tf.Ker
   const factory = require(mainScript) as ModuleFactory;
   // The module sets a global Worker for itself while it starts its workers; Node has none, so it is removed after.
   const hadWorker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+  // The workers the build has started but not given a thread yet (the module object is `config` itself).
+  const unusedWorkers = () => (config as { PThread?: ThreadedModule['PThread'] }).PThread?.unusedWorkers ?? [];
   const config = {
     locateFile: (path: string) => (path.endsWith('.worker.js') ? workerEntry : join(folder, path)),
     mainScriptUrlOrBlob: mainScript,
@@ -82,8 +84,7 @@ async function startThreaded(wasm: WasmPackage, threads: number): Promise<tf.Ker
       // The build has just started a fixed pool of 8 workers, each a Node thread that boots for about
       // 0.3 s of CPU: all but the `threads` the pool will use stop now, before they load the module (the
       // build pops its workers from the end, and starts another if it ever runs out).
-      const started = (config as { PThread?: ThreadedModule['PThread'] }).PThread?.unusedWorkers ?? [];
-      for (const worker of started.splice(threads)) void worker.terminate();
+      for (const worker of unusedWorkers().splice(threads)) void worker.terminate();
       const compiled = new WebAssembly.Module(readFileSync(join(folder, `${BUILD}.wasm`)));
       void WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled));
       return {};
@@ -96,7 +97,7 @@ async function startThreaded(wasm: WasmPackage, threads: number): Promise<tf.Ker
     // bound its workers are stopped and the single-thread build runs instead.
     const stalled = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        for (const worker of (config as { PThread?: ThreadedModule['PThread'] }).PThread?.unusedWorkers ?? []) void worker.terminate();
+        for (const worker of unusedWorkers()) void worker.terminate();
         reject(new Error(`its workers did not start within ${START_BOUND_MS / 1000} s`));
       }, START_BOUND_MS);
     });

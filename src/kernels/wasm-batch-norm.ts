@@ -19,12 +19,11 @@ interface BatchNormInputs {
 /** Replaces WASM's FusedBatchNorm where the normalisation is per last-axis channel (what Keras's layers ask for). */
 export function registerWasmBatchNorm(): void {
   replaceWasmKernel('FusedBatchNorm', (args, native) => {
-    const inputs = args.inputs as unknown as BatchNormInputs;
+    const { x, mean, variance, offset, scale } = args.inputs as unknown as BatchNormInputs;
     const epsilon = (args.attrs as { varianceEpsilon: number }).varianceEpsilon;
-    const channels = inputs.x.shape[inputs.x.shape.length - 1];
+    const channels = x.shape[x.shape.length - 1];
     const perChannel = (t: tf.TensorInfo | undefined) =>
       t === undefined || (t.dtype === 'float32' && t.shape.length === 1 && t.shape[0] === channels);
-    const { x, mean, variance, offset, scale } = inputs;
     if (x.shape.length !== 4 || x.dtype !== 'float32' || ![mean, variance, offset, scale].every(perChannel))
       return native(args) as tf.TensorInfo;
     const backend = args.backend as Backend;

@@ -7,7 +7,7 @@
 // output value, so the direct sums stay small beside the pointwise convolutions.
 import { tf } from '../tf';
 import type { WasmBackend as Backend } from '../tf-internals';
-import { runWasmKernel, type Attrs } from './wasm-kernel';
+import { releaseData, runWasmKernel, type Attrs } from './wasm-kernel';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -85,7 +85,7 @@ function inputGradientByForward(dy: tf.TensorInfo, filter: tf.TensorInfo, info: 
     { x: dy, filter: flipped },
     { strides: [1, 1], pad, dilations: [1, 1], dataFormat: 'NHWC', dimRoundingMode: undefined },
   );
-  backend.disposeData(flipped.dataId);
+  releaseData(backend, flipped);
   return dx;
 }
 

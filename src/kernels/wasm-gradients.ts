@@ -13,7 +13,7 @@ type ExplicitPadding = [[number, number], [number, number], [number, number], [n
 
 let registered = false;
 
-/** Registers the gradient kernels once; safe to call again. */
+/** Registers camlab's WASM kernels once (the gradients, and batch normalisation on every thread); safe to call again. */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
   // WASM ships a Conv2DBackpropInput; ours takes over where it is a plain convolution (stride 1, NHWC).
